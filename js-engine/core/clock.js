@@ -1,0 +1,114 @@
+// Time is a port: every delay in the engine (sleeps, back-offs, timeouts, event deadlines) goes through a clock.
+// Both clocks expose now(), setTimer(at, fn) -> handle, clearTimer(handle).
+
+const MAX_TIMEOUT = 2 ** 31 - 1; // setTimeout's ceiling; longer waits are chained
+
+export function createRealClock() {
+  return {
+    kind: 'real',
+    now: () => Date.now(),
+    setTimer(at, fn) {
+      const handle = { t: null };
+      const arm = () => {
+        const wait = at - Date.now();
+        if (wait > MAX_TIMEOUT) handle.t = setTimeout(arm, MAX_TIMEOUT);
+        else handle.t = setTimeout(fn, Math.max(0, wait));
+      };
+      arm();
+      return handle;
+    },
+    clearTimer(handle) { if (handle) clearTimeout(handle.t); },
+    touch() {},
+    setBusyProbe() {},
+  };
+}
+
+// A virtual clock jumps to the next due timer once the engine has been quiet for a few macrotask turns, so a
+// "30 minutes" sleep passes at once. With auto: false it moves only when advance() is called (tests, harness).
+export function createVirtualClock({ start = Date.now(), auto = true, quietTurns = 3 } = {}) {
+  let now = start;
+  let seq = 0;
+  const timers = new Map(); // handle -> {at, fn, seq}
+  let activity = 0;
+  let seenActivity = -1;
+  let quiet = 0;
+  let scheduled = false;
+  let busy = () => false;
+
+  const earliest = (pred) => {
+    let first = null;
+    for (const t of timers.values()) {
+      if (pred(t) && (!first || t.at < first.at || (t.at === first.at && t.seq < first.seq))) first = t;
+    }
+    return first;
+  };
+  const due = () => earliest(() => true);
+  // Deadlines (event-wait and attempt timeouts) are never jumped to automatically: a workflow waiting for an
+  // event should wait, not time out at once. They fire when advance() passes them.
+  const nextWake = () => earliest((t) => t.kind !== 'deadline');
+
+  function fire(t) {
+    timers.delete(t.handle);
+    t.fn();
+  }
+  function schedule() {
+    if (scheduled || timers.size === 0) return;
+    scheduled = true;
+    setTimeout(check, 0);
+  }
+  function check() {
+    scheduled = false;
+    const first = due();
+    if (!first) return;
+    if (first.at <= now) {
+      fire(first); // already due: fire as a real clock would, whatever else is going on
+      schedule();
+      return;
+    }
+    const wake = auto ? nextWake() : null;
+    if (!wake) return; // nothing to jump to: wait for a new timer, touch() or advance()
+    if (activity !== seenActivity || busy()) {
+      seenActivity = activity;
+      quiet = 0;
+    } else if (++quiet >= quietTurns) {
+      quiet = 0;
+      now = wake.at;
+      fire(wake);
+    }
+    schedule();
+  }
+
+  const clock = {
+    kind: 'virtual',
+    now: () => now,
+    setTimer(at, fn, { kind = 'wake' } = {}) {
+      const handle = { id: ++seq };
+      const t = { at, fn, seq: handle.id, handle, kind };
+      // A timer already due fires on the next turn, as a real one would.
+      timers.set(handle, t);
+      activity++;
+      schedule();
+      return handle;
+    },
+    clearTimer(handle) { if (handle) timers.delete(handle); },
+    // The engine reports activity so the clock does not jump while workflow code is still making progress.
+    touch() { activity++; schedule(); },
+    setBusyProbe(fn) { busy = fn; },
+    pendingTimers: () => timers.size,
+    nextTimerAt: () => due()?.at ?? null,
+    // Moves time forward by ms, firing every timer that falls due, in order. Returns the number fired.
+    async advance(ms) {
+      const target = now + ms;
+      let fired = 0;
+      for (let t = due(); t && t.at <= target; t = due()) {
+        if (t.at > now) now = t.at;
+        fire(t);
+        fired++;
+        await new Promise((r) => setTimeout(r, 0)); // let the woken code run before the next timer
+      }
+      now = target;
+      return fired;
+    },
+  };
+  return clock;
+}

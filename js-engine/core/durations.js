@@ -1,0 +1,26 @@
+import { InvalidInputError } from './errors.js';
+
+// Cloudflare's duration grammar: "N unit" or "N units"; a month is 30 days, a year 365.25 days.
+const UNIT_MS = {
+  millisecond: 1, second: 1000, minute: 60_000, hour: 3_600_000, day: 86_400_000,
+  week: 604_800_000, month: 2_592_000_000, year: 31_557_600_000,
+};
+const PATTERN = /^\s*(\d+(?:\.\d+)?)\s*([a-z]+?)s?\s*$/i;
+
+export function parseDuration(value, what = 'duration') {
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value) || value < 0) {
+      throw new InvalidInputError('duration.invalid', `Expected ${what} to be a non-negative number of milliseconds, got ${value}`);
+    }
+    return value;
+  }
+  if (typeof value === 'string') {
+    const m = PATTERN.exec(value);
+    const unit = m && UNIT_MS[m[2].toLowerCase()];
+    if (unit) return Number(m[1]) * unit;
+  }
+  throw new InvalidInputError(
+    'duration.invalid',
+    `Expected ${what} to be milliseconds or "N second|minute|hour|day|week|month|year[s]", got ${JSON.stringify(value)}`,
+  );
+}

@@ -1,0 +1,314 @@
+import {
+  InstanceExistsError, InstanceNotFoundError, InvalidInputError, InvalidStateError, serializeError,
+} from './errors.js';
+import { createRealClock } from './clock.js';
+import { InstanceRun } from './instance-run.js';
+import { decode, encodeLimited, MiB } from './values.js';
+import { validateInstanceId, validateWorkflowName } from './validation.js';
+
+export const DEFAULT_LIMITS = Object.freeze({
+  maxStepResultBytes: MiB,
+  maxEventPayloadBytes: MiB,
+  maxParamsBytes: MiB,
+  maxOutputBytes: MiB,
+  maxSteps: 10_000,
+  maxSleepMs: 365 * 86_400_000,
+  maxBatch: 100,
+});
+
+const FINISHED = new Set(['complete', 'errored', 'terminated']);
+const RUNNABLE = new Set(['queued', 'running', 'waiting']);
+
+// A class with run(event, step) (as Cloudflare's WorkflowEntrypoint) or an object {run(event, step)}.
+function toDefinition(name, def) {
+  if (typeof def === 'function' && typeof def.prototype?.run === 'function') {
+    return { name, run: (event, step) => new def({}, {}).run(event, step) };
+  }
+  if (def && typeof def.run === 'function') return { name, run: (event, step) => def.run(event, step) };
+  throw new InvalidInputError('workflow.invalid', `Workflow "${name}" must be a class or object with a run(event, step) method`);
+}
+
+let eventCounter = 0;
+
+/**
+ * The engine: owns instances, their journals and their executions. Everything host-specific is injected:
+ * `store` (see docs/contracts.md), `clock` (real or virtual).
+ */
+export function createEngine({ store, clock = createRealClock(), limits = {}, onError } = {}) {
+  if (!store) throw new Error('createEngine needs a store');
+  const lim = { ...DEFAULT_LIMITS, ...limits };
+  const definitions = new Map();
+  const runs = new Map(); // id -> live InstanceRun
+  const listeners = new Set();
+  const watchers = new Set(); // {id, predicate, resolve}
+
+  const engine = {
+    store, clock, limits: lim,
+    emit(ev) {
+      for (const fn of listeners) fn(ev);
+      if (ev.type === 'status') for (const w of [...watchers]) if (w.id === ev.id) checkWatcher(w, ev.status);
+    },
+    report(err) { (onError ?? ((e) => console.error(e)))(err); },
+    runEnded(run, status) {
+      if (runs.get(run.id) === run) runs.delete(run.id);
+      engine.emit({ type: 'status', id: run.id, status });
+    },
+  };
+  clock.setBusyProbe?.(() => {
+    for (const r of runs.values()) if (r.runningCallbacks > 0) return true;
+    return false;
+  });
+
+  function checkWatcher(w, st) {
+    if (w.predicate(st, runs.get(w.id))) {
+      watchers.delete(w);
+      w.resolve(st);
+    }
+  }
+
+  function liveStatus(id) {
+    return runs.get(id)?.liveStatus() ?? null;
+  }
+
+  async function mustGetRow(id) {
+    const row = await store.getInstance(id);
+    if (!row) throw new InstanceNotFoundError(id);
+    return row;
+  }
+
+  function definitionFor(row) {
+    const def = definitions.get(row.workflow);
+    if (!def) throw new InvalidStateError('workflow.not_registered', `Workflow "${row.workflow}" of instance "${row.id}" is not loaded in this engine`);
+    return def;
+  }
+
+  async function launch(row) {
+    if (runs.has(row.id)) return runs.get(row.id);
+    const records = await store.readJournal(row.id);
+    const run = new InstanceRun({ engine, row, records, definition: definitionFor(row) });
+    runs.set(row.id, run);
+    run.start().catch((err) => engine.report(err));
+    return run;
+  }
+
+  async function create(workflow, { id, params } = {}) {
+    if (!definitions.has(workflow)) throw new InvalidInputError('workflow.not_registered', `No workflow named "${workflow}" is registered`);
+    const instanceId = id ?? randomId();
+    validateInstanceId(instanceId);
+    const encoded = encodeLimited(params ?? {}, `The params of instance "${instanceId}"`, lim.maxParamsBytes, 'instance.params_too_large');
+    const now = clock.now();
+    const row = { id: instanceId, workflow, params: encoded, status: 'queued', output: null, error: null, createdAt: now, updatedAt: now };
+    if (!(await store.insertInstance(row))) throw new InstanceExistsError(instanceId);
+    await store.commit(instanceId, { records: [{ t: 'created', params: encoded, at: now }] });
+    await launch(row);
+    return handle(instanceId);
+  }
+
+  function handle(id) {
+    return {
+      id,
+      status: () => engine.status(id),
+      pause: () => engine.pause(id),
+      resume: () => engine.resume(id),
+      terminate: () => engine.terminate(id),
+      restart: (opts) => engine.restart(id, opts),
+      sendEvent: (ev) => engine.sendEvent(id, ev),
+    };
+  }
+
+  Object.assign(engine, {
+    register(name, def) {
+      validateWorkflowName(name);
+      definitions.set(name, toDefinition(name, def));
+      return engine.workflow(name);
+    },
+    workflows: () => [...definitions.keys()],
+
+    // Binding for one workflow, shaped like Cloudflare's env.MY_WORKFLOW.
+    workflow(name) {
+      return {
+        name,
+        create: (opts) => create(name, opts),
+        createBatch: (list) => engine.createBatch(name, list),
+        get: (id) => engine.get(id),
+      };
+    },
+
+    create,
+
+    // Idempotent, as Cloudflare's: ids that already exist are returned, not recreated.
+    async createBatch(workflow, list) {
+      if (!Array.isArray(list) || list.length === 0) throw new InvalidInputError('batch.empty', 'createBatch needs a non-empty array of instances');
+      if (list.length > lim.maxBatch) throw new InvalidInputError('batch.too_large', `createBatch takes at most ${lim.maxBatch} instances, got ${list.length}`);
+      for (const opts of list) if (opts?.id !== undefined) validateInstanceId(opts.id);
+      const out = [];
+      for (const opts of list) {
+        try {
+          out.push(await create(workflow, opts));
+        } catch (err) {
+          if (!(err instanceof InstanceExistsError)) throw err;
+          out.push(handle(opts.id));
+        }
+      }
+      return out;
+    },
+
+    async get(id) {
+      validateInstanceId(id);
+      await mustGetRow(id);
+      return handle(id);
+    },
+
+    async list({ workflow } = {}) {
+      const rows = await store.listInstances({ workflow });
+      return rows.map((r) => ({ ...summarise(r), status: liveStatus(r.id) ?? r.status }));
+    },
+
+    async status(id) {
+      const row = await mustGetRow(id);
+      const status = liveStatus(id) ?? row.status;
+      const out = { status, output: row.output === null ? undefined : decode(row.output), error: row.error ?? undefined };
+      if (out.error) {
+        const { name, message, pythonTraceback, stack } = row.error;
+        out.error = { name, message };
+        if (pythonTraceback) out.error.traceback = pythonTraceback;
+        else if (stack) out.error.stack = stack;
+      }
+      return out;
+    },
+
+    // What a live instance is blocked on (sleeps, retry back-offs, event waits); [] when not live here.
+    blockers: (id) => runs.get(id)?.blockers() ?? [],
+
+    async history(id) {
+      await mustGetRow(id);
+      return (await store.readJournal(id)).map((r) => decode(r));
+    },
+
+    async pause(id) {
+      const row = await mustGetRow(id);
+      const run = runs.get(id);
+      if (run) { run.freeze(); return; }
+      if (!RUNNABLE.has(row.status)) throw new InvalidStateError('instance.invalid_state', `Cannot pause instance "${id}": it is ${row.status}`);
+      await store.commit(id, { records: [{ t: 'paused', at: clock.now() }], patch: { status: 'paused' } });
+    },
+
+    async resume(id) {
+      const row = await mustGetRow(id);
+      const run = runs.get(id);
+      const status = run?.liveStatus() ?? row.status;
+      if (status !== 'paused' && status !== 'waitingForPause') {
+        throw new InvalidStateError('instance.invalid_state', `Cannot resume instance "${id}": it is ${status}, not paused`);
+      }
+      if (run) {
+        await run.commit([{ t: 'resumed', at: clock.now() }]);
+        run.unfreeze();
+        return;
+      }
+      await store.commit(id, { records: [{ t: 'resumed', at: clock.now() }], patch: { status: 'queued' } });
+      await launch({ ...row, status: 'queued' });
+    },
+
+    async terminate(id) {
+      const row = await mustGetRow(id);
+      if (FINISHED.has(row.status)) throw new InvalidStateError('instance.finished', `Cannot terminate instance "${id}": it is already ${row.status}`);
+      runs.get(id)?.abort();
+      runs.delete(id);
+      await store.commit(id, { records: [{ t: 'terminated', at: clock.now() }], patch: { status: 'terminated', updatedAt: clock.now() } });
+      engine.emit({ type: 'status', id, status: 'terminated' });
+    },
+
+    // Runs the instance again from the top. With {from: {name, count}} the journal before that step is kept.
+    async restart(id, { from } = {}) {
+      const row = await mustGetRow(id);
+      runs.get(id)?.abort();
+      runs.delete(id);
+      const records = await store.readJournal(id);
+      let cut = records.find((r) => r.t === 'created')?.seq ?? 0;
+      if (from) {
+        const key = `${from.name}#${from.count ?? 1}`;
+        const first = records.find((r) => r.key === key);
+        if (!first) throw new InvalidInputError('restart.unknown_step', `Instance "${id}" has no step "${from.name}" occurrence ${from.count ?? 1} to restart from`);
+        cut = first.seq - 1;
+      }
+      // Events already sent stay with the instance: those cut away are appended again, unconsumed.
+      const keptEvents = records.filter((r) => r.t === 'event' && r.seq > cut).map(({ seq, ...r }) => r);
+      const patch = { status: 'queued', output: null, error: null, updatedAt: clock.now() };
+      await store.commit(id, { truncateAfter: cut, records: [{ t: 'restarted', at: clock.now(), from: from ?? null }, ...keptEvents], patch });
+      await launch({ ...row, ...patch });
+    },
+
+    async sendEvent(id, { type, payload } = {}) {
+      validateInstanceId(id);
+      if (typeof type !== 'string' || type.length === 0 || type.length > 100) {
+        throw new InvalidInputError('event.invalid_type', `An event needs a type of 1-100 characters, got ${JSON.stringify(type)}`);
+      }
+      const encoded = encodeLimited(payload, `The payload of event "${type}"`, lim.maxEventPayloadBytes, 'event.payload_too_large');
+      const row = await mustGetRow(id);
+      if (FINISHED.has(row.status)) throw new InvalidStateError('instance.finished', `Cannot send event "${type}" to instance "${id}": it is ${row.status}`);
+      const record = { t: 'event', eid: `${clock.now().toString(36)}-${(++eventCounter).toString(36)}`, eventType: type, payload: encoded, at: clock.now() };
+      const run = runs.get(id);
+      if (run) {
+        await run.commit([record]);
+        run.deliverEvents();
+      } else {
+        await store.commit(id, { records: [record] });
+      }
+    },
+
+    // Resumes, in this process, every unfinished instance of a registered workflow (after a crash or restart).
+    async recover() {
+      const rows = await store.listInstances({});
+      const started = [];
+      for (const row of rows) {
+        if (!definitions.has(row.workflow) || runs.has(row.id)) continue;
+        if (RUNNABLE.has(row.status)) started.push(await launch(row));
+        else if (row.status === 'waitingForPause') {
+          // The in-flight steps died with the process; the pause they were finishing is now complete.
+          await store.commit(row.id, { records: [{ t: 'paused', at: clock.now() }], patch: { status: 'paused' } });
+        }
+      }
+      return started.map((r) => r.id);
+    },
+
+    // Resolves with the status once predicate(status, run) holds (checked on every status change).
+    async until(id, predicate) {
+      const row = await mustGetRow(id);
+      const st = liveStatus(id) ?? row.status;
+      if (predicate(st, runs.get(id))) return st;
+      return new Promise((resolve) => watchers.add({ id, predicate, resolve }));
+    },
+
+    // Settled = finished, paused, or waiting only for events (nothing here can move it on by itself).
+    settled(id) {
+      return engine.until(id, (st, run) => {
+        if (FINISHED.has(st) || st === 'paused') return true;
+        if (st !== 'waiting' || !run) return !run && st !== 'queued';
+        const blockers = run.blockers();
+        return blockers.length > 0 && blockers.every((b) => b.kind === 'wait');
+      });
+    },
+
+    on(fn) { listeners.add(fn); return () => listeners.delete(fn); },
+
+    isLive: (id) => runs.has(id),
+
+    async close() {
+      for (const run of runs.values()) run.abort();
+      runs.clear();
+    },
+  });
+  return engine;
+}
+
+function summarise(r) {
+  return { id: r.id, workflow: r.workflow, status: r.status, createdAt: r.createdAt, updatedAt: r.updatedAt };
+}
+
+function randomId() {
+  const bytes = new Uint8Array(12);
+  globalThis.crypto.getRandomValues(bytes);
+  return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export { serializeError };

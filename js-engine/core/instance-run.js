@@ -1,0 +1,333 @@
+import {
+  DivergenceError, WorkflowLimitError, WorkflowTimeoutError, deserializeError, isNonRetryable, serializeError,
+} from './errors.js';
+import { applyRecord, indexJournal, nextEvent } from './journal-index.js';
+import { backoffDelay, hasAttemptsLeft } from './retry-policy.js';
+import { decode, encode, encodeLimited } from './values.js';
+import { createWorkflowStep } from './step-context.js';
+
+const sameKind = (a, b) => a === b;
+
+// One execution ("generation") of an instance's run(): replays journaled steps, executes new ones, journals
+// outcomes before the workflow sees them. Pause freezes it (settlements are held back); terminate and restart
+// abort it (nothing it does afterwards is written or delivered).
+export class InstanceRun {
+  constructor({ engine, row, records, definition }) {
+    this.engine = engine;
+    this.clock = engine.clock;
+    this.limits = engine.limits;
+    this.id = row.id;
+    this.row = row;
+    this.definition = definition;
+    this.index = indexJournal(records);
+    this.nameCounts = new Map();
+    this.inflight = new Map(); // key -> {kind, blocked, detail}
+    this.runningCallbacks = 0;
+    this.timers = new Set();
+    this.waiters = []; // event waits in registration order
+    this.frozen = false;
+    this.aborted = false;
+    this.held = []; // settlements held back while frozen
+    this.unfreezeWaiters = [];
+    this.persistedStatus = row.status;
+    this.done = null;
+  }
+
+  // ---- lifecycle -------------------------------------------------------------------------------------------
+  start() {
+    this.done = this.#execute();
+    return this.done;
+  }
+
+  async #execute() {
+    const event = {
+      payload: decode(this.row.params),
+      timestamp: new Date(this.row.createdAt),
+      instanceId: this.id,
+      workflowName: this.row.workflow,
+    };
+    await this.commit([{ t: 'run', at: this.clock.now() }], { status: 'running' });
+    this.persistedStatus = 'running';
+    let output;
+    try {
+      output = await this.definition.run(event, createWorkflowStep(this));
+    } catch (err) {
+      return this.#finish('errored', { error: serializeError(err) });
+    }
+    let encoded;
+    try {
+      encoded = encodeLimited(output, 'workflow output', this.limits.maxOutputBytes, 'instance.output_too_large');
+    } catch (err) {
+      return this.#finish('errored', { error: serializeError(err) });
+    }
+    return this.#finish('complete', { output: encoded });
+  }
+
+  async #finish(status, { output, error }) {
+    if (this.aborted) return;
+    await this.unfrozen();
+    const rec = status === 'complete' ? { t: 'complete', output } : { t: 'errored', error };
+    await this.commit([rec], { status, output: output ?? null, error: error ?? null, updatedAt: this.clock.now() });
+    this.persistedStatus = status;
+    this.#teardown();
+    this.engine.runEnded(this, status);
+  }
+
+  #teardown() {
+    for (const h of this.timers) this.clock.clearTimer(h);
+    this.timers.clear();
+    for (const w of this.waiters) this.clock.clearTimer(w.timer);
+    this.waiters = [];
+  }
+
+  abort() {
+    this.aborted = true;
+    this.held = [];
+    this.#teardown();
+  }
+
+  freeze() {
+    this.frozen = true;
+    this.syncStatus();
+  }
+
+  unfreeze() {
+    this.frozen = false;
+    const held = this.held;
+    this.held = [];
+    for (const fn of held) fn();
+    for (const r of this.unfreezeWaiters.splice(0)) r();
+    this.syncStatus();
+  }
+
+  unfrozen() {
+    if (!this.frozen) return Promise.resolve();
+    return new Promise((r) => this.unfreezeWaiters.push(r));
+  }
+
+  // ---- status ------------------------------------------------------------------------------------------------
+  liveStatus() {
+    if (this.frozen) return this.runningCallbacks > 0 ? 'waitingForPause' : 'paused';
+    if (this.inflight.size > 0 && this.runningCallbacks === 0) {
+      let blocked = true;
+      for (const f of this.inflight.values()) if (!f.blocked) { blocked = false; break; }
+      if (blocked) return 'waiting';
+    }
+    return 'running';
+  }
+
+  // Persist status transitions (running <-> waiting, waitingForPause -> paused) so other processes and `list` see them.
+  syncStatus() {
+    if (this.aborted) return;
+    const status = this.liveStatus();
+    if (status === this.persistedStatus) return;
+    this.persistedStatus = status;
+    const records = status === 'paused' ? [{ t: 'paused', at: this.clock.now() }] : [];
+    this.commit(records, { status }).catch((err) => this.engine.report(err));
+    this.engine.emit({ type: 'status', id: this.id, status });
+  }
+
+  blockers() {
+    return [...this.inflight.entries()].filter(([, f]) => f.blocked).map(([key, f]) => ({ key, kind: f.kind, ...f.detail }));
+  }
+
+  // ---- journal ------------------------------------------------------------------------------------------------
+  async commit(records, patch) {
+    if (this.aborted) return new Promise(() => {}); // a stale generation never writes
+    await this.engine.store.commit(this.id, { records, patch });
+    for (const r of records) {
+      applyRecord(this.index, r);
+      this.engine.emit({ type: 'record', id: this.id, record: r });
+    }
+    this.clock.touch();
+  }
+
+  // Wrap an internal promise so the workflow only sees its settlement while the generation is live.
+  guard(promise) {
+    return new Promise((resolve, reject) => {
+      const deliver = (fn) => {
+        if (this.aborted) return;
+        if (this.frozen) this.held.push(fn);
+        else fn();
+      };
+      promise.then((v) => deliver(() => resolve(v)), (e) => deliver(() => reject(e)));
+    });
+  }
+
+  // ---- step calls ----------------------------------------------------------------------------------------------
+  // Allocates the deterministic journal key (name + per-name occurrence count) and checks the journal agrees.
+  claimKey(name, kind) {
+    const count = (this.nameCounts.get(name) ?? 0) + 1;
+    this.nameCounts.set(name, count);
+    const key = `${name}#${count}`;
+    const known = this.index.steps.get(key);
+    if (known && !sameKind(known.kind, kind)) {
+      throw new DivergenceError('replay.divergence',
+        `The journal has a ${known.kind} step "${name}" (occurrence ${count}) where the code now calls ${kind} "${name}"; ` +
+        'the workflow code changed incompatibly since this instance started');
+    }
+    if (!known && this.index.steps.size >= this.limits.maxSteps) {
+      throw new WorkflowLimitError('instance.too_many_steps', `Instance "${this.id}" reached the limit of ${this.limits.maxSteps} steps`);
+    }
+    return { key, count, known };
+  }
+
+  track(key, kind, blocked, detail) {
+    this.inflight.set(key, { kind, blocked, detail });
+    this.clock.touch();
+    this.syncStatus();
+  }
+
+  untrack(key) {
+    this.inflight.delete(key);
+    this.clock.touch();
+    this.syncStatus();
+  }
+
+  waitUntil(at, kind = 'wake') {
+    if (at <= this.clock.now()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const h = this.clock.setTimer(at, () => { this.timers.delete(h); resolve(); }, { kind });
+      this.timers.add(h);
+    });
+  }
+
+  async runDo(name, config, callback) {
+    await this.unfrozen();
+    const { key, count, known } = this.claimKey(name, 'do');
+    if (known?.done) {
+      if (known.error) throw deserializeError(known.error);
+      return decode(known.value);
+    }
+    const last = known?.attempts.at(-1);
+    let attempt = last ? last.attempt + 1 : 1;
+    try {
+      if (last?.retryAt !== undefined) {
+        this.track(key, 'do', true, { name, retryAt: last.retryAt, attempt });
+        await this.waitUntil(last.retryAt);
+      }
+      for (;;) {
+        const outcome = await this.#attempt(key, name, count, config, callback, attempt);
+        if (outcome.ok) return outcome.value;
+        const final = isNonRetryable(outcome.error) || !hasAttemptsLeft(config.retries, attempt);
+        const error = serializeError(outcome.error);
+        const retryAt = final ? undefined : this.clock.now() + backoffDelay(config.retries, attempt);
+        await this.commit([{ ...outcome.record, ok: false, error, retryAt }]);
+        if (final) throw deserializeError(error);
+        this.track(key, 'do', true, { name, retryAt, attempt: attempt + 1 });
+        await this.waitUntil(retryAt);
+        attempt++;
+      }
+    } finally {
+      this.untrack(key);
+    }
+  }
+
+  async #attempt(key, name, count, config, callback, attempt) {
+    await this.unfrozen();
+    this.track(key, 'do', false, { name, attempt });
+    const startedAt = this.clock.now();
+    const ctx = { step: { name, count }, attempt, config: { ...config, retries: { ...config.retries } } };
+    let timer;
+    const timeout = new Promise((_, reject) => {
+      timer = this.clock.setTimer(startedAt + config.timeout, () => reject(new WorkflowTimeoutError('step.timeout',
+        `Step "${name}" attempt ${attempt} timed out after ${config.timeout} ms`)), { kind: 'deadline' });
+    });
+    this.runningCallbacks++;
+    let value;
+    let error = null;
+    try {
+      value = await Promise.race([Promise.resolve().then(() => callback(ctx)), timeout]);
+    } catch (err) {
+      error = err ?? new Error('step failed with no error value');
+    } finally {
+      this.clock.clearTimer(timer);
+      this.runningCallbacks--;
+      this.clock.touch();
+    }
+    const record = { t: 'attempt', key, name, count, kind: 'do', attempt, startedAt, endedAt: this.clock.now() };
+    if (!error) {
+      try {
+        const encoded = encodeLimited(value, `The result of step "${name}"`, this.limits.maxStepResultBytes, 'step.result_too_large');
+        await this.commit([{ ...record, ok: true, value: encoded }]);
+        this.syncStatus();
+        return { ok: true, value: decode(encoded) };
+      } catch (err) {
+        error = err;
+      }
+    }
+    this.syncStatus();
+    return { ok: false, error, record };
+  }
+
+  async runSleep(name, kind, computeUntil) {
+    await this.unfrozen();
+    const { key, count, known } = this.claimKey(name, 'sleep');
+    let until = known?.until;
+    if (until === undefined) {
+      until = computeUntil();
+      await this.commit([{ t: 'sleep', key, name, count, kind: 'sleep', until }]);
+    }
+    this.track(key, 'sleep', true, { name, until });
+    try {
+      await this.waitUntil(until);
+    } finally {
+      this.untrack(key);
+    }
+  }
+
+  async runWait(name, eventType, timeoutMs) {
+    await this.unfrozen();
+    const { key, count, known } = this.claimKey(name, 'wait');
+    if (known?.done) {
+      if (known.error) throw deserializeError(known.error);
+      return decode(known.value);
+    }
+    let deadline = known?.deadline;
+    if (deadline === undefined) {
+      deadline = this.clock.now() + timeoutMs;
+      await this.commit([{ t: 'wait', key, name, count, kind: 'wait', eventType, deadline }]);
+    }
+    this.track(key, 'wait', true, { name, eventType, deadline });
+    try {
+      return await new Promise((resolve, reject) => {
+        const waiter = { key, name, eventType, resolve, reject, timer: null };
+        waiter.timer = this.clock.setTimer(deadline, () => this.#expire(waiter), { kind: 'deadline' });
+        this.waiters.push(waiter);
+        this.deliverEvents();
+      });
+    } finally {
+      this.untrack(key);
+    }
+  }
+
+  async #expire(waiter) {
+    if (!this.#removeWaiter(waiter)) return;
+    const error = serializeError(new WorkflowTimeoutError('event.timeout',
+      `Waiting for event "${waiter.eventType}" in step "${waiter.name}" timed out`));
+    delete error.stack;
+    await this.commit([{ t: 'timeout', key: waiter.key, error, at: this.clock.now() }]);
+    waiter.reject(deserializeError(error));
+  }
+
+  #removeWaiter(waiter) {
+    const i = this.waiters.indexOf(waiter);
+    if (i < 0) return false;
+    this.waiters.splice(i, 1);
+    this.clock.clearTimer(waiter.timer);
+    return true;
+  }
+
+  // Hands buffered events to waiters, first come first served per type. Consumption is journaled before delivery.
+  deliverEvents() {
+    for (const waiter of [...this.waiters]) {
+      const ev = nextEvent(this.index, waiter.eventType);
+      if (!ev) continue;
+      this.#removeWaiter(waiter);
+      this.index.consumed.add(ev.eid); // claim synchronously so no other waiter takes it
+      const event = { type: ev.eventType, payload: ev.payload, timestamp: encode(new Date(ev.at)) };
+      this.commit([{ t: 'got', key: waiter.key, eid: ev.eid, event }])
+        .then(() => waiter.resolve(decode(event)), waiter.reject);
+    }
+  }
+}

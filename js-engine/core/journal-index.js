@@ -1,0 +1,48 @@
+// The journal is the truth: an instance's state is rebuilt from its records. This folds records into what replay
+// needs: each step's outcome by key, and the event inbox.
+//
+// Record kinds (field `t`):
+//   created {params, at}              run {at}                      complete {output}   errored {error}
+//   attempt {key,name,count,kind:'do',attempt,startedAt,endedAt, ok, value | error, retryAt?}
+//   sleep   {key,name,count,kind:'sleep',until}
+//   wait    {key,name,count,kind:'wait',eventType,deadline}
+//   got     {key, eid, event}         timeout {key, error}
+//   event   {eid, eventType, payload, at}
+//   paused  resumed  terminated  restarted {from}
+
+export function newStepState(r) {
+  return { key: r.key, name: r.name, count: r.count, kind: r.kind, attempts: [], done: false, value: undefined, error: null };
+}
+
+export function applyRecord(index, r) {
+  const step = () => {
+    let s = index.steps.get(r.key);
+    if (!s) index.steps.set(r.key, (s = newStepState(r)));
+    return s;
+  };
+  switch (r.t) {
+    case 'attempt': {
+      const s = step();
+      s.attempts.push(r);
+      if (r.ok) { s.done = true; s.value = r.value; } else if (r.retryAt === undefined) { s.done = true; s.error = r.error; }
+      break;
+    }
+    case 'sleep': step().until = r.until; break;
+    case 'wait': { const s = step(); s.eventType = r.eventType; s.deadline = r.deadline; break; }
+    case 'got': { const s = index.steps.get(r.key); s.done = true; s.value = r.event; index.consumed.add(r.eid); break; }
+    case 'timeout': { const s = index.steps.get(r.key); s.done = true; s.error = r.error; break; }
+    case 'event': index.events.push(r); break;
+    default: break;
+  }
+}
+
+export function indexJournal(records) {
+  const index = { steps: new Map(), events: [], consumed: new Set() };
+  for (const r of records) applyRecord(index, r);
+  return index;
+}
+
+// First event of the given type not yet consumed by a wait, in arrival (FIFO) order.
+export function nextEvent(index, eventType) {
+  return index.events.find((e) => e.eventType === eventType && !index.consumed.has(e.eid)) ?? null;
+}

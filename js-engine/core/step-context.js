@@ -1,0 +1,69 @@
+import { InvalidInputError, WorkflowLimitError } from './errors.js';
+import { parseDuration } from './durations.js';
+import { resolveStepConfig } from './retry-policy.js';
+import { validateStepName } from './validation.js';
+
+const DEFAULT_EVENT_TIMEOUT = '24 hours';
+
+// The WorkflowStep object handed to run(event, step): argument checking here, execution in InstanceRun.
+// Every method returns a promise; bad arguments reject it (so a workflow can catch them like any step error).
+export function createWorkflowStep(run) {
+  const call = (fn) => {
+    let p;
+    try {
+      p = fn();
+    } catch (err) {
+      p = Promise.reject(err);
+    }
+    return run.guard(p);
+  };
+  const maxSleep = run.limits.maxSleepMs;
+  const checkSleep = (name, ms) => {
+    if (ms > maxSleep) throw new WorkflowLimitError('sleep.too_long', `Sleep "${name}" of ${ms} ms is longer than the limit of ${maxSleep} ms (365 days)`);
+    return ms;
+  };
+
+  return {
+    do(name, configOrCallback, maybeCallback) {
+      return call(() => {
+        validateStepName(name);
+        const [config, callback] = typeof configOrCallback === 'function' ? [undefined, configOrCallback] : [configOrCallback, maybeCallback];
+        if (typeof callback !== 'function') throw new InvalidInputError('step.invalid_callback', `Step "${name}" needs a callback function`);
+        return run.runDo(name, resolveStepConfig(config), callback);
+      });
+    },
+    sleep(name, duration) {
+      return call(() => {
+        validateStepName(name);
+        const ms = checkSleep(name, parseDuration(duration, `the duration of sleep "${name}"`));
+        return run.runSleep(name, 'sleep', () => run.clock.now() + ms);
+      });
+    },
+    sleepUntil(name, timestamp) {
+      return call(() => {
+        validateStepName(name);
+        const at = timestamp instanceof Date ? timestamp.getTime() : timestamp;
+        if (typeof at !== 'number' || !Number.isFinite(at)) {
+          throw new InvalidInputError('sleep.invalid_time', `sleepUntil "${name}" expects a Date or epoch milliseconds, got ${JSON.stringify(timestamp)}`);
+        }
+        return run.runSleep(name, 'sleepUntil', () => {
+          const now = run.clock.now();
+          if (at < now) throw new InvalidInputError('sleep.in_past', `sleepUntil "${name}" was given a time in the past (${new Date(at).toISOString()})`);
+          checkSleep(name, at - now);
+          return at;
+        });
+      });
+    },
+    waitForEvent(name, options = {}) {
+      return call(() => {
+        validateStepName(name);
+        const { type, timeout = DEFAULT_EVENT_TIMEOUT } = options ?? {};
+        if (typeof type !== 'string' || type.length === 0 || type.length > 100) {
+          throw new InvalidInputError('event.invalid_type', `waitForEvent "${name}" needs an event type of 1-100 characters, got ${JSON.stringify(type)}`);
+        }
+        const ms = checkSleep(name, parseDuration(timeout, `the timeout of waitForEvent "${name}"`));
+        return run.runWait(name, type, ms);
+      });
+    },
+  };
+}
