@@ -257,8 +257,9 @@ export function createEngine({ store, clock = createRealClock(), limits = {}, on
     },
 
     // Resumes, in this process, every unfinished instance of a registered workflow (after a crash or restart).
-    async recover() {
-      const rows = await store.listInstances({});
+    // `ids` limits it to those instances (the CLI drives one instance at a time).
+    async recover({ ids } = {}) {
+      const rows = ids ? (await Promise.all(ids.map((id) => store.getInstance(id)))).filter(Boolean) : await store.listInstances({});
       const started = [];
       for (const row of rows) {
         if (!definitions.has(row.workflow) || runs.has(row.id)) continue;

@@ -5,3 +5,4 @@ export { parseDuration } from './durations.js';
 export { resolveStepConfig, backoffDelay, DEFAULT_STEP_CONFIG } from './retry-policy.js';
 export * from './errors.js';
 
+export { summariseSteps, settleSleeps } from './history.js';

@@ -1,0 +1,219 @@
+#!/usr/bin/env node
+// pyworkflows command line: run a Python workflow durably on the engine, inspect and drive instances.
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { createEngine } from '../core/engine.js';
+import { createRealClock, createVirtualClock } from '../core/clock.js';
+import { openStore, DEFAULT_DB } from '../node/store.js';
+import { parseArgs, parseJsonArg, UsageError } from './args.js';
+import { describeRecord, instanceReport } from './render.js';
+
+const USAGE = `usage:
+  pyworkflows run FILE.py [--class NAME] [--id ID] [--params JSON] [--db PATH] [--clock real|virtual] [--json]
+  pyworkflows status ID [--db PATH] [--json]
+  pyworkflows history ID [--db PATH] [--json]
+  pyworkflows list [--db PATH] [--json]
+  pyworkflows event ID TYPE [PAYLOAD_JSON] [--db PATH] [--clock real|virtual] [--json]
+  pyworkflows pause|resume|terminate|restart ID [--db PATH] [--clock real|virtual] [--json]
+  pyworkflows serve [--port N] [--host H]`;
+
+const OPTIONS = { booleans: ['json', 'help'], values: ['class', 'id', 'params', 'db', 'clock', 'port', 'host'] };
+
+async function main(argv) {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === 'help') { console.log(USAGE); return 0; }
+  const { positionals, flags } = parseArgs(rest, OPTIONS);
+  const commands = { run, status, history, list, event, pause: control, resume: control, terminate: control, restart: control, serve };
+  const fn = commands[command];
+  if (!fn) throw new UsageError(`unknown command "${command}"`);
+  return fn({ command, positionals, flags });
+}
+
+function makeClock(flags) {
+  const kind = flags.clock ?? 'real';
+  if (kind === 'real') return createRealClock();
+  if (kind === 'virtual') return createVirtualClock({ start: Date.now() });
+  throw new UsageError(`--clock must be "real" or "virtual", got "${kind}"`);
+}
+
+function need(positionals, n, what) {
+  if (positionals.length < n) throw new UsageError(`missing ${what}`);
+  return positionals;
+}
+
+// Loads the Python file into Pyodide and registers the chosen WorkflowEntrypoint subclass.
+async function loadWorkflow(engine, file, className, { json }) {
+  const path = resolve(file);
+  if (!existsSync(path)) throw new UsageError(`no such file: ${file}`);
+  const { createPyodideHost } = await import('../hosts/pyodide-node.js');
+  // Python's print goes to the terminal; with --json it goes to stderr so stdout stays one JSON object.
+  const write = (stream) => (text) => stream.write(text.endsWith('\n') ? text : `${text}\n`);
+  const host = await createPyodideHost({ stdout: write(json ? process.stderr : process.stdout), stderr: write(process.stderr) });
+  const defs = await host.loadWorkflowFile(path);
+  let def;
+  if (className) {
+    def = defs.find((d) => d.name === className);
+    if (!def) throw new UsageError(`${file} has no WorkflowEntrypoint subclass named "${className}" (found: ${defs.map((d) => d.name).join(', ') || 'none'})`);
+  } else if (defs.length === 1) {
+    def = defs[0];
+  } else {
+    throw new UsageError(`${file} defines several workflows (${defs.map((d) => d.name).join(', ')}); choose one with --class`);
+  }
+  engine.register(def.name, def);
+  return { path, name: def.name };
+}
+
+async function withEngine(flags, fn) {
+  const store = await openStore(flags.db ?? DEFAULT_DB);
+  const engine = createEngine({ store, clock: makeClock(flags), onError: (e) => console.error(`engine: ${e.stack ?? e}`) });
+  try {
+    return await fn(engine, store);
+  } finally {
+    await engine.close();
+    await store.close();
+  }
+}
+
+// Drives an instance until nothing in this process can move it on, printing each journal record as it lands.
+async function drive(engine, store, id, flags) {
+  const off = flags.json ? () => {} : engine.on((ev) => {
+    if (ev.type === 'record' && ev.id === id) {
+      const line = describeRecord(ev.record, engine.clock.now());
+      if (line) console.log(line);
+    }
+  });
+  const status = await engine.settled(id);
+  off();
+  return finish(engine, store, id, flags, status);
+}
+
+async function finish(engine, store, id, flags, settledStatus) {
+  const row = await store.getInstance(id);
+  const st = await engine.status(id);
+  if (flags.json) {
+    console.log(JSON.stringify(instanceReport(row, st, await store.readJournal(id), engine.clock.now()), null, 2));
+  } else {
+    const waits = engine.blockers(id).filter((b) => b.kind === 'wait');
+    if (st.status === 'waiting' && waits.length) {
+      for (const w of waits) {
+        console.log(`instance ${id} is waiting for event "${w.eventType}" (step "${w.name}")`);
+        console.log(`  send it with: npx pyworkflows event ${id} ${w.eventType} '<payload JSON>'${flags.db ? ` --db ${flags.db}` : ''}`);
+      }
+    } else {
+      console.log(`instance ${id}: ${st.status}`);
+    }
+  }
+  return (settledStatus ?? st.status) === 'errored' ? 1 : 0;
+}
+
+async function run({ positionals, flags }) {
+  const [file] = need(positionals, 1, 'the workflow FILE.py');
+  const params = flags.params === undefined ? {} : parseJsonArg(flags.params, '--params');
+  return withEngine(flags, async (engine, store) => {
+    const wf = await loadWorkflow(engine, file, flags.class, flags);
+    let id = flags.id;
+    const existing = id ? await store.getInstance(id) : null;
+    if (existing) {
+      if (existing.workflow !== wf.name) throw new UsageError(`instance ${id} belongs to workflow "${existing.workflow}", not "${wf.name}"`);
+      if (!flags.json) console.log(`continuing instance ${id} (${existing.status})`);
+      await engine.recover({ ids: [id] });
+    } else {
+      const instance = await engine.workflow(wf.name).create({ id, params });
+      id = instance.id;
+      // Remember where the code lives so `event`, `resume` and `restart` can load it in a later process.
+      await store.commit(id, { patch: { source: { file: wf.path, className: wf.name } } });
+      if (!flags.json) console.log(`instance ${id} of ${wf.name} created`);
+    }
+    return drive(engine, store, id, flags);
+  });
+}
+
+async function loadRowWorkflow(engine, store, id, flags) {
+  const row = await store.getInstance(id);
+  if (!row) throw new UsageError(`(instance.not_found) Instance "${id}" does not exist`);
+  if (!row.source?.file) throw new UsageError(`instance ${id} has no recorded workflow file`);
+  await loadWorkflow(engine, row.source.file, row.source.className, flags);
+  return row;
+}
+
+async function event({ positionals, flags }) {
+  const [id, type, payloadText] = need(positionals, 2, 'ID and TYPE');
+  const payload = payloadText === undefined ? undefined : parseJsonArg(payloadText, 'PAYLOAD_JSON');
+  return withEngine(flags, async (engine, store) => {
+    await engine.sendEvent(id, { type, payload }); // validates id, state and payload before loading any code
+    await loadRowWorkflow(engine, store, id, flags);
+    await engine.recover({ ids: [id] });
+    return drive(engine, store, id, flags);
+  });
+}
+
+async function control({ command, positionals, flags }) {
+  const [id] = need(positionals, 1, 'ID');
+  return withEngine(flags, async (engine, store) => {
+    if (command === 'pause' || command === 'terminate') {
+      await engine[command](id);
+      return finish(engine, store, id, { ...flags }, null);
+    }
+    await loadRowWorkflow(engine, store, id, flags);
+    await engine[command](id);
+    return drive(engine, store, id, flags);
+  });
+}
+
+async function status({ positionals, flags }) {
+  const [id] = need(positionals, 1, 'ID');
+  return withEngine(flags, async (engine, store) => {
+    const row = await store.getInstance(id);
+    if (!row) throw new UsageError(`(instance.not_found) Instance "${id}" does not exist`);
+    const st = await engine.status(id);
+    const report = instanceReport(row, st, await store.readJournal(id), Date.now());
+    if (flags.json) { console.log(JSON.stringify(report, null, 2)); return 0; }
+    console.log(`${report.id}  ${report.workflow}  ${report.status}`);
+    for (const s of report.steps) console.log(`  ${s.type.padEnd(12)} ${s.name}${s.count > 1 ? ` #${s.count}` : ''}  ${s.status}${s.attempts > 1 ? ` (${s.attempts} attempts)` : ''}`);
+    if (report.output !== null) console.log(`output: ${JSON.stringify(report.output)}`);
+    if (report.error) console.log(`error: ${report.error.name}: ${report.error.message}${report.error.traceback ? `\n${report.error.traceback}` : ''}`);
+    return 0;
+  });
+}
+
+async function history({ positionals, flags }) {
+  const [id] = need(positionals, 1, 'ID');
+  return withEngine(flags, async (engine) => {
+    const records = await engine.history(id);
+    if (flags.json) { console.log(JSON.stringify(records, null, 2)); return 0; }
+    const start = records[0]?.at ?? 0;
+    for (const r of records) {
+      const at = r.at ?? r.startedAt ?? null;
+      const line = describeRecord(r, at ?? start);
+      if (line) console.log(`${at === null ? '        ' : `+${String(at - start).padStart(7)}ms`}  ${line}`);
+    }
+    return 0;
+  });
+}
+
+async function list({ flags }) {
+  return withEngine(flags, async (engine) => {
+    const rows = await engine.list();
+    if (flags.json) { console.log(JSON.stringify(rows, null, 2)); return 0; }
+    if (!rows.length) console.log('no instances');
+    for (const r of rows) console.log(`${r.id.padEnd(28)} ${r.workflow.padEnd(20)} ${r.status.padEnd(16)} ${new Date(r.createdAt).toISOString()}`);
+    return 0;
+  });
+}
+
+async function serve({ flags }) {
+  const { startServer } = await import('../node/serve.js');
+  await startServer({ port: flags.port ? Number(flags.port) : undefined, host: flags.host });
+  return new Promise(() => {}); // serve until killed
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code ?? 0; },
+  (err) => {
+    const message = err instanceof UsageError ? err.message : (err?.message ?? String(err)).split('\n')[0];
+    console.error(`pyworkflows: ${message}`);
+    if (err instanceof UsageError && /missing|unknown (command|option)/.test(message)) console.error(USAGE);
+    if (process.env.PYWORKFLOWS_DEBUG) console.error(err?.stack);
+    process.exitCode = 2;
+  },
+);

@@ -1,0 +1,40 @@
+import { decode } from './values.js';
+
+// Folds a journal into one entry per step, in the order steps were first journaled. Shared by the CLI, the test
+// harness and the demo page, so they all tell the same story.
+export function summariseSteps(records) {
+  const steps = new Map();
+  const entry = (r, type) => {
+    let s = steps.get(r.key);
+    if (!s) {
+      s = { key: r.key, name: r.name, count: r.count, type, status: 'running', attempts: 0, output: undefined, error: undefined };
+      steps.set(r.key, s);
+    }
+    return s;
+  };
+  for (const r of records) {
+    switch (r.t) {
+      case 'attempt': {
+        const s = entry(r, 'do');
+        s.attempts = Math.max(s.attempts, r.attempt);
+        s.startedAt ??= r.startedAt;
+        s.endedAt = r.endedAt;
+        if (r.ok) { s.status = 'complete'; s.output = decode(r.value); s.error = undefined; }
+        else { s.error = r.error; s.status = r.retryAt === undefined ? 'errored' : 'retrying'; s.retryAt = r.retryAt; }
+        break;
+      }
+      case 'sleep': Object.assign(entry(r, 'sleep'), { status: 'waiting', until: r.until }); break;
+      case 'wait': Object.assign(entry(r, 'waitForEvent'), { status: 'waiting', eventType: r.eventType, deadline: r.deadline }); break;
+      case 'got': Object.assign(steps.get(r.key), { status: 'complete', output: decode(r.event) }); break;
+      case 'timeout': Object.assign(steps.get(r.key), { status: 'errored', error: r.error }); break;
+      default: break;
+    }
+  }
+  return [...steps.values()];
+}
+
+// A sleep whose wake time has passed is complete; the journal does not record the wake-up itself.
+export function settleSleeps(steps, now) {
+  for (const s of steps) if (s.type === 'sleep' && s.status === 'waiting' && s.until <= now) s.status = 'complete';
+  return steps;
+}
