@@ -1,0 +1,113 @@
+"""A Node child process running js-engine/harness/server.js, spoken to in JSON lines over stdio."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import shutil
+import subprocess
+import threading
+from datetime import datetime, timezone
+from pathlib import Path
+
+SERVER = Path("js-engine") / "harness" / "server.js"
+
+
+class EngineError(Exception):
+    """An error raised by the engine; `name` is the engine's error class (e.g. InstanceNotFoundError)."""
+
+    def __init__(self, name: str, message: str, data: dict | None = None):
+        super().__init__(f"{name}: {message}")
+        self.name = name
+        self.message = message
+        self.data = data or {}
+
+
+def find_engine_dir() -> Path:
+    """The folder holding js-engine/: $PYWORKFLOWS_ENGINE_DIR, else an enclosing checkout or node_modules/pyworkflows."""
+    env = os.environ.get("PYWORKFLOWS_ENGINE_DIR")
+    if env:
+        return Path(env)
+    starts = [Path.cwd(), Path(__file__).resolve().parent]
+    for start in starts:
+        for d in [start, *start.parents]:
+            for cand in (d, d / "node_modules" / "pyworkflows"):
+                if (cand / SERVER).is_file():
+                    return cand
+    raise RuntimeError("cannot find the pyworkflows engine (js-engine/harness/server.js); set PYWORKFLOWS_ENGINE_DIR")
+
+
+def decode(value):
+    """Engine values: JSON plus {"$date": ms} for datetimes."""
+    if isinstance(value, list):
+        return [decode(v) for v in value]
+    if isinstance(value, dict):
+        if len(value) == 1 and "$date" in value:
+            return datetime.fromtimestamp(value["$date"] / 1000, tz=timezone.utc)
+        if len(value) == 1 and "$obj" in value:
+            value = value["$obj"]
+        return {k: decode(v) for k, v in value.items()}
+    return value
+
+
+def encode(value):
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return {"$date": round(value.timestamp() * 1000)}
+    if isinstance(value, (list, tuple)):
+        return [encode(v) for v in value]
+    if isinstance(value, dict):
+        return {k: encode(v) for k, v in value.items()}
+    return value
+
+
+class EngineProcess:
+    def __init__(self, engine_dir: Path | None = None, node: str | None = None):
+        self.engine_dir = engine_dir or find_engine_dir()
+        node = node or shutil.which("node") or "node"
+        self.proc = subprocess.Popen(
+            [node, str(self.engine_dir / SERVER)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=None,  # engine crashes show in pytest's captured stderr
+            text=True,
+            bufsize=1,
+            cwd=self.engine_dir,
+        )
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+        self._pending: dict[int, dict] = {}
+        ready = self._read_line()
+        if not ready.get("ready"):
+            raise RuntimeError(f"engine harness did not start: {ready}")
+
+    def _read_line(self) -> dict:
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"engine harness exited (code {self.proc.poll()})")
+        return json.loads(line)
+
+    def call(self, op: str, **args):
+        with self._lock:
+            rid = next(self._ids)
+            self.proc.stdin.write(json.dumps({"id": rid, "op": op, "args": encode(args)}) + "\n")
+            self.proc.stdin.flush()
+            # Replies may come out of order when requests overlap; keep the ones that are not ours.
+            while rid not in self._pending:
+                msg = self._read_line()
+                self._pending[msg["id"]] = msg
+            msg = self._pending.pop(rid)
+        if not msg["ok"]:
+            err = msg["error"]
+            raise EngineError(err.get("name", "Error"), err.get("message", ""), err)
+        return decode(msg["result"])
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.stdin.close()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()

@@ -1,0 +1,22 @@
+"""pytest plugin: the `workflow_env` fixture (one engine process per test session, a fresh store per test)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ._engine_process import EngineProcess
+from .testing import WorkflowTestEnv
+
+
+@pytest.fixture(scope="session")
+def workflow_engine_process():
+    proc = EngineProcess()
+    yield proc
+    proc.close()
+
+
+@pytest.fixture
+def workflow_env(workflow_engine_process):
+    """A WorkflowTestEnv with a fresh in-memory store and virtual clock for each test."""
+    workflow_engine_process.call("reset", fresh=True)
+    yield WorkflowTestEnv(workflow_engine_process)
