@@ -1,0 +1,130 @@
+"""The command line, end to end: a Python workflow on the SQLite store, in Node-hosted Pyodide."""
+
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "grocery_agent.py"
+STEADY = Path(__file__).parent / "workflows" / "steady.py"
+
+
+def test_grocery_example_waits_for_the_list_then_completes(cli):
+    r = cli("run", EXAMPLE, "--id", "groceries-1", "--clock", "virtual", "--params", '{"budget": 60}', check=0)
+    assert 'waiting for event "grocery-list"' in r.stdout
+    st = json.loads(cli("status", "groceries-1", "--json", check=0).stdout)
+    assert st["status"] == "waiting" and st["workflow"] == "GroceryAgent"
+    r = cli("event", "groceries-1", "grocery-list", '{"recipes": ["soup", "salad"]}', "--clock", "virtual", "--json", check=0)
+    report = json.loads(r.stdout)
+    assert report["status"] == "complete", report
+    assert report["output"]["bought"] == ["leek", "lettuce", "potato", "tomato"]
+    names = [s["name"] for s in report["steps"]]
+    assert names == ["receive grocery list", "compile list", "check leftovers", "place order", "wait for delivery slot", "pay"]
+    assert all(s["status"] == "complete" for s in report["steps"])
+    assert "ordering 4 items" in r.stderr  # Python's print reaches the terminal (stderr under --json)
+
+
+def test_live_output_and_list_and_history(cli):
+    r = cli("run", EXAMPLE, "--id", "g2", "--clock", "virtual", check=0)
+    assert "instance g2 of GroceryAgent created" in r.stdout
+    r = cli("event", "g2", "grocery-list", '{"recipes": ["pasta"]}', "--clock", "virtual", check=0)
+    assert "✓ compile list" in r.stdout and "✔ complete" in r.stdout
+    assert "ordering 3 items" in r.stdout
+    rows = json.loads(cli("list", "--json", check=0).stdout)
+    assert [(x["id"], x["status"]) for x in rows] == [("g2", "complete")]
+    h = cli("history", "g2", check=0).stdout
+    assert "sleeping until" in h and "complete" in h
+
+
+def test_a_failing_workflow_exits_non_zero_with_the_python_error(cli):
+    r = cli("run", EXAMPLE, "--id", "g3", "--clock", "virtual", check=0)
+    r = cli("event", "g3", "grocery-list", '{"recipes": ["cake"]}', "--clock", "virtual", "--json")
+    assert r.returncode == 1
+    report = json.loads(r.stdout)
+    assert report["status"] == "errored"
+    assert report["error"]["name"] == "NonRetryableError" and "unknown recipes: cake" in report["error"]["message"]
+
+
+def test_bad_input_is_a_one_line_error_and_non_zero_exit(cli, tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text("def broken(:\n")
+    none = tmp_path / "none.py"
+    none.write_text("x = 1\n")
+    cases = [
+        (["run", tmp_path / "missing.py"], "no such file"),
+        (["run", bad], "SyntaxError"),
+        (["run", none], "WorkflowEntrypoint"),
+        (["run", EXAMPLE, "--class", "Nope"], "Nope"),
+        (["run", EXAMPLE, "--params", "{oops"], "--params is not valid JSON"),
+        (["run", EXAMPLE, "--id", "bad id!"], "instance.invalid_id"),
+        (["status", "ghost"], "instance.not_found"),
+        (["event", "ghost", "x"], "instance.not_found"),
+        (["run", EXAMPLE, "--clock", "sundial"], "--clock"),
+    ]
+    for args, needle in cases:
+        r = cli(*args)
+        assert r.returncode != 0, args
+        first = r.stderr.strip().splitlines()[0]
+        assert first.startswith("pyworkflows: ") and needle in first, (args, r.stderr)
+
+
+def test_duplicate_id_continues_the_same_instance(cli):
+    cli("run", EXAMPLE, "--id", "dup", "--clock", "virtual", check=0)
+    r = cli("run", EXAMPLE, "--id", "dup", "--clock", "virtual", check=0)
+    assert "continuing instance dup" in r.stdout
+    assert len(json.loads(cli("list", "--json", check=0).stdout)) == 1
+
+
+def _spawn_run(db, *extra):
+    cmd = ["node", str(ROOT / "js-engine" / "cli" / "main.js"), "run", str(STEADY), "--db", str(db), *extra]
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=db.parent)
+
+
+def _read_until(proc, needle, timeout=60):
+    lines = []
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if needle in line:
+            return lines
+    raise AssertionError(f"never saw {needle!r}; got:\n{''.join(lines)}")
+
+
+def test_kill_9_mid_run_then_resume_runs_no_completed_step_twice(cli, tmp_path):
+    params = json.dumps({"steps": 6, "gap_ms": 400})
+    proc = _spawn_run(cli.db, "--id", "steady", "--params", params)
+    seen = _read_until(proc, "ran step 3")
+    time.sleep(0.2)  # step 3 is journaled; the run is inside its 400 ms gap
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    report = json.loads(cli("status", "steady", "--json", check=0).stdout)
+    done = [s["name"] for s in report["steps"] if s["type"] == "do" and s["status"] == "complete"]
+    assert done == ["step 1", "step 2", "step 3"]
+    r = cli("run", STEADY, "--id", "steady", "--json", check=0)
+    report = json.loads(r.stdout)
+    assert report["status"] == "complete" and report["output"] == 21
+    ran_before = [line for line in seen if line.startswith("ran step")]
+    ran_after = [line for line in r.stderr.splitlines() if line.startswith("ran step")]
+    assert [x.strip() for x in ran_before] == ["ran step 1", "ran step 2", "ran step 3"]
+    assert ran_after == ["ran step 4", "ran step 5", "ran step 6"]
+    assert all(s["attempts"] == 1 for s in report["steps"] if s["type"] == "do")
+
+
+def test_kill_9_during_a_step_reruns_only_that_step(cli):
+    params = json.dumps({"steps": 3, "gap_ms": 50, "work_ms": 3000})
+    proc = _spawn_run(cli.db, "--id", "inflight", "--params", params)
+    _read_until(proc, "ran step 2")
+    time.sleep(0.3)  # step 2's callback is still running
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    r = cli("run", STEADY, "--id", "inflight", "--json", check=0, timeout=120)
+    report = json.loads(r.stdout)
+    assert report["status"] == "complete" and report["output"] == 6
+    ran_after = [line for line in r.stderr.splitlines() if line.startswith("ran step")]
+    assert ran_after == ["ran step 2", "ran step 3"]  # step 1 was journaled and is not run again
