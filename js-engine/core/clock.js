@@ -72,8 +72,10 @@ export function createVirtualClock({ start = Date.now(), auto = true, quietTurns
       quiet = 0;
     } else if (++quiet >= quietTurns) {
       quiet = 0;
-      now = wake.at;
-      fire(wake);
+      // Jump to the earliest timer: a deadline due before the wake fires first, at its own time (jumping straight
+      // to the wake would fire that deadline late, after the wake).
+      now = first.at;
+      fire(first);
     }
     schedule();
   }

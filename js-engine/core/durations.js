@@ -16,7 +16,8 @@ export function parseDuration(value, what = 'duration') {
   }
   if (typeof value === 'string') {
     const m = PATTERN.exec(value);
-    const unit = m && UNIT_MS[m[2].toLowerCase()];
+    // Own keys only: "1 constructor" must not find Object.prototype.constructor (it gave NaN).
+    const unit = m && Object.hasOwn(UNIT_MS, m[2].toLowerCase()) && UNIT_MS[m[2].toLowerCase()];
     if (unit) return Number(m[1]) * unit;
   }
   throw new InvalidInputError(

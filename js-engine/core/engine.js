@@ -48,6 +48,10 @@ export function createEngine({ store, clock = createRealClock(), limits = {}, on
       for (const fn of listeners) fn(ev);
       if (ev.type === 'status') for (const w of [...watchers]) if (w.id === ev.id) checkWatcher(w, ev.status);
     },
+    // Re-checks until()/settled() watchers of an instance whose blockers changed without a status change.
+    recheck(id, status) {
+      for (const w of [...watchers]) if (w.id === id) checkWatcher(w, status);
+    },
     report(err) { (onError ?? ((e) => console.error(e)))(err); },
     runEnded(run, status) {
       if (runs.get(run.id) === run) runs.delete(run.id);
@@ -246,7 +250,9 @@ export function createEngine({ store, clock = createRealClock(), limits = {}, on
       const encoded = encodeLimited(payload, `The payload of event "${type}"`, lim.maxEventPayloadBytes, 'event.payload_too_large');
       const row = await mustGetRow(id);
       if (FINISHED.has(row.status)) throw new InvalidStateError('instance.finished', `Cannot send event "${type}" to instance "${id}": it is ${row.status}`);
-      const record = { t: 'event', eid: `${clock.now().toString(36)}-${(++eventCounter).toString(36)}`, eventType: type, payload: encoded, at: clock.now() };
+      // The random part keeps ids unique across processes (each has its own counter; virtual clocks repeat times).
+      const eid = `${clock.now().toString(36)}-${(++eventCounter).toString(36)}-${randomId().slice(0, 8)}`;
+      const record = { t: 'event', eid, eventType: type, payload: encoded, at: clock.now() };
       const run = runs.get(id);
       if (run) {
         await run.commit([record]);
@@ -286,7 +292,8 @@ export function createEngine({ store, clock = createRealClock(), limits = {}, on
         if (FINISHED.has(st) || st === 'paused') return true;
         if (st !== 'waiting' || !run) return !run && st !== 'queued';
         const blockers = run.blockers();
-        return blockers.length > 0 && blockers.every((b) => b.kind === 'wait');
+        // An event wait whose deadline has passed (e.g. while the process was down) is about to time out.
+        return blockers.length > 0 && blockers.every((b) => b.kind === 'wait' && b.deadline > clock.now());
       });
     },
 

@@ -21,6 +21,7 @@ export class InstanceRun {
     this.definition = definition;
     this.index = indexJournal(records);
     this.nameCounts = new Map();
+    this.claimed = 0; // distinct step keys claimed by this generation
     this.inflight = new Map(); // key -> {kind, blocked, detail}
     this.runningCallbacks = 0;
     this.timers = new Set();
@@ -48,6 +49,8 @@ export class InstanceRun {
     };
     await this.commit([{ t: 'run', at: this.clock.now() }], { status: 'running' });
     this.persistedStatus = 'running';
+    this.engine.emit({ type: 'status', id: this.id, status: 'running' });
+    this.syncStatus(); // a pause that arrived while queued: the commit above overwrote its stored status
     let output;
     try {
       output = await this.definition.run(event, createWorkflowStep(this));
@@ -69,7 +72,9 @@ export class InstanceRun {
     const rec = status === 'complete' ? { t: 'complete', output } : { t: 'errored', error };
     await this.commit([rec], { status, output: output ?? null, error: error ?? null, updatedAt: this.clock.now() });
     this.persistedStatus = status;
-    this.#teardown();
+    // Steps still in flight (Promise.all rejected early, a step not awaited) must not write after the end: an
+    // attempt record after 'complete', or syncStatus() storing 'running' over the final status.
+    this.abort();
     this.engine.runEnded(this, status);
   }
 
@@ -108,6 +113,7 @@ export class InstanceRun {
   // ---- status ------------------------------------------------------------------------------------------------
   liveStatus() {
     if (this.frozen) return this.runningCallbacks > 0 ? 'waitingForPause' : 'paused';
+    if (this.persistedStatus === 'queued') return 'queued'; // until the run record is written
     if (this.inflight.size > 0 && this.runningCallbacks === 0) {
       let blocked = true;
       for (const f of this.inflight.values()) if (!f.blocked) { blocked = false; break; }
@@ -120,7 +126,11 @@ export class InstanceRun {
   syncStatus() {
     if (this.aborted) return;
     const status = this.liveStatus();
-    if (status === this.persistedStatus) return;
+    if (status === this.persistedStatus) {
+      // Same status, other blockers (a sleep ended beside an event wait): settled() may hold now.
+      this.engine.recheck?.(this.id, status);
+      return;
+    }
     this.persistedStatus = status;
     const records = status === 'paused' ? [{ t: 'paused', at: this.clock.now() }] : [];
     this.commit(records, { status }).catch((err) => this.engine.report(err));
@@ -166,9 +176,11 @@ export class InstanceRun {
         `The journal has a ${known.kind} step "${name}" (occurrence ${count}) where the code now calls ${kind} "${name}"; ` +
         'the workflow code changed incompatibly since this instance started');
     }
-    if (!known && this.index.steps.size >= this.limits.maxSteps) {
+    // Keys claimed by this generation count too: concurrent steps are not in the journal until they finish.
+    if (!known && Math.max(this.claimed, this.index.steps.size) >= this.limits.maxSteps) {
       throw new WorkflowLimitError('instance.too_many_steps', `Instance "${this.id}" reached the limit of ${this.limits.maxSteps} steps`);
     }
+    this.claimed++;
     return { key, count, known };
   }
 
@@ -288,13 +300,14 @@ export class InstanceRun {
       deadline = this.clock.now() + timeoutMs;
       await this.commit([{ t: 'wait', key, name, count, kind: 'wait', eventType, deadline }]);
     }
-    this.track(key, 'wait', true, { name, eventType, deadline });
     try {
       return await new Promise((resolve, reject) => {
         const waiter = { key, name, eventType, resolve, reject, timer: null };
         waiter.timer = this.clock.setTimer(deadline, () => this.#expire(waiter), { kind: 'deadline' });
         this.waiters.push(waiter);
         this.deliverEvents();
+        // Blocked only if no buffered event satisfied it at once (else settled() would see a passing 'waiting').
+        if (this.waiters.includes(waiter)) this.track(key, 'wait', true, { name, eventType, deadline });
       });
     } finally {
       this.untrack(key);
@@ -303,11 +316,20 @@ export class InstanceRun {
 
   async #expire(waiter) {
     if (!this.#removeWaiter(waiter)) return;
+    this.#unblock(waiter.key);
     const error = serializeError(new WorkflowTimeoutError('event.timeout',
       `Waiting for event "${waiter.eventType}" in step "${waiter.name}" timed out`));
     delete error.stack;
     await this.commit([{ t: 'timeout', key: waiter.key, error, at: this.clock.now() }]);
     waiter.reject(deserializeError(error));
+  }
+
+  #unblock(key) {
+    const f = this.inflight.get(key);
+    if (f?.blocked) {
+      f.blocked = false;
+      this.syncStatus();
+    }
   }
 
   #removeWaiter(waiter) {
@@ -324,6 +346,7 @@ export class InstanceRun {
       const ev = nextEvent(this.index, waiter.eventType);
       if (!ev) continue;
       this.#removeWaiter(waiter);
+      this.#unblock(waiter.key); // no longer waiting on the outside world while 'got' is journaled
       this.index.consumed.add(ev.eid); // claim synchronously so no other waiter takes it
       const event = { type: ev.eventType, payload: ev.payload, timestamp: encode(new Date(ev.at)) };
       this.commit([{ t: 'got', key: waiter.key, eid: ev.eid, event }])

@@ -11,7 +11,11 @@ function encodeValue(v, path, seen) {
     if (!Number.isFinite(v)) throw new SerializationError('value.not_serializable', `${path} is ${v}, which JSON cannot hold`);
     return v;
   }
-  if (v instanceof Date) return { $date: v.getTime() };
+  if (v instanceof Date) {
+    // An Invalid Date would be stored as {"$date": null} and come back as a plain object, not a Date.
+    if (Number.isNaN(v.getTime())) throw new SerializationError('value.not_serializable', `${path} is an invalid Date`);
+    return { $date: v.getTime() };
+  }
   if (typeof v !== 'object') throw new SerializationError('value.not_serializable', `${path} is a ${typeof v}, which cannot be stored`);
   if (seen.has(v)) throw new SerializationError('value.not_serializable', `${path} contains a cycle`);
   seen.add(v);
