@@ -67,8 +67,10 @@ export class InstanceRun {
   }
 
   async #finish(status, { output, error }) {
-    if (this.aborted) return;
+    if (this.aborted || this.finishing) return;
     await this.unfrozen();
+    if (this.finishing) return;
+    this.finishing = true;
     const rec = status === 'complete' ? { t: 'complete', output } : { t: 'errored', error };
     await this.commit([rec], { status, output: output ?? null, error: error ?? null, updatedAt: this.clock.now() });
     this.persistedStatus = status;
@@ -105,7 +107,9 @@ export class InstanceRun {
     this.syncStatus();
   }
 
+  // Awaited before any step work: a frozen run waits for resume; a finished or aborted one never goes on.
   unfrozen() {
+    if (this.aborted || this.finishing) return new Promise(() => {});
     if (!this.frozen) return Promise.resolve();
     return new Promise((r) => this.unfreezeWaiters.push(r));
   }
@@ -172,9 +176,9 @@ export class InstanceRun {
     const key = `${name}#${count}`;
     const known = this.index.steps.get(key);
     if (known && !sameKind(known.kind, kind)) {
-      throw new DivergenceError('replay.divergence',
+      this.#diverged(new DivergenceError('replay.divergence',
         `The journal has a ${known.kind} step "${name}" (occurrence ${count}) where the code now calls ${kind} "${name}"; ` +
-        'the workflow code changed incompatibly since this instance started');
+        'the workflow code changed incompatibly since this instance started'));
     }
     // Keys claimed by this generation count too: concurrent steps are not in the journal until they finish.
     if (!known && Math.max(this.claimed, this.index.steps.size) >= this.limits.maxSteps) {
@@ -182,6 +186,13 @@ export class InstanceRun {
     }
     this.claimed++;
     return { key, count, known };
+  }
+
+  // Divergence ends the run even if the workflow catches the step's error: going on would mix journaled
+  // results of the old code with new ones.
+  #diverged(err) {
+    this.#finish('errored', { error: serializeError(err) }).catch((e) => this.engine.report(e));
+    throw err;
   }
 
   track(key, kind, blocked, detail) {

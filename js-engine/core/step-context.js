@@ -18,8 +18,8 @@ export function createWorkflowStep(run) {
     return run.guard(p);
   };
   const maxSleep = run.limits.maxSleepMs;
-  const checkSleep = (name, ms) => {
-    if (ms > maxSleep) throw new WorkflowLimitError('sleep.too_long', `Sleep "${name}" of ${ms} ms is longer than the limit of ${maxSleep} ms (365 days)`);
+  const checkSleep = (name, ms, what = 'Sleep') => {
+    if (ms > maxSleep) throw new WorkflowLimitError('sleep.too_long', `${what} "${name}" of ${ms} ms is longer than the limit of ${maxSleep} ms (365 days)`);
     return ms;
   };
 
@@ -61,7 +61,7 @@ export function createWorkflowStep(run) {
         if (typeof type !== 'string' || type.length === 0 || type.length > 100) {
           throw new InvalidInputError('event.invalid_type', `waitForEvent "${name}" needs an event type of 1-100 characters, got ${JSON.stringify(type)}`);
         }
-        const ms = checkSleep(name, parseDuration(timeout, `the timeout of waitForEvent "${name}"`));
+        const ms = checkSleep(name, parseDuration(timeout, `the timeout of waitForEvent "${name}"`), 'The timeout of waitForEvent');
         return run.runWait(name, type, ms);
       });
     },

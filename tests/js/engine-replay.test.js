@@ -384,3 +384,29 @@ test('crash before the first run record: recover starts the queued instance', as
   assert.equal(await p2.engine.settled('i'), 'complete');
   assert.equal(calls.get('a'), 1);
 });
+
+test('divergence is fatal even when the workflow catches the step error', async () => {
+  const { createEngine, createVirtualClock } = await import('../../js-engine/core/index.js');
+  const { createMemoryStore } = await import('../../js-engine/stores/memory.js');
+  const store = createMemoryStore();
+  let engine = createEngine({ store, clock: createVirtualClock({ start: 0 }) });
+  engine.register('wf', { async run(event, step) { await step.do('x', () => 1); await step.waitForEvent('w', { type: 'go' }); return 'old'; } });
+  await engine.workflow('wf').create({ id: 'd1' });
+  await engine.settled('d1');
+  await engine.close();
+  engine = createEngine({ store, clock: createVirtualClock({ start: 0 }) });
+  let after = 0;
+  engine.register('wf', { async run(event, step) {
+    try { await step.sleep('x', 10); } catch { /* swallowed by careless code */ }
+    after++;
+    await step.do('later', () => 2);
+    return 'new';
+  } });
+  await engine.recover();
+  assert.equal(await engine.settled('d1'), 'errored');
+  const st = await engine.status('d1');
+  assert.equal(st.error.name, 'DivergenceError');
+  assert.match(st.error.message, /replay\.divergence/);
+  const records = await engine.history('d1');
+  assert.equal(records.filter((r) => r.key === 'later#1').length, 0, 'nothing runs after divergence');
+});
