@@ -42,7 +42,7 @@ export function isNonRetryable(err) {
 }
 
 // Errors cross the store and the JS/Python bridge as plain data.
-const EXTRA_FIELDS = ['code', 'pythonTraceback', 'pythonModule', 'nonRetryable'];
+const EXTRA_FIELDS = ['code', 'pythonTraceback', 'pythonModule', 'pythonQualname', 'pythonArgs', 'nonRetryable'];
 
 export function serializeError(err) {
   if (!(err instanceof Object)) return { name: 'Error', message: String(err) };

@@ -1,0 +1,94 @@
+// The host-independent half of the Pyodide adapter (Node and browser hosts both use it): install the Python
+// SDK into a loaded Pyodide, route print() to callbacks, load workflow sources into workflow definitions.
+// No Node or browser imports here: the hosts pass in the Pyodide instance and, for source installs, the files.
+
+export const SDK_PACKAGE = 'pyworkflows';
+// Where SDK sources are written for sdkSource 'dir' (put first on sys.path, so a stale installed copy loses).
+export const SDK_SOURCE_DIR = '/pyworkflows/sdk';
+
+// print() output arrives as UTF-8 bytes in arbitrary chunks; a streaming decoder keeps split characters whole.
+function byteSink(write) {
+  const decoder = new TextDecoder('utf-8');
+  return {
+    write(bytes) {
+      const text = decoder.decode(bytes, { stream: true });
+      if (text) write(text);
+      return bytes.length;
+    },
+    isatty: false,
+  };
+}
+
+export function routeOutput(pyodide, { stdout, stderr }) {
+  if (stdout) pyodide.setStdout(byteSink(stdout));
+  if (stderr) pyodide.setStderr(byteSink(stderr));
+}
+
+// files: [{path: 'workers/__init__.py', text}] relative to py-sdk/.
+export function installSdkFiles(pyodide, files) {
+  const { FS } = pyodide;
+  for (const { path, text } of files) {
+    const full = `${SDK_SOURCE_DIR}/${path}`;
+    FS.mkdirTree(full.slice(0, full.lastIndexOf('/')));
+    FS.writeFile(full, text, { encoding: 'utf8' });
+  }
+  pyodide.runPython(`
+import importlib, sys
+if ${JSON.stringify(SDK_SOURCE_DIR)} not in sys.path:
+    sys.path.insert(0, ${JSON.stringify(SDK_SOURCE_DIR)})
+importlib.invalidate_caches()
+`);
+}
+
+export async function installSdkWheel(pyodide, packageName = SDK_PACKAGE) {
+  const errors = [];
+  await pyodide.loadPackage(packageName, { messageCallback: () => {}, errorCallback: (m) => errors.push(m) });
+  if (errors.length) throw new Error(`Could not load the Python SDK package "${packageName}": ${errors.join('; ')}`);
+}
+
+export class WorkflowLoadError extends Error {
+  constructor(message, details) {
+    super(message);
+    this.name = 'WorkflowLoadError';
+    this.details = details;
+  }
+}
+
+/**
+ * Wraps a Pyodide instance whose SDK is installed. Returns {pyodide, loadWorkflowSource, close}.
+ * loadWorkflowSource(source, filename) -> [{name, module, run(event, step, env?, ctx?) -> Promise}]
+ */
+export function createHostCore(pyodide) {
+  const hostModule = pyodide.pyimport('workers._host');
+  // An attribute read from a PyProxy is "borrowed": destroying the module proxy would destroy it too (Pyodide
+  // 314), so both live until close().
+  const loadWorkflows = hostModule.load_workflows;
+  const owned = []; // run proxies created by the SDK for us; destroyed on close()
+  let closed = false;
+
+  function loadWorkflowSource(source, filename = '<workflow>.py') {
+    if (closed) throw new Error('This Pyodide host is closed');
+    if (typeof source !== 'string') throw new TypeError('loadWorkflowSource(source, filename) needs the source text');
+    const answer = loadWorkflows(source, filename);
+    if (answer.error) throw new WorkflowLoadError(answer.error.message, answer.error.details);
+    return answer.workflows.map(([name, run]) => {
+      owned.push(run);
+      return {
+        name,
+        module: answer.module,
+        // The engine calls run(event, step); Pyodide hands them to Python as JsProxies (no copies).
+        run: (event, step, env, ctx) => run(event, step, env, ctx),
+      };
+    });
+  }
+
+  function close() {
+    if (closed) return;
+    closed = true;
+    for (const run of owned.splice(0)) run.destroy();
+    loadWorkflows.destroy();
+    hostModule.destroy();
+  }
+
+  return { pyodide, loadWorkflowSource, close };
+}

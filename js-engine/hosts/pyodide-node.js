@@ -1,0 +1,130 @@
+// Node host for Python workflows: loads Pyodide from disk (no network), installs the Python SDK, loads workflow
+// files. The Pyodide-specific work that a browser host shares lives in pyodide-common.js.
+//
+//   const host = await createPyodideHost({ indexURL?, sdkSource?: 'wheel' | 'dir', stdout?, stderr? });
+//   const defs = await host.loadWorkflowFile('/abs/path/workflow.py'); // [{name, module, run(event, step)}]
+//   engine.register(defs[0].name, defs[0]);
+//   host.close();
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { loadPyodide } from 'pyodide';
+import { SDK_PACKAGE, createHostCore, installSdkFiles, installSdkWheel, routeOutput } from './pyodide-common.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const DIST_DIR = path.join(ROOT, 'build', 'pyodide'); // built by scripts/build-dist.mjs
+export const SDK_DIR = path.join(ROOT, 'py-sdk');
+const NPM_PYODIDE = path.dirname(createRequire(import.meta.url).resolve('pyodide'));
+
+const withSlash = (dir) => (dir.endsWith('/') ? dir : `${dir}/`);
+
+function newestMtime(dir) {
+  let newest = 0;
+  for (const ent of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (ent.name === '__pycache__') continue;
+    const full = path.join(dir, ent.name);
+    newest = Math.max(newest, ent.isDirectory() ? newestMtime(full) : fs.statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+// The SDK wheel in build/pyodide, if that folder's lock file lists it: {file, mtimeMs} or null.
+export function distSdkWheel(dir = DIST_DIR) {
+  try {
+    const lock = JSON.parse(fs.readFileSync(path.join(dir, 'pyodide-lock.json'), 'utf8'));
+    const entry = lock.packages?.[SDK_PACKAGE];
+    if (!entry) return null;
+    const file = path.join(dir, entry.file_name);
+    return { file, mtimeMs: fs.statSync(file).mtimeMs };
+  } catch {
+    return null;
+  }
+}
+
+// Default: the wheel from build/pyodide; but in a checkout whose py-sdk/ is newer than that wheel (someone edited
+// the SDK and has not rebuilt), the sources, so nobody debugs a stale SDK.
+export function defaultSdkSource() {
+  const wheel = distSdkWheel();
+  if (!wheel) return 'dir';
+  if (fs.existsSync(SDK_DIR) && newestMtime(SDK_DIR) > wheel.mtimeMs) return 'dir';
+  return 'wheel';
+}
+
+function sdkFiles(dir) {
+  const out = [];
+  const walk = (sub) => {
+    for (const ent of fs.readdirSync(path.join(dir, sub), { withFileTypes: true })) {
+      const rel = sub ? `${sub}/${ent.name}` : ent.name;
+      if (ent.isDirectory()) {
+        if (ent.name !== '__pycache__' && ent.name !== 'tests') walk(rel);
+      } else if (/\.(py|pyi)$|^py\.typed$/.test(ent.name)) {
+        out.push({ path: rel, text: fs.readFileSync(path.join(dir, rel), 'utf8') });
+      }
+    }
+  };
+  walk('');
+  return out;
+}
+
+// Mount the workflow file's folder at the same path inside Pyodide so `import helpers` finds sibling modules.
+// Only where Pyodide has nothing at that path: mounting over /tmp or /lib would hide Pyodide's own files.
+function mountFolder(pyodide, dir, mounted) {
+  if (mounted.has(dir)) return;
+  const { FS } = pyodide;
+  if (FS.analyzePath(dir).exists) return;
+  try {
+    FS.mkdirTree(dir);
+    FS.mount(FS.filesystems.NODEFS, { root: dir }, dir);
+    mounted.add(dir);
+    pyodide.runPython(`
+import importlib, sys
+if ${JSON.stringify(dir)} not in sys.path:
+    sys.path.append(${JSON.stringify(dir)})
+importlib.invalidate_caches()
+`);
+  } catch {
+    // Sibling imports are a convenience; the workflow file itself is loaded from its text either way.
+  }
+}
+
+/**
+ * options: indexURL (a Pyodide folder; default build/pyodide for 'wheel', node_modules/pyodide for 'dir'),
+ * sdkSource ('wheel': loadPackage('pyworkflows') from that folder; 'dir': py-sdk/ sources written into Pyodide's
+ * file system; default see defaultSdkSource), sdkDir, stdout/stderr (text callbacks; default the process's),
+ * importSiblings (default true).
+ */
+export async function createPyodideHost({
+  indexURL, sdkSource, sdkDir = SDK_DIR, stdout, stderr, importSiblings = true,
+} = {}) {
+  const source = sdkSource ?? defaultSdkSource();
+  if (source !== 'wheel' && source !== 'dir') throw new TypeError(`sdkSource must be 'wheel' or 'dir', got ${JSON.stringify(sdkSource)}`);
+  const index = withSlash(indexURL ?? (source === 'wheel' ? DIST_DIR : NPM_PYODIDE));
+  if (source === 'wheel' && !distSdkWheel(index)) {
+    throw new Error(`sdkSource 'wheel' needs a Pyodide folder whose pyodide-lock.json lists "${SDK_PACKAGE}" ` +
+      `(${index} has none): run \`node scripts/build-dist.mjs\`, or use sdkSource: 'dir'`);
+  }
+  const pyodide = await loadPyodide({ indexURL: index });
+  routeOutput(pyodide, {
+    stdout: stdout ?? ((text) => process.stdout.write(text)),
+    stderr: stderr ?? ((text) => process.stderr.write(text)),
+  });
+  if (source === 'wheel') await installSdkWheel(pyodide);
+  else installSdkFiles(pyodide, sdkFiles(sdkDir));
+
+  const core = createHostCore(pyodide);
+  const mounted = new Set();
+  return {
+    pyodide,
+    sdkSource: source,
+    indexURL: index,
+    loadWorkflowSource: core.loadWorkflowSource,
+    async loadWorkflowFile(file) {
+      const abs = path.resolve(file);
+      const text = await fs.promises.readFile(abs, 'utf8');
+      if (importSiblings) mountFolder(pyodide, path.dirname(abs), mounted);
+      return core.loadWorkflowSource(text, abs);
+    },
+    close: core.close,
+  };
+}

@@ -1,0 +1,80 @@
+"""Exceptions across the JS bridge.
+
+Python -> JS: a JS Error whose ``name`` is the Python class name, ``message`` is ``str(exc)``, with
+``pythonTraceback``, ``pythonModule``, ``pythonQualname``, ``pythonArgs`` (when JSON-like) and ``nonRetryable``
+(docs/contracts.md). JS -> Python: the same fields rebuild an exception of the original class when this
+process has it (see _errors.rebuild_exception).
+"""
+
+import traceback
+
+from ._errors import WorkflowError, is_non_retryable, rebuild_exception, remember_class
+from ._ffi import JsException, js, jsnull, require_pyodide
+from ._jsvalues import from_js_value, to_js_value
+
+__all__ = ["js_error_from_exception", "exception_from_js"]
+
+
+def _exception_fields(exc):
+    cls = type(exc)
+    if isinstance(exc, JsException):
+        # A JS error that went through Python code unchanged keeps its JS name; it has no Python class.
+        return {"name": str(getattr(exc, "name", None) or "Error"), "message": str(getattr(exc, "message", ""))}
+    fields = {"name": cls.__name__, "message": str(exc)}
+    if isinstance(exc, WorkflowError):
+        fields["message"] = str(exc.message)
+        if exc.code is not None:
+            fields["code"] = str(exc.code)
+        if exc.name != cls.__name__:
+            # A generic WorkflowError standing in for an engine error: keep the engine's name, no class.
+            fields["name"] = str(exc.name)
+            return fields
+    fields["pythonModule"] = cls.__module__
+    if cls.__qualname__ != cls.__name__:
+        fields["pythonQualname"] = cls.__qualname__
+    remember_class(cls)
+    return fields
+
+
+def js_error_from_exception(exc):
+    """A JS Error carrying ``exc``'s class name, message, traceback and module. Never raises."""
+    require_pyodide("Converting an exception for the engine")
+    try:
+        fields = _exception_fields(exc)
+    except Exception:  # an exception whose __str__ fails must still fail the step, not the bridge
+        fields = {"name": type(exc).__name__, "message": "<exception str() failed>"}
+    err = js.Error.new(fields.pop("message"))
+    for key, value in fields.items():
+        setattr(err, key, value)
+    err.pythonTraceback = "".join(traceback.format_exception(exc))
+    if is_non_retryable(exc):
+        err.nonRetryable = True
+    if exc.args and "pythonModule" in fields:
+        try:
+            # Lets MyError(code, detail) be rebuilt with both arguments; skipped when they are not data.
+            err.pythonArgs = to_js_value(list(exc.args), "exception args")
+        except Exception:
+            pass
+    return err
+
+
+def _field(obj, key):
+    value = getattr(obj, key, None)
+    return None if value is None or value is jsnull else value
+
+
+def exception_from_js(error):
+    """The Python exception for a JS rejection (a JsException, or any value a promise rejected with)."""
+    js_error = getattr(error, "js_error", error)
+    if isinstance(js_error, (str, int, float)) or js_error is None:
+        return WorkflowError(str(js_error), name="Error")
+    args = _field(js_error, "pythonArgs")
+    return rebuild_exception(
+        _field(js_error, "name"),
+        _field(js_error, "message"),
+        module=_field(js_error, "pythonModule"),
+        qualname=_field(js_error, "pythonQualname"),
+        args=from_js_value(args) if args is not None else None,
+        code=_field(js_error, "code"),
+        remote_traceback=_field(js_error, "pythonTraceback"),
+    )

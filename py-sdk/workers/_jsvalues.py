@@ -1,0 +1,53 @@
+"""Values across the JS bridge: Python -> JS (checked, JSON-like) and JS -> Python (dict/list/datetime).
+
+One check-and-copy walk (``to_wire``) plus one ``to_js`` call per value each way: the walk refuses what JSON
+cannot hold and puts in the JS stand-ins (null for None, a Date for a datetime); ``to_js`` then copies the
+containers in C.
+"""
+
+from ._ffi import JsProxy, js, jsnull, require_pyodide, to_js
+from ._values import datetime_from_ms, to_wire
+
+__all__ = ["to_js_value", "from_js_value"]
+
+
+def _make_date(ms):
+    return js.Date.new(ms)
+
+
+def to_js_value(value, what):
+    """A JS value for ``value`` (see _values.to_wire for what is allowed); raises SerializationError."""
+    require_pyodide("Converting a value for the engine")
+    # None -> JS null, not undefined: JSON drops undefined members, so {"a": None} would lose its key.
+    wire = to_wire(value, what, none=jsnull, make_date=_make_date)
+    if not isinstance(wire, (dict, list)):
+        return wire
+    # create_pyproxies=False: nothing in `wire` may become a PyProxy that JS would have to destroy.
+    return to_js(wire, dict_converter=js.Object.fromEntries, create_pyproxies=False)
+
+
+def _convert_special(value, convert, cache):
+    # to_py leaves objects of other classes as JsProxy and asks us; the engine only sends Dates.
+    if js.Object.prototype.toString.call(value) == "[object Date]":
+        return datetime_from_ms(value.getTime())
+    raise TypeError(f"the engine sent a JS {value.constructor.name}, which has no Python equivalent here")
+
+
+def _replace_nulls(v):
+    # to_py keeps JS null as the `jsnull` singleton; Python code expects None.
+    if v is jsnull:
+        return None
+    if type(v) is dict:
+        return {k: _replace_nulls(x) for k, x in v.items()}
+    if type(v) is list:
+        return [_replace_nulls(x) for x in v]
+    return v
+
+
+def from_js_value(value):
+    """Plain Python data for a value from the engine: dicts, lists, scalars, None and UTC datetimes."""
+    if value is None or value is jsnull:  # undefined arrives as None, null as jsnull
+        return None
+    if not isinstance(value, JsProxy):
+        return value  # str, int, float, bool are converted by Pyodide already
+    return _replace_nulls(value.to_py(default_converter=_convert_special))

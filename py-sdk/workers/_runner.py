@@ -1,0 +1,30 @@
+"""Running one workflow instance for the engine: convert the event, call run, convert the output."""
+
+import inspect
+
+from ._jsvalues import from_js_value, to_js_value
+from ._promises import promise_from
+from ._step import WorkflowStep
+
+__all__ = ["workflow_runner"]
+
+
+def workflow_runner(cls):
+    """The function JS calls as ``run(event, step[, env, ctx])``; it returns a Promise of the JS output.
+
+    A new ``cls`` object per run, as the engine may run several instances of one workflow at once.
+    """
+
+    async def run(js_event, js_step, env, ctx):
+        event = from_js_value(js_event)
+        workflow = cls(ctx, env)
+        output = workflow.run(event, WorkflowStep(js_step))
+        if inspect.isawaitable(output):
+            output = await output
+        return to_js_value(output, f"the output of workflow {cls.__name__!r}")
+
+    def call(js_event, js_step, env=None, ctx=None):
+        return promise_from(run, js_event, js_step, env, ctx)
+
+    call.__qualname__ = f"workflow_runner({cls.__qualname__})"
+    return call

@@ -1,0 +1,203 @@
+"""The ``step`` object a workflow's ``run`` receives: a Python wrapper around the engine's JS WorkflowStep.
+
+Per step.do call the bridge is crossed the minimum number of times (docs/architecture): one JS call that
+returns the engine's promise, one call back into Python per attempt, one conversion each way. The
+callback proxy handed to JS is owned here and destroyed when the engine's promise settles.
+"""
+
+import asyncio
+import functools
+import inspect
+
+from ._deps import CTX, call_arguments, dependencies, plan_arguments
+from ._durations import duration_to_wire, timestamp_to_ms
+from ._ffi import JsException, create_proxy, js, require_pyodide, to_js
+from ._jserrors import exception_from_js
+from ._jsvalues import from_js_value, to_js_value
+from ._promises import promise_from
+from ._values import datetime_from_ms, to_wire
+
+__all__ = ["WorkflowStep", "StepFunction"]
+
+
+def _check_name(name, what):
+    # The engine validates names too; this only keeps a non-str from crossing as a PyProxy.
+    if not isinstance(name, str):
+        raise TypeError(f"{what} name must be a str, not {type(name).__name__}")
+
+
+async def _await_js(awaitable):
+    """Await an engine promise; a rejection raises the matching Python exception."""
+    try:
+        return from_js_value(await awaitable)
+    except JsException as err:
+        raise exception_from_js(err) from None
+
+
+class StepFunction:
+    """What ``@step.do`` returns. ``await fn()`` runs the step (or takes its result from the journal)."""
+
+    def __init__(self, step, func, name, plan, concurrent, config):
+        functools.update_wrapper(self, func)
+        self.step_name = name
+        self.func = func
+        self.plan = plan
+        self.concurrent = bool(concurrent)
+        self.config = config
+        self.wants_ctx = any(source is CTX for _, source in plan)
+        self._step = step
+
+    def __call__(self):
+        return self._step._call(self)
+
+    def __repr__(self):
+        return f"<step {self.step_name!r} ({self.func.__qualname__})>"
+
+
+def _is_step(obj):
+    return isinstance(obj, StepFunction)
+
+
+class WorkflowStep:
+    """Cloudflare's Python ``step``: ``do`` (a decorator), ``sleep``, ``sleep_until``, ``wait_for_event``."""
+
+    def __init__(self, js_step):
+        require_pyodide("WorkflowStep")
+        self._js_step = js_step
+        self._declared = {}  # step name and function name -> StepFunction, for implicit dependencies
+        self._memo = {}  # StepFunction -> result of its latest completed call (dependencies run once)
+        self._in_flight = {}  # StepFunction -> future of its running call (dependents share it)
+
+    # ---- step.do ----------------------------------------------------------------------------------------
+    def do(self, name=None, depends=None, concurrent=False, config=None):
+        """Decorator: ``@step.do("name", config={...})``, ``@step.do()`` or bare ``@step.do``.
+
+        The step's name defaults to the function's name. Parameters: ``ctx`` gets the step context
+        (``ctx["attempt"]``, ``ctx["step"]["name"]``...); others get the results of the steps named in
+        ``depends`` (in order) or, without ``depends``, of earlier steps named like the parameter.
+        ``concurrent=True`` resolves those dependencies in parallel.
+        """
+        if callable(name) and not isinstance(name, str):  # bare @step.do
+            return self.do()(name)
+        # JS-style direct calls, as in the engine's own API: `await step.do("name", fn)` and
+        # `await step.do("name", {config}, fn)`. `depends` is a list, so a callable there is the step function.
+        if callable(depends) and not isinstance(depends, (list, tuple)):
+            return self.do(name, config=config, concurrent=concurrent)(depends)()
+        if isinstance(depends, dict) and callable(concurrent):
+            return self.do(name, config=depends)(concurrent)()
+        if name is not None:
+            _check_name(name, "step")
+        if config is not None:
+            if not isinstance(config, dict):
+                raise TypeError(f"the config of step {name!r} must be a dict, not {type(config).__name__}")
+            to_wire(config, f"the config of step {name!r}")  # fail at declaration, not at the first run
+
+        def decorator(func):
+            if not callable(func):
+                raise TypeError(f"step.do decorates a function, not {type(func).__name__}")
+            step_name = getattr(func, "__name__", None) if name is None else name
+            _check_name(step_name, "step")
+            plan = plan_arguments(func, step_name, depends, self._declared, _is_step)
+            fn = StepFunction(self, func, step_name, plan, concurrent, config)
+            self._declared[step_name] = fn
+            if getattr(func, "__name__", None):
+                self._declared[func.__name__] = fn
+            return fn
+
+        return decorator
+
+    async def _call(self, fn):
+        # Runs in the caller's task (a task per call would cost event-loop turns, each a JS timer in
+        # Pyodide); a plain future lets dependents declared with depends= share this in-flight call.
+        shared = asyncio.get_event_loop().create_future()
+        self._in_flight[fn] = shared
+        try:
+            result = await self._execute(fn)
+        except BaseException as exc:
+            if isinstance(exc, asyncio.CancelledError):
+                shared.cancel()
+            else:
+                shared.set_exception(exc)
+                shared.exception()  # marks it retrieved: no "never retrieved" warning when nobody shared it
+            raise
+        finally:
+            if self._in_flight.get(fn) is shared:
+                del self._in_flight[fn]
+        self._memo[fn] = result
+        shared.set_result(result)
+        return result
+
+    async def _resolve(self, dep):
+        if dep in self._memo:
+            return self._memo[dep]
+        shared = self._in_flight.get(dep)
+        if shared is not None:
+            # shield: one dependent being cancelled must not cancel the call the others wait for.
+            return await asyncio.shield(shared)
+        return await dep()
+
+    async def _execute(self, fn):
+        deps = dependencies(fn.plan)
+        if fn.concurrent and len(deps) > 1:
+            results = await asyncio.gather(*(self._resolve(d) for d in deps))
+        else:
+            results = [await self._resolve(d) for d in deps]
+        config = None if fn.config is None else to_js_value(fn.config, f"the config of step {fn.step_name!r}")
+        # The engine keeps the callback for every attempt (retries), so it needs a created proxy, destroyed
+        # when the engine's promise settles.
+        callback = create_proxy(functools.partial(self._on_attempt, fn, results))
+        try:
+            promise = self._js_step.do(fn.step_name, config, callback)
+            value = await promise if inspect.isawaitable(promise) else promise
+        except asyncio.CancelledError:
+            # The workflow cancelled its own await; the engine still runs the step and may call the
+            # callback again, so it must stay alive (one proxy kept per cancelled step).
+            raise
+        except JsException as err:
+            callback.destroy()
+            raise exception_from_js(err) from None
+        except BaseException:
+            callback.destroy()
+            raise
+        callback.destroy()
+        return from_js_value(value)
+
+    def _on_attempt(self, fn, results, js_ctx=None):
+        # Called by the engine (from JS) once per attempt; must answer with a JS promise.
+        return promise_from(self._attempt, fn, results, js_ctx)
+
+    async def _attempt(self, fn, results, js_ctx):
+        ctx = from_js_value(js_ctx) if fn.wants_ctx else None
+        args, kwargs = call_arguments(fn.plan, results, ctx)
+        value = fn.func(*args, **kwargs)
+        if inspect.isawaitable(value):
+            value = await value
+        return to_js_value(value, f"the result of step {fn.step_name!r}")
+
+    # ---- sleeps and events ------------------------------------------------------------------------------
+    async def sleep(self, name, duration):
+        """Sleep durably: ``duration`` is "N unit(s)" text, milliseconds or a timedelta."""
+        _check_name(name, "sleep")
+        await _await_js(self._js_step.sleep(name, duration_to_wire(duration, f"the duration of sleep {name!r}")))
+
+    async def sleep_until(self, name, timestamp):
+        """Sleep until ``timestamp``: a datetime (naive = UTC), an ISO 8601 string or epoch milliseconds."""
+        _check_name(name, "sleep_until")
+        at = timestamp_to_ms(timestamp, f"the time of sleep_until {name!r}")
+        await _await_js(self._js_step.sleepUntil(name, at))
+
+    async def wait_for_event(self, name, event_type, /, timeout="24 hours"):
+        """Wait for an event of ``event_type``: returns {"type", "payload", "timestamp": datetime}.
+
+        Raises WorkflowTimeoutError when ``timeout`` passes first.
+        """
+        _check_name(name, "wait_for_event")
+        options = to_js(
+            {"type": event_type, "timeout": duration_to_wire(timeout, f"the timeout of wait_for_event {name!r}")},
+            dict_converter=js.Object.fromEntries,
+            create_pyproxies=False,
+        )
+        event = await _await_js(self._js_step.waitForEvent(name, options))
+        if isinstance(event, dict) and isinstance(event.get("timestamp"), (int, float)):
+            event["timestamp"] = datetime_from_ms(event["timestamp"])
+        return event

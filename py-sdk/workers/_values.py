@@ -1,0 +1,89 @@
+"""Checking Python values before they cross to the engine. Pure Python: no JS imports.
+
+The engine stores JSON plus Dates, so only JSON-like data may cross. Anything else is refused here, with
+the step (or output) and the path of the offending value in the message, instead of turning into a Set,
+a BigInt or a leaked PyProxy on the JS side.
+"""
+
+import datetime as _dt
+import math
+
+from ._errors import SerializationError
+
+__all__ = ["to_wire", "ms_from_datetime", "datetime_from_ms", "ALLOWED"]
+
+ALLOWED = "dict with str keys, list, tuple, str, int, float, bool, None, datetime"
+# JS numbers hold integers exactly only up to 2**53 - 1; larger ones would silently change.
+MAX_SAFE_INT = 2**53 - 1
+EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
+_ONE_MS = _dt.timedelta(milliseconds=1)
+
+
+def ms_from_datetime(value):
+    """Epoch milliseconds (an int) of a datetime; a naive datetime is taken as UTC (Pyodide's local zone)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=_dt.timezone.utc)
+    # Integer arithmetic: float timestamps lose the millisecond for far dates.
+    return (value - EPOCH) // _ONE_MS
+
+
+def datetime_from_ms(ms):
+    """Timezone-aware UTC datetime for epoch milliseconds (JS Date precision)."""
+    return EPOCH + _dt.timedelta(milliseconds=ms)
+
+
+def _fail(what, path, message):
+    raise SerializationError(f"{what} cannot be stored: {path} {message} (allowed: {ALLOWED})")
+
+
+def _type_name(value):
+    cls = type(value)
+    return cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
+
+
+def to_wire(value, what, *, none=None, make_date=None, path="value"):
+    """A copy of ``value`` made only of dict/list/str/int/float/bool plus the given stand-ins.
+
+    ``none`` replaces None (the bridge passes JS null, so a None inside a dict is not dropped as undefined);
+    ``make_date(ms)`` replaces each datetime (the bridge makes a JS Date). ``what`` names the value in errors,
+    e.g. "the result of step 'compile list'".
+    """
+    active = set()  # ids of the containers on the current path, to report cycles instead of recursing forever
+
+    def walk(v, path):
+        # bool before int: bool is an int subclass but must stay a boolean.
+        if v is None:
+            return none
+        if v is True or v is False:
+            return bool(v)
+        if isinstance(v, str):
+            return str(v)
+        if isinstance(v, int):
+            if -MAX_SAFE_INT <= v <= MAX_SAFE_INT:
+                return int(v)
+            _fail(what, path, f"is the integer {v}, beyond the ±(2**53 - 1) a JS number holds exactly")
+        if isinstance(v, float):
+            if math.isfinite(v):
+                return float(v)
+            _fail(what, path, f"is {v}, which JSON cannot hold")
+        if isinstance(v, _dt.datetime):
+            ms = ms_from_datetime(v)
+            return make_date(ms) if make_date is not None else ms
+        if isinstance(v, (dict, list, tuple)):
+            if id(v) in active:
+                _fail(what, path, "contains itself (a cycle)")
+            active.add(id(v))
+            try:
+                if isinstance(v, dict):
+                    out = {}
+                    for k, x in v.items():
+                        if not isinstance(k, str):
+                            _fail(what, path, f"has a key of type {_type_name(k)} ({k!r}); keys must be str")
+                        out[str(k)] = walk(x, f"{path}[{k!r}]")
+                    return out
+                return [walk(x, f"{path}[{i}]") for i, x in enumerate(v)]
+            finally:
+                active.discard(id(v))
+        _fail(what, path, f"is of type {_type_name(v)}")
+
+    return walk(value, path)

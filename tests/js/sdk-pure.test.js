@@ -1,0 +1,114 @@
+// The SDK's pure parts (values, errors, durations, dependency planning, loading) under plain CPython, without
+// Pyodide: they must import and work there (the JS imports are guarded), on the oldest Python pyproject.toml
+// allows. Runs the host's python3; skipped when there is none.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const SDK = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'py-sdk');
+
+function python(code) {
+  return execFileSync('python3', ['-c', code], { env: { ...process.env, PYTHONPATH: SDK, PYTHONDONTWRITEBYTECODE: '1' }, encoding: 'utf8' });
+}
+
+let available = true;
+try {
+  python('import sys; assert sys.version_info >= (3, 11)');
+} catch {
+  available = false;
+}
+
+const CHECKS = String.raw`
+import datetime as dt, sys
+import workers, workers.workflows
+from workers import *
+from workers._values import to_wire, ms_from_datetime, datetime_from_ms
+from workers._errors import rebuild_exception, is_non_retryable
+from workers._durations import duration_to_wire, timestamp_to_ms
+from workers._deps import plan_arguments, call_arguments, dependencies, CTX
+from workers._loader import load_module, entrypoints, module_name_for, WorkflowLoadError
+from workers._ffi import IN_PYODIDE
+
+assert not IN_PYODIDE
+assert workers.workflows.NonRetryableError is NonRetryableError
+
+# values
+utc = dt.timezone.utc
+assert to_wire({"a": (1, None, True, 2.5)}, "v", none="NULL") == {"a": [1, "NULL", True, 2.5]}
+assert to_wire(dt.datetime(1970, 1, 1, 0, 0, 1, 999999, tzinfo=utc), "v") == 1999  # ms, truncated like JS
+assert ms_from_datetime(dt.datetime(2030, 1, 1)) == ms_from_datetime(dt.datetime(2030, 1, 1, tzinfo=utc))
+assert datetime_from_ms(5).isoformat() == "1970-01-01T00:00:00.005000+00:00"
+for bad, needle in [({1}, "set"), ({2: 1}, "key of type int"), (float("inf"), "inf"), (2**53, "2**53"), (object(), "object")]:
+    try:
+        to_wire({"x": bad}, "the result of step 's'")
+    except SerializationError as e:
+        assert isinstance(e, TypeError) and needle in str(e) and "the result of step 's'" in str(e), str(e)
+    else:
+        raise AssertionError(bad)
+
+# errors
+e = rebuild_exception("ValueError", "v", module="builtins")
+assert type(e) is ValueError and str(e) == "v"
+assert type(rebuild_exception("WorkflowTimeoutError", "t", code="event.timeout")) is WorkflowTimeoutError
+w = rebuild_exception("NewEngineError", "m", code="x.y")
+assert type(w) is WorkflowError and w.name == "NewEngineError" and w.code == "x.y"
+assert type(rebuild_exception("Nope", "m", module="not_imported_module")) is WorkflowError
+assert str(rebuild_exception("KeyError", "'k'", module="builtins", args=["k"])) == "'k'"
+assert "The step failed" in rebuild_exception("E", "m", remote_traceback="tb")  .__notes__[0]
+assert is_non_retryable(NonRetryableError()) and is_non_retryable(SerializationError()) and not is_non_retryable(ValueError())
+assert NonRetryableError.__module__ == "workers"
+
+# durations
+assert duration_to_wire("30 minutes", "d") == "30 minutes" and duration_to_wire(dt.timedelta(seconds=1.5), "d") == 1500
+assert timestamp_to_ms("1970-01-01T00:00:01Z", "t") == 1000 == timestamp_to_ms(1000, "t")
+for bad in [None, True, [1]]:
+    try:
+        duration_to_wire(bad, "the duration of sleep 'x'")
+    except TypeError as e:
+        assert "the duration of sleep 'x'" in str(e)
+    else:
+        raise AssertionError(bad)
+
+# dependency planning
+class S:  # stands in for a decorated step
+    pass
+a, b = S(), S()
+is_step = lambda o: isinstance(o, S)
+def f(ctx, a, b=1): pass
+plan = plan_arguments(f, "f", None, {"a": a}, is_step)
+assert [(p.name, src) for p, src in plan] == [("ctx", CTX), ("a", a)] and dependencies(plan) == [a]
+assert call_arguments(plan, ["A"], {"c": 1}) == ([], {"ctx": {"c": 1}, "a": "A"})
+def g(x, ctx, y): pass
+assert dependencies(plan_arguments(g, "g", [b, a], {}, is_step)) == [b, a]
+for args in [(f, "f", None, {}, is_step), (g, "g", [a], {}, is_step), (g, "g", [a, "nope"], {}, is_step)]:
+    try:
+        plan_arguments(*args)
+    except TypeError as e:
+        assert repr(args[1]) in str(e), str(e)
+    else:
+        raise AssertionError(args)
+
+# loading
+m = load_module("from workers import WorkflowEntrypoint\nclass A(WorkflowEntrypoint):\n    pass\n", "/x/pure_check.py")
+assert m.__name__ == "pure_check" and sys.modules["pure_check"] is m and entrypoints(m) == [m.A]
+assert module_name_for("/x/json.py") == "pyworkflows_user_json"
+try:
+    load_module("def f(:\n", "/x/broken.py")
+except WorkflowLoadError as e:
+    assert e.message.startswith("/x/broken.py:1:") and "SyntaxError" in e.message
+else:
+    raise AssertionError("no error")
+
+# JS-facing parts fail clearly outside Pyodide
+try:
+    WorkflowStep(None)
+except RuntimeError as e:
+    assert "needs Pyodide" in str(e)
+print("ok", sys.version_info[:2])
+`;
+
+test('pure SDK modules import and work under plain CPython', { skip: !available && 'no python3 >= 3.11 on this machine' }, () => {
+  assert.match(python(CHECKS), /^ok \(3, \d+\)/);
+});
