@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // pyworkflows command line: run a Python workflow durably on the engine, inspect and drive instances.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createEngine } from '../core/engine.js';
 import { createRealClock, createVirtualClock } from '../core/clock.js';
@@ -12,6 +12,8 @@ const USAGE = `usage:
   pyworkflows run FILE.py [--class NAME] [--id ID] [--params JSON] [--db PATH] [--clock real|virtual] [--json]
   pyworkflows status ID [--db PATH] [--json]
   pyworkflows history ID [--db PATH] [--json]
+  pyworkflows export ID [--db PATH]                       (the journal as JSON, for replay and golden files)
+  pyworkflows replay ID|JOURNAL.json [FILE.py] [--class NAME] [--db PATH] [--json]
   pyworkflows list [--db PATH] [--json]
   pyworkflows event ID TYPE [PAYLOAD_JSON] [--db PATH] [--clock real|virtual] [--json]
   pyworkflows pause|resume|terminate|restart ID [--db PATH] [--clock real|virtual] [--json]
@@ -23,7 +25,7 @@ async function main(argv) {
   const [command, ...rest] = argv;
   if (!command || command === '--help' || command === 'help') { console.log(USAGE); return 0; }
   const { positionals, flags } = parseArgs(rest, OPTIONS);
-  const commands = { run, status, history, list, event, pause: control, resume: control, terminate: control, restart: control, serve };
+  const commands = { run, status, history, export: exportCmd, replay, list, event, pause: control, resume: control, terminate: control, restart: control, serve };
   const fn = commands[command];
   if (!fn) throw new UsageError(`unknown command "${command}"`);
   return fn({ command, positionals, flags });
@@ -189,6 +191,52 @@ async function history({ positionals, flags }) {
     }
     return 0;
   });
+}
+
+// Reads an instance's row and journal without an engine: nothing is written, no lease is taken.
+async function storedJournal(id, flags) {
+  const path = flags.db ?? DEFAULT_DB;
+  if (!existsSync(resolve(path))) throw new UsageError(`no database at ${path}`);
+  const store = await openStore(path);
+  try {
+    const row = await store.getInstance(id);
+    if (!row) throw new UsageError(`(instance.not_found) Instance "${id}" does not exist`);
+    const { exportJournal } = await import('../testing/replay.js');
+    return { row, journal: exportJournal(row, await store.readJournal(id)) };
+  } finally {
+    await store.close();
+  }
+}
+
+async function exportCmd({ positionals, flags }) {
+  const [id] = need(positionals, 1, 'ID');
+  console.log(JSON.stringify((await storedJournal(id, flags)).journal, null, 2));
+  return 0;
+}
+
+// Re-runs a stored journal against the current code in a scratch memory store (the database is only read):
+// exit 0 when it replays, 1 on a divergence (or when the code now fails where the journal did not).
+async function replay({ positionals, flags }) {
+  const [ref, fileArg] = need(positionals, 1, 'ID or JOURNAL.json');
+  let journal;
+  let row = null;
+  if (ref.endsWith('.json') && existsSync(ref)) {
+    journal = parseJsonArg(readFileSync(ref, 'utf8'), ref);
+  } else {
+    ({ row, journal } = await storedJournal(ref, flags));
+  }
+  const { normaliseJournal, replayJournal, describeReplay } = await import('../testing/replay.js');
+  const file = fileArg ?? row?.source?.file;
+  if (!file) throw new UsageError('which code to replay against? give FILE.py');
+  const className = flags.class ?? row?.source?.className ?? journal.instance?.workflow;
+  // Registers nothing in a real engine: loadWorkflow only needs something with register().
+  let definition;
+  const loader = { register: (name, def) => { definition = def; } };
+  const wf = await loadWorkflow(loader, file, className && !Array.isArray(journal) ? className : flags.class, { json: true });
+  const report = await replayJournal({ journal: normaliseJournal(journal, { workflow: Array.isArray(journal) ? wf.name : undefined }), definition });
+  if (flags.json) console.log(JSON.stringify(report, null, 2));
+  else console.log(`replay of ${report.id} (${report.workflow}) against ${file}: ${describeReplay(report)}`);
+  return report.ok ? 0 : 1;
 }
 
 async function list({ flags }) {

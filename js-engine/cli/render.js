@@ -13,7 +13,7 @@ export function describeRecord(r, now) {
   switch (r.t) {
     case 'run': return '▶ running';
     case 'attempt':
-      if (r.ok) return `✓ ${r.name}${r.count > 1 ? ` #${r.count}` : ''}  attempt ${r.attempt}, ${r.endedAt - r.startedAt} ms  → ${short(decode(r.value))}`;
+      if (r.ok) return `✓ ${r.name}${r.count > 1 ? ` #${r.count}` : ''}  attempt ${r.attempt}, ${r.endedAt - r.startedAt} ms${r.mocked ? ' (mocked)' : ''}  → ${short(decode(r.value))}`;
       return r.retryAt === undefined
         ? `✗ ${r.name}  attempt ${r.attempt} failed, no retries left: ${errText(r.error)}`
         : `↻ ${r.name}  attempt ${r.attempt} failed: ${errText(r.error)}; retrying in ${r.retryAt - now} ms`;
@@ -40,6 +40,11 @@ export function instanceReport(row, status, records, now) {
     output: s.output, ...(s.error ? { error: { name: s.error.name, message: s.error.message } } : {}),
     ...(s.until !== undefined ? { until: iso(s.until) } : {}),
     ...(s.eventType !== undefined ? { eventType: s.eventType } : {}),
+    ...(s.deadline !== undefined ? { deadline: iso(s.deadline) } : {}),
+    ...(s.startedAt !== undefined ? { startedAt: iso(s.startedAt) } : {}),
+    ...(s.endedAt !== undefined ? { endedAt: iso(s.endedAt) } : {}),
+    ...(s.status === 'retrying' && s.retryAt !== undefined ? { retryAt: iso(s.retryAt) } : {}),
+    ...(s.mocked ? { mocked: true } : {}),
   }));
   return { id: row.id, workflow: row.workflow, status: status.status, output: status.output ?? null, error: status.error ?? null, steps };
 }

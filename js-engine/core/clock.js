@@ -97,6 +97,9 @@ export function createVirtualClock({ start = Date.now(), auto = true, quietTurns
     touch() { activity++; schedule(); },
     setBusyProbe(fn) { busy = fn; },
     pendingTimers: () => timers.size,
+    // Switches automatic jumps on or off (a test asserting an instance waits in a sleep turns them off).
+    setAuto(on) { auto = Boolean(on); schedule(); },
+    isAuto: () => auto,
     nextTimerAt: () => due()?.at ?? null,
     // Moves time forward by ms, firing every timer that falls due, in order. Returns the number fired.
     async advance(ms) {

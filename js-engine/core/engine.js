@@ -19,12 +19,13 @@ export const DEFAULT_LIMITS = Object.freeze({
 const FINISHED = new Set(['complete', 'errored', 'terminated']);
 const RUNNABLE = new Set(['queued', 'running', 'waiting']);
 
-// A class with run(event, step) (as Cloudflare's WorkflowEntrypoint) or an object {run(event, step)}.
+// A class with run(event, step) (as Cloudflare's WorkflowEntrypoint, constructed with (ctx, env)) or an object
+// {run(event, step, env)}. `env` holds one binding per registered workflow (see engine.envFor).
 function toDefinition(name, def) {
   if (typeof def === 'function' && typeof def.prototype?.run === 'function') {
-    return { name, run: (event, step) => new def({}, {}).run(event, step) };
+    return { name, run: (event, step, env) => new def({}, env ?? {}).run(event, step) };
   }
-  if (def && typeof def.run === 'function') return { name, run: (event, step) => def.run(event, step) };
+  if (def && typeof def.run === 'function') return { name, run: (event, step, env) => def.run(event, step, env) };
   throw new InvalidInputError('workflow.invalid', `Workflow "${name}" must be a class or object with a run(event, step) method`);
 }
 
@@ -33,10 +34,17 @@ let eventCounter = 0;
 /**
  * The engine: owns instances, their journals and their executions. Everything host-specific is injected:
  * `store` (see docs/contracts.md), `clock` (real or virtual).
+ * `wrapStep` is for the test harness (mocks, replay checks); production code never passes it.
  */
-export function createEngine({ store, clock = createRealClock(), limits = {}, onError } = {}) {
+export function createEngine({ store, clock = createRealClock(), limits = {}, onError, leaseTtlMs = 30_000, wrapStep } = {}) {
   if (!store) throw new Error('createEngine needs a store');
   const lim = { ...DEFAULT_LIMITS, ...limits };
+  const leases = createLeases(store, leaseTtlMs, (id, err) => {
+    // Another process took the instance over (this one stalled past the lease): stop writing at once.
+    runs.get(id)?.abort();
+    runs.delete(id);
+    engine.report(err);
+  });
   const definitions = new Map();
   const runs = new Map(); // id -> live InstanceRun
   const listeners = new Set();
@@ -44,6 +52,7 @@ export function createEngine({ store, clock = createRealClock(), limits = {}, on
 
   const engine = {
     store, clock, limits: lim,
+    wrapStep, // test hook only (js-engine/testing): (step, instanceId) -> the step object run() receives
     emit(ev) {
       for (const fn of listeners) fn(ev);
       if (ev.type === 'status') for (const w of [...watchers]) if (w.id === ev.id) checkWatcher(w, ev.status);
@@ -54,7 +63,10 @@ export function createEngine({ store, clock = createRealClock(), limits = {}, on
     },
     report(err) { (onError ?? ((e) => console.error(e)))(err); },
     runEnded(run, status) {
-      if (runs.get(run.id) === run) runs.delete(run.id);
+      if (runs.get(run.id) === run) {
+        runs.delete(run.id);
+        leases.release(run.id);
+      }
       engine.emit({ type: 'status', id: run.id, status });
     },
   };
@@ -88,6 +100,8 @@ export function createEngine({ store, clock = createRealClock(), limits = {}, on
 
   async function launch(row) {
     if (runs.has(row.id)) return runs.get(row.id);
+    await leases.take(row.id);
+    if (runs.has(row.id)) return runs.get(row.id);
     const records = await store.readJournal(row.id);
     const run = new InstanceRun({ engine, row, records, definition: definitionFor(row) });
     runs.set(row.id, run);
@@ -95,17 +109,28 @@ export function createEngine({ store, clock = createRealClock(), limits = {}, on
     return run;
   }
 
-  async function create(workflow, { id, params } = {}) {
+  // `parent`: the instance whose run() creates this one through its env binding. Creating an id that exists is
+  // then tolerated when that same parent created it (a step that created a child and was retried or replayed).
+  async function create(workflow, { id, params } = {}, parent) {
     if (!definitions.has(workflow)) throw new InvalidInputError('workflow.not_registered', `No workflow named "${workflow}" is registered`);
     const instanceId = id ?? randomId();
     validateInstanceId(instanceId);
     const encoded = encodeLimited(params ?? {}, `The params of instance "${instanceId}"`, lim.maxParamsBytes, 'instance.params_too_large');
     const now = clock.now();
     const row = { id: instanceId, workflow, params: encoded, status: 'queued', output: null, error: null, createdAt: now, updatedAt: now };
-    if (!(await store.insertInstance(row))) throw new InstanceExistsError(instanceId);
-    await store.commit(instanceId, { records: [{ t: 'created', params: encoded, at: now }] });
+    if (!(await store.insertInstance(row))) {
+      if (parent && (await createdBy(instanceId, workflow)) === parent) return handle(instanceId);
+      throw new InstanceExistsError(instanceId);
+    }
+    await store.commit(instanceId, { records: [{ t: 'created', params: encoded, at: now, ...(parent ? { parent } : {}) }] });
     await launch(row);
     return handle(instanceId);
+  }
+
+  async function createdBy(id, workflow) {
+    const row = await store.getInstance(id);
+    if (row?.workflow !== workflow) return undefined;
+    return (await store.readJournal(id)).find((r) => r.t === 'created')?.parent;
   }
 
   function handle(id) {
@@ -128,12 +153,17 @@ export function createEngine({ store, clock = createRealClock(), limits = {}, on
     },
     workflows: () => [...definitions.keys()],
 
+    // The env an instance's run() receives: one binding per registered workflow, as Cloudflare's env.MY_WORKFLOW.
+    envFor(parentId) {
+      return Object.fromEntries([...definitions.keys()].map((n) => [n, engine.workflow(n, { parent: parentId })]));
+    },
+
     // Binding for one workflow, shaped like Cloudflare's env.MY_WORKFLOW.
-    workflow(name) {
+    workflow(name, { parent } = {}) {
       return {
         name,
-        create: (opts) => create(name, opts),
-        createBatch: (list) => engine.createBatch(name, list),
+        create: (opts) => create(name, opts, parent),
+        createBatch: (list) => engine.createBatch(name, list, parent),
         get: (id) => engine.get(id),
       };
     },
@@ -141,14 +171,14 @@ export function createEngine({ store, clock = createRealClock(), limits = {}, on
     create,
 
     // Idempotent, as Cloudflare's: ids that already exist are returned, not recreated.
-    async createBatch(workflow, list) {
+    async createBatch(workflow, list, parent) {
       if (!Array.isArray(list) || list.length === 0) throw new InvalidInputError('batch.empty', 'createBatch needs a non-empty array of instances');
       if (list.length > lim.maxBatch) throw new InvalidInputError('batch.too_large', `createBatch takes at most ${lim.maxBatch} instances, got ${list.length}`);
       for (const opts of list) if (opts?.id !== undefined) validateInstanceId(opts.id);
       const out = [];
       for (const opts of list) {
         try {
-          out.push(await create(workflow, opts));
+          out.push(await create(workflow, opts, parent));
         } catch (err) {
           if (!(err instanceof InstanceExistsError)) throw err;
           out.push(handle(opts.id));
@@ -194,7 +224,7 @@ export function createEngine({ store, clock = createRealClock(), limits = {}, on
       const run = runs.get(id);
       if (run) { run.freeze(); return; }
       if (!RUNNABLE.has(row.status)) throw new InvalidStateError('instance.invalid_state', `Cannot pause instance "${id}": it is ${row.status}`);
-      await store.commit(id, { records: [{ t: 'paused', at: clock.now() }], patch: { status: 'paused' } });
+      await leases.during(id, () => store.commit(id, { records: [{ t: 'paused', at: clock.now() }], patch: { status: 'paused' } }));
     },
 
     async resume(id) {
@@ -209,6 +239,7 @@ export function createEngine({ store, clock = createRealClock(), limits = {}, on
         run.unfreeze();
         return;
       }
+      await leases.take(id);
       await store.commit(id, { records: [{ t: 'resumed', at: clock.now() }], patch: { status: 'queued' } });
       await launch({ ...row, status: 'queued' });
     },
@@ -216,15 +247,18 @@ export function createEngine({ store, clock = createRealClock(), limits = {}, on
     async terminate(id) {
       const row = await mustGetRow(id);
       if (FINISHED.has(row.status)) throw new InvalidStateError('instance.finished', `Cannot terminate instance "${id}": it is already ${row.status}`);
+      await leases.take(id);
       runs.get(id)?.abort();
       runs.delete(id);
       await store.commit(id, { records: [{ t: 'terminated', at: clock.now() }], patch: { status: 'terminated', updatedAt: clock.now() } });
+      await leases.release(id);
       engine.emit({ type: 'status', id, status: 'terminated' });
     },
 
     // Runs the instance again from the top. With {from: {name, count}} the journal before that step is kept.
     async restart(id, { from } = {}) {
       const row = await mustGetRow(id);
+      await leases.take(id);
       runs.get(id)?.abort();
       runs.delete(id);
       const records = await store.readJournal(id);
@@ -232,7 +266,10 @@ export function createEngine({ store, clock = createRealClock(), limits = {}, on
       if (from) {
         const key = `${from.name}#${from.count ?? 1}`;
         const first = records.find((r) => r.key === key);
-        if (!first) throw new InvalidInputError('restart.unknown_step', `Instance "${id}" has no step "${from.name}" occurrence ${from.count ?? 1} to restart from`);
+        if (!first) {
+          if (!runs.has(id)) await leases.release(id);
+          throw new InvalidInputError('restart.unknown_step', `Instance "${id}" has no step "${from.name}" occurrence ${from.count ?? 1} to restart from`);
+        }
         cut = first.seq - 1;
       }
       // Events already sent stay with the instance: those cut away are appended again, unconsumed.
@@ -269,10 +306,15 @@ export function createEngine({ store, clock = createRealClock(), limits = {}, on
       const started = [];
       for (const row of rows) {
         if (!definitions.has(row.workflow) || runs.has(row.id)) continue;
-        if (RUNNABLE.has(row.status)) started.push(await launch(row));
-        else if (row.status === 'waitingForPause') {
-          // The in-flight steps died with the process; the pause they were finishing is now complete.
-          await store.commit(row.id, { records: [{ t: 'paused', at: clock.now() }], patch: { status: 'paused' } });
+        try {
+          if (RUNNABLE.has(row.status)) started.push(await launch(row));
+          else if (row.status === 'waitingForPause') {
+            // The in-flight steps died with the process; the pause they were finishing is now complete.
+            await leases.during(row.id, () => store.commit(row.id, { records: [{ t: 'paused', at: clock.now() }], patch: { status: 'paused' } }));
+          }
+        } catch (err) {
+          // Asked for by id: say why not. Recovering everything: another process is driving it, leave it be.
+          if (ids || err.code !== 'instance.locked') throw err;
         }
       }
       return started.map((r) => r.id);
@@ -304,9 +346,66 @@ export function createEngine({ store, clock = createRealClock(), limits = {}, on
     async close() {
       for (const run of runs.values()) run.abort();
       runs.clear();
+      await leases.releaseAll();
     },
   });
   return engine;
+}
+
+// Instance leases (stores with acquireLease, e.g. SQLite): a process drives, or changes the state of, an instance
+// only while it holds its lease, so two processes sharing a database never run the same steps. Renewed every
+// ttl/3 while held; a store without leases (memory, IndexedDB: one process) grants everything.
+function createLeases(store, ttlMs, onLost) {
+  const owner = randomId();
+  const held = new Set();
+  let timer = null;
+  const stopTimer = () => {
+    if (timer !== null && held.size === 0) { clearInterval(timer); timer = null; }
+  };
+  async function renew() {
+    const still = new Set(await store.renewLeases(owner, ttlMs));
+    for (const id of [...held]) {
+      if (still.has(id)) continue;
+      held.delete(id);
+      onLost(id, new InvalidStateError('instance.lease_lost', `This process lost its lease on instance "${id}" (it stalled for over ${ttlMs} ms) and stopped running it`));
+    }
+    stopTimer();
+  }
+  const leases = {
+    owner,
+    async take(id) {
+      if (!store.acquireLease || held.has(id)) return;
+      const holder = await store.acquireLease(id, owner, ttlMs);
+      if (holder) {
+        const who = [holder.pid != null ? `pid ${holder.pid}` : null, holder.host ? `on host ${holder.host}` : null].filter(Boolean).join(' ');
+        throw new InvalidStateError('instance.locked',
+          `Instance "${id}" is being run by another process${who ? ` (${who})` : ''} until ${new Date(holder.expiresAt).toISOString()} unless that process renews its lease`);
+      }
+      held.add(id);
+      if (timer === null) {
+        timer = setInterval(() => renew().catch(() => {}), Math.max(10, Math.floor(ttlMs / 3)));
+        timer.unref?.();
+      }
+    },
+    async release(id) {
+      if (!held.delete(id)) return;
+      stopTimer();
+      await store.releaseLease(id, owner).catch(() => {}); // a lease left behind only expires
+    },
+    async during(id, fn) {
+      const mine = held.has(id);
+      await leases.take(id);
+      try {
+        return await fn();
+      } finally {
+        if (!mine) await leases.release(id);
+      }
+    },
+    async releaseAll() {
+      for (const id of [...held]) await leases.release(id);
+    },
+  };
+  return leases;
 }
 
 function summarise(r) {

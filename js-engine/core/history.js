@@ -19,14 +19,15 @@ export function summariseSteps(records) {
         s.attempts = Math.max(s.attempts, r.attempt);
         s.startedAt ??= r.startedAt;
         s.endedAt = r.endedAt;
+        if (r.mocked) s.mocked = true; // answered by the test harness's mocks
         if (r.ok) { s.status = 'complete'; s.output = decode(r.value); s.error = undefined; }
         else { s.error = r.error; s.status = r.retryAt === undefined ? 'errored' : 'retrying'; s.retryAt = r.retryAt; }
         break;
       }
-      case 'sleep': Object.assign(entry(r, 'sleep'), { status: 'waiting', until: r.until }); break;
-      case 'wait': Object.assign(entry(r, 'waitForEvent'), { status: 'waiting', eventType: r.eventType, deadline: r.deadline }); break;
-      case 'got': Object.assign(steps.get(r.key), { status: 'complete', output: decode(r.event) }); break;
-      case 'timeout': Object.assign(steps.get(r.key), { status: 'errored', error: r.error }); break;
+      case 'sleep': Object.assign(entry(r, 'sleep'), { status: 'waiting', startedAt: r.at, until: r.until }); break;
+      case 'wait': Object.assign(entry(r, 'waitForEvent'), { status: 'waiting', startedAt: r.at, eventType: r.eventType, deadline: r.deadline }); break;
+      case 'got': Object.assign(steps.get(r.key), { status: 'complete', output: decode(r.event), endedAt: r.at }); break;
+      case 'timeout': Object.assign(steps.get(r.key), { status: 'errored', error: r.error, endedAt: r.at }); break;
       default: break;
     }
   }
@@ -35,6 +36,6 @@ export function summariseSteps(records) {
 
 // A sleep whose wake time has passed is complete; the journal does not record the wake-up itself.
 export function settleSleeps(steps, now) {
-  for (const s of steps) if (s.type === 'sleep' && s.status === 'waiting' && s.until <= now) s.status = 'complete';
+  for (const s of steps) if (s.type === 'sleep' && s.status === 'waiting' && s.until <= now) Object.assign(s, { status: 'complete', endedAt: s.until });
   return steps;
 }

@@ -22,6 +22,14 @@ export class InstanceRun {
     this.index = indexJournal(records);
     this.nameCounts = new Map();
     this.claimed = 0; // distinct step keys claimed by this generation
+    // Determinism check by position (see claimKey): calls claimed so far, calls entered and not yet settled, and
+    // whether this generation is still in its sequential prefix (never two step calls open at once).
+    this.calls = 0;
+    this.open = 0;
+    this.sequential = true;
+    this.atPosition = new Map(); // journaled position -> step state, for steps first journaled in a sequential prefix
+    for (const s of this.index.steps.values()) if (s.pos !== undefined) this.atPosition.set(s.pos, s);
+    this.positions = new Map(); // key -> position, for steps this generation journals first
     this.inflight = new Map(); // key -> {kind, blocked, detail}
     this.runningCallbacks = 0;
     this.timers = new Set();
@@ -53,7 +61,9 @@ export class InstanceRun {
     this.syncStatus(); // a pause that arrived while queued: the commit above overwrote its stored status
     let output;
     try {
-      output = await this.definition.run(event, createWorkflowStep(this));
+      const step = createWorkflowStep(this);
+      // Test hook (js-engine/testing): the harness may wrap the step to mock results or stop a replay.
+      output = await this.definition.run(event, this.engine.wrapStep?.(step, this.id) ?? step, this.engine.envFor?.(this.id));
     } catch (err) {
       return this.#finish('errored', { error: serializeError(err) });
     }
@@ -169,6 +179,16 @@ export class InstanceRun {
   }
 
   // ---- step calls ----------------------------------------------------------------------------------------------
+  // Every step call enters when the workflow makes it and leaves when its promise settles (step-context.js).
+  enter() {
+    if (this.open > 0) this.sequential = false;
+    this.open++;
+  }
+
+  leave() {
+    this.open--;
+  }
+
   // Allocates the deterministic journal key (name + per-name occurrence count) and checks the journal agrees.
   claimKey(name, kind) {
     const count = (this.nameCounts.get(name) ?? 0) + 1;
@@ -180,6 +200,17 @@ export class InstanceRun {
         `The journal has a ${known.kind} step "${name}" (occurrence ${count}) where the code now calls ${kind} "${name}"; ` +
         'the workflow code changed incompatibly since this instance started'));
     }
+    // Positions: the n-th call of a generation, recorded and compared only in its sequential prefix (no two calls
+    // ever open at once). Under concurrency call order may legitimately vary between runs, so nothing is checked.
+    const pos = this.sequential ? this.calls : undefined;
+    this.calls++;
+    const there = pos === undefined ? undefined : this.atPosition.get(pos);
+    if (there && (there.key !== key || !sameKind(there.kind, kind))) {
+      this.#diverged(new DivergenceError('replay.divergence',
+        `The journal has a ${there.kind} step "${there.name}" (occurrence ${there.count}) as call ${pos + 1} of the workflow ` +
+        `where the code now calls ${kind} "${name}" (occurrence ${count}); the workflow code changed incompatibly since this instance started`));
+    }
+    if (!known && pos !== undefined) this.positions.set(key, pos);
     // Keys claimed by this generation count too: concurrent steps are not in the journal until they finish.
     if (!known && Math.max(this.claimed, this.index.steps.size) >= this.limits.maxSteps) {
       throw new WorkflowLimitError('instance.too_many_steps', `Instance "${this.id}" reached the limit of ${this.limits.maxSteps} steps`);
@@ -193,6 +224,11 @@ export class InstanceRun {
   #diverged(err) {
     this.#finish('errored', { error: serializeError(err) }).catch((e) => this.engine.report(e));
     throw err;
+  }
+
+  #pos(key) {
+    const pos = this.positions.get(key);
+    return pos === undefined ? {} : { pos };
   }
 
   track(key, kind, blocked, detail) {
@@ -268,7 +304,8 @@ export class InstanceRun {
       this.runningCallbacks--;
       this.clock.touch();
     }
-    const record = { t: 'attempt', key, name, count, kind: 'do', attempt, startedAt, endedAt: this.clock.now() };
+    const record = { t: 'attempt', key, name, count, kind: 'do', attempt, startedAt, endedAt: this.clock.now(), ...this.#pos(key) };
+    if (ctx.mocked === true) record.mocked = true; // set by the test harness's mocks (js-engine/testing/mocks.js)
     if (!error) {
       try {
         const encoded = encodeLimited(value, `The result of step "${name}"`, this.limits.maxStepResultBytes, 'step.result_too_large');
@@ -289,7 +326,7 @@ export class InstanceRun {
     let until = known?.until;
     if (until === undefined) {
       until = computeUntil();
-      await this.commit([{ t: 'sleep', key, name, count, kind: 'sleep', until }]);
+      await this.commit([{ t: 'sleep', key, name, count, kind: 'sleep', until, at: this.clock.now(), ...this.#pos(key) }]);
     }
     this.track(key, 'sleep', true, { name, until });
     try {
@@ -309,7 +346,7 @@ export class InstanceRun {
     let deadline = known?.deadline;
     if (deadline === undefined) {
       deadline = this.clock.now() + timeoutMs;
-      await this.commit([{ t: 'wait', key, name, count, kind: 'wait', eventType, deadline }]);
+      await this.commit([{ t: 'wait', key, name, count, kind: 'wait', eventType, deadline, at: this.clock.now(), ...this.#pos(key) }]);
     }
     try {
       return await new Promise((resolve, reject) => {
@@ -360,7 +397,7 @@ export class InstanceRun {
       this.#unblock(waiter.key); // no longer waiting on the outside world while 'got' is journaled
       this.index.consumed.add(ev.eid); // claim synchronously so no other waiter takes it
       const event = { type: ev.eventType, payload: ev.payload, timestamp: encode(new Date(ev.at)) };
-      this.commit([{ t: 'got', key: waiter.key, eid: ev.eid, event }])
+      this.commit([{ t: 'got', key: waiter.key, eid: ev.eid, event, at: this.clock.now() }])
         .then(() => waiter.resolve(decode(event)), waiter.reject);
     }
   }

@@ -3,15 +3,17 @@
 //
 // Record kinds (field `t`):
 //   created {params, at}              run {at}                      complete {output}   errored {error}
-//   attempt {key,name,count,kind:'do',attempt,startedAt,endedAt, ok, value | error, retryAt?}
-//   sleep   {key,name,count,kind:'sleep',until}
-//   wait    {key,name,count,kind:'wait',eventType,deadline}
-//   got     {key, eid, event}         timeout {key, error}
+//   attempt {key,name,count,kind:'do',attempt,startedAt,endedAt, ok, value | error, retryAt?, pos?, mocked?}
+//   sleep   {key,name,count,kind:'sleep',until, at, pos?}
+//   wait    {key,name,count,kind:'wait',eventType,deadline, at, pos?}
+//   got     {key, eid, event, at}     timeout {key, error, at}
 //   event   {eid, eventType, payload, at}
 //   paused  resumed  terminated  restarted {from}
+// pos: the step's call position in its generation, only on records a sequential prefix wrote (see claimKey).
+// mocked: the attempt's outcome came from the test harness's mocks, not the workflow's callback.
 
 export function newStepState(r) {
-  return { key: r.key, name: r.name, count: r.count, kind: r.kind, attempts: [], done: false, value: undefined, error: null };
+  return { key: r.key, name: r.name, count: r.count, kind: r.kind, pos: r.pos, attempts: [], done: false, value: undefined, error: null };
 }
 
 export function applyRecord(index, r) {

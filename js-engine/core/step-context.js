@@ -9,12 +9,15 @@ const DEFAULT_EVENT_TIMEOUT = '24 hours';
 // Every method returns a promise; bad arguments reject it (so a workflow can catch them like any step error).
 export function createWorkflowStep(run) {
   const call = (fn) => {
+    run.enter(); // open until settled: the determinism check compares positions only while calls never overlap
     let p;
     try {
       p = fn();
     } catch (err) {
       p = Promise.reject(err);
     }
+    const leave = () => run.leave();
+    p.then(leave, leave);
     return run.guard(p);
   };
   const maxSleep = run.limits.maxSleepMs;

@@ -1,9 +1,14 @@
 import { createEngine } from '../core/engine.js';
 import { createRealClock, createVirtualClock } from '../core/clock.js';
+import { parseDuration } from '../core/durations.js';
 import { settleSleeps, summariseSteps } from '../core/history.js';
 import { serializeError } from '../core/errors.js';
 import { decode } from '../core/values.js';
 import { createMemoryStore } from '../stores/memory.js';
+import { createMocks } from '../testing/mocks.js';
+import { exportJournal, replayJournal } from '../testing/replay.js';
+
+const FINISHED = ['complete', 'errored', 'terminated'];
 
 // A test session: one Pyodide, one engine on a memory (or given) store, a virtual clock the test controls.
 // Every operation takes and returns JSON-like data so it can be driven over a pipe from host CPython.
@@ -13,13 +18,23 @@ export async function createSession({ host, store = createMemoryStore(), clock =
   let clk;
   const output = [];
   const loaded = new Map(); // workflow name -> definition
+  const mocks = createMocks(); // test hooks, applied through the engine's wrapStep option
+  const queued = new Map(); // instance id -> events sent before it was created
 
   let current = store;
   function reset(opts = {}) {
     engine?.close();
-    if (opts.fresh) current = createMemoryStore(); // a new test gets an empty store
-    clk = (opts.clock ?? clock) === 'real' ? createRealClock() : createVirtualClock({ start: opts.start ?? start, auto: opts.auto ?? true });
-    engine = createEngine({ store: current, clock: clk, onError: (e) => output.push(`[engine] ${e.stack ?? e}\n`) });
+    if (opts.fresh) {
+      current = createMemoryStore(); // a new test gets an empty store, no mocks, no queued events
+      mocks.clear();
+      queued.clear();
+      output.splice(0); // what earlier tests printed is not this test's output
+    }
+    // A crash keeps the clock's time (and whether it moves by itself): the store's timers are in its terms.
+    const auto = opts.auto ?? (opts.fresh || !clk?.isAuto ? true : clk.isAuto());
+    const at = opts.start ?? (opts.fresh || !clk ? start : clk.now());
+    clk = (opts.clock ?? clock) === 'real' ? createRealClock() : createVirtualClock({ start: at, auto });
+    engine = createEngine({ store: current, clock: clk, wrapStep: mocks.wrapStep, onError: (e) => output.push(`[engine] ${e.stack ?? e}\n`) });
     for (const [name, def] of loaded) engine.register(name, def);
   }
   reset();
@@ -27,8 +42,40 @@ export async function createSession({ host, store = createMemoryStore(), clock =
   const report = async (id) => {
     const st = await engine.status(id);
     const records = await current.readJournal(id);
-    const finished = ['complete', 'errored', 'terminated'].includes(st.status);
-    return { id, ...st, steps: settleSleeps(summariseSteps(records), finished ? Infinity : clk.now()) };
+    const finished = FINISHED.includes(st.status);
+    return { id, ...st, now: clk.now(), steps: settleSleeps(summariseSteps(records), finished ? Infinity : clk.now()) };
+  };
+
+  // Settled on a clock that moves only when told: also blocked on sleeps and back-offs that are not yet due.
+  const settledManual = (id) => engine.until(id, (st, run) => {
+    if (FINISHED.includes(st) || st === 'paused') return true;
+    if (!run) return st !== 'queued';
+    if (st !== 'waiting') return false;
+    const now = clk.now();
+    const due = (b) => b.until ?? b.retryAt ?? b.deadline;
+    const blockers = run.blockers();
+    return blockers.length > 0 && blockers.every((b) => due(b) === undefined || due(b) > now);
+  });
+
+  const journalOf = async (id) => {
+    const row = await current.getInstance(id);
+    if (!row) throw new Error(`(instance.not_found) Instance "${id}" does not exist`);
+    return exportJournal(row, await current.readJournal(id));
+  };
+
+  const toMs = (d, what) => (typeof d === 'number' ? d : parseDuration(d, what));
+
+  const definitionFor = async ({ source, filename, workflow }) => {
+    if (source === undefined || source === null) {
+      const def = loaded.get(workflow);
+      if (!def) throw new Error(`no workflow named "${workflow}" is loaded (loaded: ${[...loaded.keys()].join(', ') || 'none'})`);
+      return def;
+    }
+    // Loaded beside, not over, the session's workflows: the current env keeps running its own code.
+    const defs = await host.loadWorkflowSource(source, filename ?? 'replayed_workflow.py');
+    const def = defs.find((d) => d.name === workflow) ?? (defs.length === 1 ? defs[0] : null);
+    if (!def) throw new Error(`the replay source defines no workflow named "${workflow}" (found: ${defs.map((d) => d.name).join(', ') || 'none'})`);
+    return def;
   };
 
   const ops = {
@@ -37,8 +84,19 @@ export async function createSession({ host, store = createMemoryStore(), clock =
       for (const def of defs) { loaded.set(def.name, def); engine.register(def.name, def); }
       return defs.map((d) => d.name);
     },
-    async create({ workflow, id, params }) {
-      return (await engine.workflow(workflow).create({ id, params })).id;
+    // events: [{type, payload}] sent right after the create, before the workflow can wait for them.
+    async create({ workflow, id, params, events = [] }) {
+      const iid = (await engine.workflow(workflow).create({ id, params })).id;
+      for (const ev of [...(queued.get(iid) ?? []), ...events]) await engine.sendEvent(iid, ev);
+      queued.delete(iid);
+      return iid;
+    },
+    // Sends the event now if the instance exists, else when it is created.
+    async queueEvent({ id, type, payload }) {
+      if (await current.getInstance(id)) return engine.sendEvent(id, { type, payload });
+      if (!queued.has(id)) queued.set(id, []);
+      queued.get(id).push({ type, payload: decode(payload) });
+      return null;
     },
     async createBatch({ workflow, list }) {
       return (await engine.createBatch(workflow, list)).map((h) => h.id);
@@ -48,7 +106,7 @@ export async function createSession({ host, store = createMemoryStore(), clock =
       let timer;
       const expired = new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`instance ${id} did not settle within ${timeoutMs} ms (status ${engine.isLive(id) ? 'live' : 'not live'})`)), timeoutMs); });
       try {
-        await Promise.race([engine.settled(id), expired]);
+        await Promise.race([clk.isAuto?.() === false ? settledManual(id) : engine.settled(id), expired]);
       } finally {
         clearTimeout(timer);
       }
@@ -64,7 +122,39 @@ export async function createSession({ host, store = createMemoryStore(), clock =
     restart: ({ id, from }) => engine.restart(id, { from }),
     blockers: ({ id }) => engine.blockers(id),
     now: () => clk.now(),
-    async advance({ ms }) { await clk.advance(ms); return clk.now(); },
+    // ms: a number, or a duration ("30 minutes"). to: an absolute time (epoch ms), instead.
+    async advance({ ms, to }) {
+      if (!clk.advance) throw new Error('advance() needs the virtual clock');
+      const step = to !== undefined ? Math.max(0, to - clk.now()) : toMs(ms, 'the duration to advance');
+      await clk.advance(step);
+      return clk.now();
+    },
+    setClock({ auto }) {
+      if (!clk.setAuto) throw new Error('setClock() needs the virtual clock');
+      clk.setAuto(auto);
+      return clk.now();
+    },
+    // {name, result?, error?: {name, message, ...}, failTimes?, occurrence?, instance?}: see testing/mocks.js.
+    mockStep(spec) {
+      const m = { ...spec };
+      if ('result' in m) m.result = decode(m.result);
+      mocks.mockStep(m);
+      return true;
+    },
+    mockCalls: () => mocks.calls(),
+    clearMocks() { mocks.clear(); return true; },
+    disableSleeps({ on = true } = {}) { mocks.disableSleeps(on); return true; },
+    // The stored journal as portable JSON (golden files for replay).
+    // As text, so the pipe's value decoding leaves the records exactly as stored.
+    async exportJournal({ id }) {
+      return JSON.stringify(await journalOf(id));
+    },
+    // Re-runs a journal (given, or this session's instance `id`) against `source` (or the loaded workflow).
+    async replay({ id, journal, source, filename, workflow, timeoutMs }) {
+      const j = journal ?? await journalOf(id);
+      const name = workflow ?? j.instance?.workflow;
+      return replayJournal({ journal: j, definition: await definitionFor({ source, filename, workflow: name }), timeoutMs });
+    },
     // Simulates a process crash: the engine and its executions are dropped; the store keeps the journal.
     async crash() { reset(); return true; },
     async recover() { return engine.recover(); },

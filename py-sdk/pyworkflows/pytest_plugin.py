@@ -1,4 +1,5 @@
-"""pytest plugin: the `workflow_env` fixture (one engine process per test session, a fresh store per test)."""
+"""pytest plugin: the `workflow_env` fixture (one engine process per test session, a fresh store per test) and
+`workflow_replay` (the determinism check: replay a stored journal against the current code)."""
 
 from __future__ import annotations
 
@@ -20,3 +21,9 @@ def workflow_env(workflow_engine_process):
     """A WorkflowTestEnv with a fresh in-memory store and virtual clock for each test."""
     workflow_engine_process.call("reset", fresh=True)
     yield WorkflowTestEnv(workflow_engine_process)
+
+
+@pytest.fixture
+def workflow_replay(workflow_env):
+    """``workflow_replay(journal, source=None)``: WorkflowTestEnv.replay, for golden-file tests of recorded journals."""
+    return workflow_env.replay

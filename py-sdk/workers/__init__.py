@@ -10,6 +10,7 @@
             return await compile_list()
 """
 
+from ._binding import WorkflowBinding, WorkflowInstance
 from ._entrypoint import WorkflowEntrypoint
 from ._errors import (
     DivergenceError,
@@ -32,6 +33,8 @@ __all__ = [
     "WorkflowEntrypoint",
     "WorkflowStep",
     "StepFunction",
+    "WorkflowBinding",
+    "WorkflowInstance",
     "NonRetryableError",
     "WorkflowError",
     "WorkflowFatalError",

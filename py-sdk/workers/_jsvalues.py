@@ -6,7 +6,7 @@ containers in C.
 """
 
 from ._ffi import JsProxy, js, jsnull, require_pyodide, to_js
-from ._values import datetime_from_ms, to_wire
+from ._values import MAX_SAFE_INT, datetime_from_ms, to_wire
 
 __all__ = ["to_js_value", "from_js_value"]
 
@@ -18,6 +18,9 @@ def _make_date(ms):
 def to_js_value(value, what):
     """A JS value for ``value`` (see _values.to_wire for what is allowed); raises SerializationError."""
     require_pyodide("Converting a value for the engine")
+    kind = type(value)
+    if kind is str or kind is bool or (kind is int and -MAX_SAFE_INT <= value <= MAX_SAFE_INT):
+        return value  # the common scalar result: no walk, no conversion (to_wire would return it as is)
     # None -> JS null, not undefined: JSON drops undefined members, so {"a": None} would lose its key.
     wire = to_wire(value, what, none=jsnull, make_date=_make_date)
     if not isinstance(wire, (dict, list)):
@@ -46,6 +49,9 @@ def _replace_nulls(v):
 
 def from_js_value(value):
     """Plain Python data for a value from the engine: dicts, lists, scalars, None and UTC datetimes."""
+    kind = type(value)
+    if kind is int or kind is str or kind is float or kind is bool:
+        return value  # converted by Pyodide already (isinstance(value, JsProxy) is a costly metaclass check)
     if value is None or value is jsnull:  # undefined arrives as None, null as jsnull
         return None
     if not isinstance(value, JsProxy):

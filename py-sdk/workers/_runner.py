@@ -2,6 +2,7 @@
 
 import inspect
 
+from ._binding import Env
 from ._jsvalues import from_js_value, to_js_value
 from ._promises import promise_from
 from ._step import WorkflowStep
@@ -17,7 +18,8 @@ def workflow_runner(cls):
 
     async def run(js_event, js_step, env, ctx):
         event = from_js_value(js_event)
-        workflow = cls(ctx, env)
+        # env: the engine's bindings (one per registered workflow), wrapped for Python (self.env.Name).
+        workflow = cls(ctx, Env(env) if env is not None else None)
         output = workflow.run(event, WorkflowStep(js_step))
         if inspect.isawaitable(output):
             output = await output

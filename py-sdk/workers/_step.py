@@ -1,20 +1,24 @@
 """The ``step`` object a workflow's ``run`` receives: a Python wrapper around the engine's JS WorkflowStep.
 
 Per step.do call the bridge is crossed the minimum number of times (docs/architecture): one JS call that
-returns the engine's promise, one call back into Python per attempt, one conversion each way. The
-callback proxy handed to JS is owned here and destroyed when the engine's promise settles.
+returns the engine's promise, one call back into Python per attempt, one conversion each way. Measured
+costs shaped the details (docs/benchmarks.md): no proxy is created per step (one dispatcher proxy for the
+interpreter, and a JS arrow function carrying the step's token, made on the JS side by one helper call);
+an attempt that finishes without suspending answers with its value, not a Promise; no WebLoop future per
+call (each costs an event-loop turn, a JS setImmediate, when it is resolved).
 """
 
 import asyncio
 import functools
 import inspect
+import itertools
 
 from ._deps import CTX, call_arguments, dependencies, plan_arguments
 from ._durations import duration_to_wire, timestamp_to_ms
 from ._ffi import JsException, create_proxy, js, require_pyodide, to_js
 from ._jserrors import exception_from_js
 from ._jsvalues import from_js_value, to_js_value
-from ._promises import promise_from
+from ._promises import rejected, value_or_promise
 from ._values import datetime_from_ms, to_wire
 
 __all__ = ["WorkflowStep", "StepFunction"]
@@ -56,6 +60,49 @@ class StepFunction:
 
 def _is_step(obj):
     return isinstance(obj, StepFunction)
+
+
+# step.do without a proxy or a JsProxy'd Promise per step. One JS helper calls the engine's step.do with a
+# callback that passes the step's token to the `dispatch` proxy (once per attempt), and hands the engine
+# promise's outcome to the `settle` proxy, which resolves a plain asyncio Future. (Awaiting the JsProxy of the
+# promise instead costs two once-callable proxies and a WebLoop future, whose done-callback is one more event
+# loop turn per step.) Both proxies live as long as the interpreter. An entry in _attempts lives until the
+# engine's promise settles, which is also when the engine stops calling the callback.
+_attempts = {}  # token -> (WorkflowStep, StepFunction, dependency results, Future of (ok, value))
+_tokens = itertools.count(1)
+_bridge = []  # [do_step, dispatch, settle]: made once per interpreter, on first use
+
+_DO_STEP_JS = """
+Promise.resolve(step.do(name, config, (ctx) => dispatch(token, ctx))).then(
+  (value) => settle(token, true, value),
+  (error) => settle(token, false, error),
+);
+"""
+
+
+def _dispatch(token, js_ctx=None):
+    entry = _attempts.get(token)
+    if entry is None:
+        return rejected(js.Error.new("pyworkflows: this step's Python callback is no longer available"))
+    step, fn, results, _ = entry
+    return value_or_promise(step._attempt, fn, results, js_ctx)
+
+
+def _settle(token, ok, value=None):
+    # Called from a JS promise reaction: must never raise (that would be an unhandled rejection in JS).
+    try:
+        entry = _attempts.pop(token, None)
+        if entry is not None and not entry[3].done():
+            entry[3].set_result((ok, value))
+    except BaseException:  # noqa: BLE001
+        pass
+
+
+def _do_step():
+    if not _bridge:
+        do_step = js.Function.new("step", "name", "config", "dispatch", "settle", "token", _DO_STEP_JS)
+        _bridge.extend((do_step, create_proxy(_dispatch), create_proxy(_settle)))
+    return _bridge
 
 
 class WorkflowStep:
@@ -109,7 +156,8 @@ class WorkflowStep:
     async def _call(self, fn):
         # Runs in the caller's task (a task per call would cost event-loop turns, each a JS timer in
         # Pyodide); a plain future lets dependents declared with depends= share this in-flight call.
-        shared = asyncio.get_event_loop().create_future()
+        # A plain Future: the WebLoop's create_future() adds a done-callback that costs a loop turn.
+        shared = asyncio.Future(loop=asyncio.get_event_loop())
         self._in_flight[fn] = shared
         try:
             result = await self._execute(fn)
@@ -143,28 +191,24 @@ class WorkflowStep:
         else:
             results = [await self._resolve(d) for d in deps]
         config = None if fn.config is None else to_js_value(fn.config, f"the config of step {fn.step_name!r}")
-        # The engine keeps the callback for every attempt (retries), so it needs a created proxy, destroyed
-        # when the engine's promise settles.
-        callback = create_proxy(functools.partial(self._on_attempt, fn, results))
+        # The engine calls the callback for every attempt (retries): its entry lives until the step settles
+        # (also when the workflow cancelled its await: the engine still runs the step).
+        token = next(_tokens)
+        settled = asyncio.Future(loop=asyncio.get_event_loop())
+        _attempts[token] = (self, fn, results, settled)
+        do_step, dispatch, settle = _do_step()
         try:
-            promise = self._js_step.do(fn.step_name, config, callback)
-            value = await promise if inspect.isawaitable(promise) else promise
-        except asyncio.CancelledError:
-            # The workflow cancelled its own await; the engine still runs the step and may call the
-            # callback again, so it must stay alive (one proxy kept per cancelled step).
-            raise
+            do_step(self._js_step, fn.step_name, config, dispatch, settle, token)
         except JsException as err:
-            callback.destroy()
+            _attempts.pop(token, None)
             raise exception_from_js(err) from None
         except BaseException:
-            callback.destroy()
+            _attempts.pop(token, None)
             raise
-        callback.destroy()
+        ok, value = await settled
+        if not ok:
+            raise exception_from_js(value) from None
         return from_js_value(value)
-
-    def _on_attempt(self, fn, results, js_ctx=None):
-        # Called by the engine (from JS) once per attempt; must answer with a JS promise.
-        return promise_from(self._attempt, fn, results, js_ctx)
 
     async def _attempt(self, fn, results, js_ctx):
         ctx = from_js_value(js_ctx) if fn.wants_ctx else None

@@ -213,3 +213,32 @@ test('sendEvent: an oversized or non-serialisable payload is refused and the ins
   assert.equal(await engine.settled('i'), 'complete');
   assert.equal((await inst.status()).output, 'small');
 });
+
+test('run() gets env with a binding per workflow; a parent re-creating its own child id gets it back', async () => {
+  const { engine } = makeEngine();
+  engine.register('child', { run: async (event) => event.payload.n * 2 });
+  engine.register('parent', {
+    async run(event, step, env) {
+      const names = Object.keys(env).sort();
+      const first = await env.child.create({ id: 'kid', params: { n: 21 } });
+      const again = await env.child.create({ id: 'kid', params: { n: 21 } }); // a retried step: tolerated
+      return { names, ids: [first.id, again.id] };
+    },
+  });
+  engine.register('stranger', {
+    async run(event, step, env) {
+      try { await env.child.create({ id: 'kid' }); return 'created'; } catch (err) { return err.name; }
+    },
+  });
+  await engine.workflow('parent').create({ id: 'p' });
+  assert.equal(await engine.settled('p'), 'complete');
+  assert.deepEqual((await engine.status('p')).output, { names: ['child', 'parent', 'stranger'], ids: ['kid', 'kid'] });
+  assert.equal(await engine.settled('kid'), 'complete');
+  assert.equal((await engine.status('kid')).output, 42);
+  const [created] = await records(engine, 'kid', 'created');
+  assert.equal(created.parent, 'p');
+  await engine.workflow('stranger').create({ id: 's' });
+  assert.equal(await engine.settled('s'), 'complete');
+  assert.equal((await engine.status('s')).output, 'InstanceExistsError'); // another creator: as on Cloudflare
+  await assert.rejects(engine.workflow('child').create({ id: 'kid' }), { name: 'InstanceExistsError' }); // from outside
+});

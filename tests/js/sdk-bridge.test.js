@@ -423,8 +423,8 @@ return [await plain(), await plain()]`);
   test('the public API is pinned (workers and workers.workflows export the same names)', async () => {
     const names = host.pyodide.runPython('import workers, workers.workflows as w; assert w.__all__ == workers.__all__; ",".join(sorted(workers.__all__))');
     assert.equal(names, ['DivergenceError', 'InstanceExistsError', 'InstanceNotFoundError', 'InvalidInputError', 'InvalidStateError',
-      'NonRetryableError', 'SerializationError', 'StepFunction', 'WorkflowEntrypoint', 'WorkflowError', 'WorkflowFatalError',
-      'WorkflowLimitError', 'WorkflowStep', 'WorkflowTimeoutError'].join(','));
+      'NonRetryableError', 'SerializationError', 'StepFunction', 'WorkflowBinding', 'WorkflowEntrypoint', 'WorkflowError',
+      'WorkflowFatalError', 'WorkflowInstance', 'WorkflowLimitError', 'WorkflowStep', 'WorkflowTimeoutError'].join(','));
   });
 
   test('WorkflowEntrypoint keeps ctx and env', async () => {

@@ -17,7 +17,7 @@ after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 // Spawns the fixture and SIGKILLs it once it has printed `killAfter` seqs. Resolves with every seq it printed.
 function runAndKill(file, killAfter) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [fixture, file, '10000000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [fixture, file, '200000'], { stdio: ['ignore', 'pipe', 'pipe'] });
     const printed = [];
     let buf = '';
     let stderr = '';
@@ -31,6 +31,9 @@ function runAndKill(file, killAfter) {
     });
     child.stderr.on('data', (d) => { stderr += d; });
     child.on('error', reject);
+    // A stuck parent must not leave the child committing: give up after a minute.
+    const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('exit', () => clearTimeout(guard));
     child.on('close', (code, signal) => {
       if (signal !== 'SIGKILL') reject(new Error(`fixture was not killed (code ${code}, signal ${signal}): ${stderr}`));
       else resolve(printed);

@@ -169,8 +169,8 @@ test('damaged data pages are reported as (store.corrupt) on first read', async (
   fs.writeSync(fd, randomBytes(page), 0, page, size - page); // the last page: table data, not the schema page
   fs.closeSync(fd);
   const s = createSqliteStore({ path: copy });
-  await s.open(); // the header and schema are intact, so SQLite cannot notice yet
   const err = await (async () => {
+    await s.open(); // the header and schema are intact; the quick_check at open reads the damaged page
     await s.listInstances();
     for (let i = 0; i < 50; i++) await s.getInstance(`i${i}`), await s.readJournal(`i${i}`);
   })().then(() => null, (e) => e);

@@ -1,0 +1,144 @@
+// Replay check: re-runs a stored instance's journal against the CURRENT workflow code, in a scratch memory store,
+// to catch divergence (a journaled step at the same position now has another name or type) before deploying.
+// Nothing touches the real store, and no new work runs: a step callback the journal cannot answer (a new step, or
+// a retry of a journaled failure) stops the replay instead of running, so the replay ends where the journal ends.
+//
+//   const report = await replayJournal({ journal: exportJournal(row, records), definition });
+//   report.ok, report.outcome ('divergence' | 'complete' | 'errored' | 'waiting' | 'stopped' | ...), report.divergence
+import { createEngine } from '../core/engine.js';
+import { createVirtualClock } from '../core/clock.js';
+import { createMemoryStore } from '../stores/memory.js';
+
+export const JOURNAL_FORMAT = 'pyworkflows-journal/1';
+
+// A stored instance as portable JSON (golden files): the row's identity and its raw (encoded) journal records.
+export function exportJournal(row, records) {
+  return {
+    format: JOURNAL_FORMAT,
+    instance: { id: row.id, workflow: row.workflow, params: row.params, createdAt: row.createdAt, status: row.status },
+    records: records.map(({ seq, ...r }) => r),
+  };
+}
+
+// Accepts exportJournal()'s shape, or a bare array of records (e.g. `pyworkflows history ID --json`).
+export function normaliseJournal(journal, { workflow } = {}) {
+  if (Array.isArray(journal)) {
+    const created = journal.find((r) => r.t === 'created');
+    const createdAt = typeof created?.at === 'number' ? created.at : Date.parse(created?.at ?? '') || 0;
+    journal = { instance: { id: 'replayed', workflow, params: created?.params ?? {}, createdAt }, records: journal };
+  }
+  if (!journal || !Array.isArray(journal.records) || !journal.instance) {
+    throw new TypeError('a journal to replay is {format, instance: {id, workflow, params, createdAt}, records: [...]} or an array of records');
+  }
+  return { ...journal, instance: { ...journal.instance, workflow: workflow ?? journal.instance.workflow }, records: journal.records.map(({ seq, ...r }) => r) };
+}
+
+const FINAL = { complete: 'complete', errored: 'errored', terminated: 'terminated' };
+
+function lastTime(records) {
+  let t = null;
+  for (const r of records) for (const f of ['at', 'startedAt', 'endedAt']) if (typeof r[f] === 'number' && (t === null || r[f] > t)) t = r[f];
+  return t ?? Date.now();
+}
+
+function journaledSteps(records) {
+  const steps = new Map();
+  for (const r of records) {
+    if (r.key && r.name !== undefined && !steps.has(r.key)) steps.set(r.key, { name: r.name, count: r.count, type: r.kind });
+  }
+  return steps;
+}
+
+/**
+ * journal: see normaliseJournal. definition: {name?, run(event, step)} (e.g. from a Pyodide host). Resolves with
+ * {ok, outcome, divergence, error, output, journalStatus, journalSteps, replayedSteps, unreached, stoppedAt}.
+ */
+export async function replayJournal({ journal, definition, timeoutMs = 30_000 }) {
+  const { instance, records } = normaliseJournal(journal);
+  const workflow = instance.workflow ?? definition.name;
+  const store = createMemoryStore();
+  await store.open();
+  // Runnable, whatever it was: the replay must re-enter run() from the top.
+  await store.insertInstance({
+    id: instance.id, workflow, params: instance.params ?? {}, status: 'running', output: null, error: null,
+    createdAt: instance.createdAt ?? 0, updatedAt: instance.createdAt ?? 0,
+  });
+  await store.commit(instance.id, { records: records.map((r) => ({ ...r })) });
+
+  const journalStatus = FINAL[[...records].reverse().find((r) => FINAL[r.t])?.t] ?? instance.status ?? null;
+  const steps = journaledSteps(records);
+  const reached = new Set();
+  const counts = new Map();
+  let stop;
+  const stopped = new Promise((resolve) => { stop = resolve; });
+  let stoppedAt = null;
+
+  // Keys are computed as the engine does (name + per-name count, in call order) to report what was reached.
+  const note = (name) => {
+    const count = (counts.get(name) ?? 0) + 1;
+    counts.set(name, count);
+    reached.add(`${name}#${count}`);
+  };
+  const wrapStep = (step) => ({
+    do(name, configOrCallback, maybeCallback) {
+      const [config] = typeof configOrCallback === 'function' ? [undefined] : [configOrCallback, maybeCallback];
+      note(name);
+      // Only reached when the journal has no result for this call: stop rather than run new work.
+      return step.do(name, config, (ctx) => {
+        stoppedAt ??= { name, count: ctx.step.count, type: 'do', attempt: ctx.attempt, journaled: steps.has(`${name}#${ctx.step.count}`) };
+        stop();
+        return new Promise(() => {});
+      });
+    },
+    sleep(name, duration) { note(name); return step.sleep(name, duration); },
+    sleepUntil(name, at) { note(name); return step.sleepUntil(name, at); },
+    waitForEvent(name, options) { note(name); return step.waitForEvent(name, options); },
+  });
+
+  const errors = [];
+  // Journaled sleeps and back-offs pass at once (they already happened); deadlines wait, as on the virtual clock.
+  const clock = createVirtualClock({ start: lastTime(records), auto: true });
+  const engine = createEngine({ store, clock, wrapStep, onError: (e) => errors.push(e) });
+  engine.register(workflow, definition);
+  let timer;
+  try {
+    await engine.recover({ ids: [instance.id] });
+    const timeout = new Promise((resolve) => { timer = setTimeout(() => resolve('timeout'), timeoutMs); });
+    const how = await Promise.race([engine.settled(instance.id).then(() => 'settled'), stopped.then(() => 'stopped'), timeout]);
+    const st = await engine.status(instance.id);
+    const divergence = st.error?.name === 'DivergenceError' ? { name: st.error.name, message: st.error.message } : null;
+    let outcome = how === 'settled' ? st.status : how;
+    if (divergence) outcome = 'divergence';
+    const unreached = [...steps].filter(([key]) => !reached.has(key)).map(([, s]) => s);
+    // A replay that now fails where the original did not is a problem too; one that fails as it did is fine.
+    const ok = !divergence && outcome !== 'timeout' && !(outcome === 'errored' && journalStatus !== 'errored');
+    return {
+      ok, outcome, id: instance.id, workflow,
+      divergence,
+      error: divergence ? null : (st.error ?? null),
+      output: st.output ?? null,
+      journalStatus,
+      journalSteps: steps.size,
+      replayedSteps: [...steps.keys()].filter((k) => reached.has(k)).length,
+      unreached,
+      stoppedAt,
+      engineErrors: errors.map((e) => String(e?.message ?? e)),
+    };
+  } finally {
+    clearTimeout(timer);
+    await engine.close();
+    await store.close();
+  }
+}
+
+// One line for people: what the replay found.
+export function describeReplay(r) {
+  if (r.divergence) return `DIVERGED: ${r.divergence.message}`;
+  const replayed = `${r.replayedSteps} of ${r.journalSteps} journaled steps replayed`;
+  if (r.outcome === 'timeout') return `did not finish: the replay neither settled nor reached a new step (${replayed})`;
+  if (!r.ok) return `FAILED: the workflow now ends ${r.outcome}${r.error ? ` with ${r.error.name}: ${r.error.message}` : ''} (the journal ended ${r.journalStatus ?? 'unfinished'}; ${replayed})`;
+  const where = r.stoppedAt
+    ? `; stopped before ${r.stoppedAt.journaled ? 'retrying' : 'running new'} step "${r.stoppedAt.name}"${r.stoppedAt.count > 1 ? ` #${r.stoppedAt.count}` : ''}`
+    : `; the workflow ends ${r.outcome}`;
+  return `OK: ${replayed}${where}`;
+}

@@ -1,0 +1,156 @@
+"""Concurrency on the engine from Python: asyncio.gather / wait / as_completed / create_task over decorated steps,
+and deterministic journal keys when a concurrent fan-out is killed midway and resumed."""
+
+import json
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+FANOUT = Path(__file__).parent / "workflows" / "fanout.py"
+
+CONCURRENT = '''
+import asyncio
+from workers import WorkflowEntrypoint
+
+
+def make_steps(step, log, prefix, n=3):
+    steps = []
+    for i in range(n):
+        @step.do(f"{prefix} {i}")
+        async def one(i=i):
+            log.append(f"start {i}")
+            await asyncio.sleep(0.01 * (n - i))  # the last one started finishes first
+            log.append(f"end {i}")
+            return i
+        steps.append(one)
+    return steps
+
+
+class Gather(WorkflowEntrypoint):
+    async def run(self, event, step):
+        log = []
+        results = await asyncio.gather(*(s() for s in make_steps(step, log, "g")))
+        return {"results": results, "log": log}
+
+
+class Wait(WorkflowEntrypoint):
+    async def run(self, event, step):
+        log = []
+        tasks = [asyncio.create_task(s()) for s in make_steps(step, log, "w")]
+        done, pending = await asyncio.wait(tasks)
+        return {"results": sorted(t.result() for t in done), "pending": len(pending), "log": log}
+
+
+class AsCompleted(WorkflowEntrypoint):
+    async def run(self, event, step):
+        log = []
+        order = []
+        for fut in asyncio.as_completed([s() for s in make_steps(step, log, "c")]):
+            order.append(await fut)
+        return {"results": order, "log": log}
+
+
+class Tasks(WorkflowEntrypoint):
+    async def run(self, event, step):
+        log = []
+        steps = make_steps(step, log, "t")
+        t0 = asyncio.create_task(steps[0]())
+        t1 = asyncio.create_task(steps[1]())
+        r2 = await steps[2]()
+        return {"results": [await t0, await t1, r2], "log": log}
+'''
+
+
+def _check_overlap(log, n=3):
+    # Every step started before any finished: they ran at the same time.
+    assert sorted(log[:n]) == [f"start {i}" for i in range(n)], log
+    assert sorted(log[n:]) == [f"end {i}" for i in range(n)], log
+
+
+def test_gather_runs_steps_concurrently(workflow_env):
+    env = workflow_env.load(CONCURRENT, filename="concurrent.py")
+    r = env.run("Gather", id="gather")
+    assert r.status == "complete", r.error
+    assert r.output["results"] == [0, 1, 2]
+    _check_overlap(r.output["log"])
+    assert r.output["log"][3] == "end 2"  # finished in reverse order, results still in call order
+
+
+def test_asyncio_wait_as_completed_and_create_task(workflow_env):
+    env = workflow_env.load(CONCURRENT, filename="concurrent.py")
+    for wf, expected in [("Wait", [0, 1, 2]), ("AsCompleted", [2, 1, 0]), ("Tasks", [0, 1, 2])]:
+        r = env.run(wf, id=f"conc-{wf}")
+        assert r.status == "complete", (wf, r.error)
+        assert r.output["results"] == expected, wf
+        _check_overlap(r.output["log"])
+        assert all(s["attempts"] == 1 for s in r.steps) and len(r.steps) == 3
+
+
+def _journal_outputs(history):
+    return {rec["key"]: rec["value"] for rec in history if rec["t"] == "attempt" and rec.get("ok")}
+
+
+def _check_fanout_output(output, n):
+    assert output["first"] == [{"branch": i, "key": f"item#{i + 1}"} for i in range(n)]
+    assert output["second"] == [i * 10 for i in range(n)]
+
+
+def test_crash_in_the_middle_of_a_concurrent_fan_out_then_resume(workflow_env):
+    n = 12
+    env = workflow_env.load(FANOUT)
+    inst = env.start("FanOut", params={"n": n, "unit_ms": 60}, id="fan")
+    deadline = time.time() + 30
+    while time.time() < deadline:  # until some, not all, of the concurrent steps are journaled
+        done = _journal_outputs(inst.history())
+        if len(done) >= n // 3:
+            break
+        time.sleep(0.02)
+    env.crash()
+    before = _journal_outputs(inst.history())  # final: a crashed generation never writes again
+    assert 0 < len(before) < n, before
+    started_before = env.output()
+    # The last branches finish first, so the journal holds the highest keys, each with its own branch.
+    for key, value in before.items():
+        assert value == {"branch": int(key.split("#")[1]) - 1, "key": key}
+    env.recover()
+    r = inst.settle()
+    assert r.status == "complete", r.error
+    _check_fanout_output(r.output, n)
+    after = _journal_outputs(inst.history())
+    assert all(after[k] == v for k, v in before.items())  # every key keeps its output
+    # No completed step's callback ran again; every other one ran in the new generation.
+    rerun = {int(line.split()[-1]) for line in env.output().splitlines() if line.startswith("start item")}
+    journaled = {int(k.split("#")[1]) - 1 for k in before}
+    assert rerun == set(range(n)) - journaled
+    assert {int(line.split()[-1]) for line in started_before.splitlines() if line.startswith("start item")} == set(range(n))
+
+
+def test_kill_9_in_the_middle_of_a_concurrent_fan_out_then_resume(cli):
+    n = 12
+    cmd = ["node", str(ROOT / "js-engine" / "cli" / "main.js"), "run", str(FANOUT), "--db", str(cli.db),
+           "--id", "fan9", "--params", json.dumps({"n": n, "unit_ms": 150})]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=cli.db.parent)
+    started = 0
+    deadline = time.time() + 60
+    while started < n and time.time() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        started += line.startswith("start item")
+    assert started == n
+    time.sleep(0.15 * n / 2)  # about half of the items (the last ones) have finished and are journaled
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    history = json.loads(cli("history", "fan9", "--json", check=0).stdout)
+    before = _journal_outputs(history)
+    assert 0 < len(before) < n, before
+    r = cli("run", FANOUT, "--id", "fan9", "--json", check=0)
+    report = json.loads(r.stdout)
+    assert report["status"] == "complete", report
+    _check_fanout_output(report["output"], n)
+    after = _journal_outputs(json.loads(cli("history", "fan9", "--json", check=0).stdout))
+    assert all(after[k] == v for k, v in before.items())
+    rerun = {int(line.split()[-1]) for line in r.stderr.splitlines() if line.startswith("start item")}
+    assert rerun == set(range(n)) - {int(k.split("#")[1]) - 1 for k in before}

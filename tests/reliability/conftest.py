@@ -1,0 +1,8 @@
+# The `cli` fixture of tests/py, shared with this suite.
+import importlib.util
+from pathlib import Path
+
+_spec = importlib.util.spec_from_file_location("_py_conftest", Path(__file__).resolve().parents[1] / "py" / "conftest.py")
+_mod = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_mod)
+cli = _mod.cli

@@ -1,0 +1,269 @@
+// The demo's runtime: the engine core on an IndexedDB store, Python workflows through the Pyodide browser host,
+// a real or virtual clock, and everything needed to pick up unfinished instances after a reload.
+// No DOM here: app.js draws; this owns the engine.
+import { createEngine, createRealClock, createVirtualClock } from '/js-engine/core/index.js';
+import { createIndexedDbStore } from '/js-engine/stores/indexeddb.js';
+import { createPyodideBrowserHost } from '/js-engine/hosts/pyodide-browser.js';
+
+export const FINISHED = new Set(['complete', 'errored', 'terminated']);
+const CLOCK_KEY = 'pyworkflows-demo.clock';
+const NOW_KEY = 'pyworkflows-demo.now';
+
+// Time only moves forward in the demo. The virtual clock jumps ahead of the wall clock; the real clock then keeps
+// that lead as a fixed offset (stored), so journal timestamps never go backwards when the switch is flipped or
+// the page reloads, and the time a reload takes still counts on the real clock.
+const OFFSET_KEY = 'pyworkflows-demo.offset';
+const savedNow = () => Number(localStorage.getItem(NOW_KEY)) || 0;
+function makeClock(kind) {
+  const offset = Math.max(Number(localStorage.getItem(OFFSET_KEY)) || 0, savedNow() - Date.now());
+  localStorage.setItem(OFFSET_KEY, String(offset));
+  if (kind === 'virtual') return createVirtualClock({ start: Math.max(Date.now() + offset, savedNow()) });
+  const real = createRealClock();
+  return {
+    ...real,
+    kind: 'real',
+    offset,
+    now: () => Date.now() + offset,
+    setTimer: (at, fn, opts) => real.setTimer(at - offset, fn, opts),
+  };
+}
+
+async function sha256Hex(text) {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export class DemoRuntime extends EventTarget {
+  constructor({ dbName = 'pyworkflows-demo' } = {}) {
+    super();
+    this.dbName = dbName;
+    this.clockKind = localStorage.getItem(CLOCK_KEY) === 'real' ? 'real' : 'virtual';
+    this.sources = new Map(); // hash -> {text, filename, names: {className: registeredName}, graph}
+    this.live = new Map(); // instance id -> Map(step key -> {attempt, startedAt}) of attempts running now
+    this.pendingSource = null; // source attached to the next inserted instance row
+    this.stepGraph = null; // the Python step-graph analyser
+    this.engine = null;
+  }
+
+  // print() output belongs to the instance with a step attempt running, when exactly one has.
+  printingInstance() {
+    let found = null;
+    for (const [id, attempts] of this.live) {
+      for (const entry of attempts.values()) {
+        if (entry.ended) continue;
+        if (found && found !== id) return null;
+        found = id;
+      }
+    }
+    return found;
+  }
+
+  emit(type, detail) { this.dispatchEvent(new CustomEvent(type, { detail })); }
+
+  async start({ onProgress } = {}) {
+    const raw = createIndexedDbStore({ name: this.dbName });
+    // The row of a new instance carries its Python source from the first write on, so a reload at any moment
+    // can load the code again (the CLI records `source` the same way, as a path).
+    this.store = Object.create(raw);
+    // `createdWall` orders instances created at the same virtual instant (the virtual clock stands still
+    // between jumps).
+    this.store.insertInstance = (row) => raw.insertInstance(this.pendingSource ? { ...row, source: this.pendingSource, createdWall: Date.now() } : row);
+    this.rawStore = raw;
+    await raw.open();
+    this.host = await createPyodideBrowserHost({
+      onProgress,
+      stdout: (text) => this.emit('output', { text, stream: 'stdout', id: this.printingInstance() }),
+      stderr: (text) => this.emit('output', { text, stream: 'stderr', id: this.printingInstance() }),
+    });
+    const graphSource = await (await fetch(new URL('./step_graph.py', import.meta.url))).text();
+    const ns = this.host.pyodide.globals.get('dict')();
+    this.host.pyodide.runPython(graphSource, { globals: ns });
+    this.stepGraph = ns.get('analyse');
+    ns.destroy();
+    this.buildEngine();
+    return this.recover();
+  }
+
+  buildEngine() {
+    this.clock = makeClock(this.clockKind);
+    this.engine = createEngine({
+      store: this.store,
+      clock: this.clock,
+      onError: (err) => this.emit('output', { text: `[engine] ${err?.stack ?? err}\n`, stream: 'stderr' }),
+    });
+    this.engine.on((ev) => {
+      if (ev.type === 'record') localStorage.setItem(NOW_KEY, String(this.clock.now()));
+      if (ev.type === 'status' && FINISHED.has(ev.status)) this.live.delete(ev.id);
+      this.emit('engine', ev);
+    });
+    for (const src of this.sources.values()) this.registerSource(src);
+  }
+
+  registerSource(src) {
+    for (const def of src.defs) this.engine.register(src.names[def.name], this.instrument(def));
+  }
+
+  // Wraps a definition so the page sees attempts start and end (the journal only records finished attempts).
+  instrument(def) {
+    return {
+      name: def.name,
+      run: (event, step) => {
+        const id = event.instanceId;
+        const watched = Object.create(step);
+        watched.do = (name, a, b) => {
+          const [config, callback] = typeof a === 'function' ? [undefined, a] : [a, b];
+          if (typeof callback !== 'function') return step.do(name, config, callback);
+          return step.do(name, config, (ctx) => {
+            const key = `${ctx.step.name}#${ctx.step.count}`;
+            if (!this.live.has(id)) this.live.set(id, new Map());
+            this.live.get(id).set(key, { attempt: ctx.attempt, startedAt: this.clock.now() });
+            this.emit('attempt', { id, key, attempt: ctx.attempt, phase: 'start' });
+            // The entry stays (marked ended) until the journal's attempt record supersedes it, so the picture
+            // never flickers back to "pending" between the callback's end and the record's commit.
+            const finish = () => {
+              const entry = this.live.get(id)?.get(key);
+              if (entry?.attempt === ctx.attempt) entry.ended = true;
+              this.emit('attempt', { id, key, attempt: ctx.attempt, phase: 'end' });
+            };
+            let result;
+            try {
+              result = callback(ctx);
+            } catch (err) {
+              finish();
+              throw err;
+            }
+            Promise.resolve(result).then(finish, finish);
+            return result;
+          });
+        };
+        watched.sleep = (...args) => step.sleep(...args);
+        watched.sleepUntil = (...args) => step.sleepUntil(...args);
+        watched.waitForEvent = (...args) => step.waitForEvent(...args);
+        return def.run(event, watched);
+      },
+    };
+  }
+
+  // Loads a Python source (once per distinct text) and registers its workflow classes. Each distinct source gets
+  // its own registered names (ClassName-hash), so an edited example never replays an old instance's journal.
+  async loadSource({ text, filename }) {
+    const hash = (await sha256Hex(text)).slice(0, 10);
+    let src = this.sources.get(hash);
+    if (!src) {
+      const base = (filename ?? 'workflow.py').replace(/^.*\//, '');
+      const defs = this.host.loadWorkflowSource(text, `/editor/${hash}/${base}`);
+      const names = {};
+      for (const def of defs) names[def.name] = `${def.name.slice(0, 50)}-${hash}`;
+      src = { hash, text, filename: base, defs, names, graph: this.graphOf(text) };
+      this.sources.set(hash, src);
+      this.registerSource(src);
+    }
+    return src;
+  }
+
+  graphOf(text) {
+    const result = this.stepGraph(text);
+    try {
+      return result.toJs({ dict_converter: Object.fromEntries, create_pyproxies: false });
+    } finally {
+      result.destroy();
+    }
+  }
+
+  async sourceOfRow(row) {
+    if (!row?.source?.text) return null;
+    return this.loadSource(row.source);
+  }
+
+  // Resumes every unfinished instance (after a reload): loads each one's recorded source, then engine.recover().
+  async recover() {
+    const rows = await this.store.listInstances({});
+    const failures = [];
+    for (const row of rows) {
+      if (FINISHED.has(row.status)) continue;
+      try {
+        await this.sourceOfRow(row);
+      } catch (err) {
+        failures.push({ id: row.id, error: err });
+      }
+    }
+    const resumed = await this.engine.recover();
+    return { resumed, failures };
+  }
+
+  async create({ text, filename, className, params }) {
+    const src = await this.loadSource({ text, filename });
+    const classes = Object.keys(src.names);
+    const cls = className && src.names[className] ? className : classes[0];
+    this.pendingSource = { text, filename: src.filename, className: cls, hash: src.hash };
+    try {
+      const handle = await this.engine.workflow(src.names[cls]).create({ params });
+      return handle.id;
+    } finally {
+      this.pendingSource = null;
+    }
+  }
+
+  // Everything the page draws for one instance.
+  async snapshot(id) {
+    const row = await this.store.getInstance(id);
+    if (!row) return null;
+    const [records, status] = await Promise.all([this.store.readJournal(id), this.engine.status(id)]);
+    const src = row.source?.hash ? this.sources.get(row.source.hash) : null;
+    const graph = src?.graph?.[row.source.className] ?? (row.source?.text ? this.graphOf(row.source.text)?.[row.source.className] : null);
+    return {
+      row,
+      records,
+      status,
+      graph: graph ?? { nodes: [], edges: [] },
+      blockers: this.engine.blockers(id),
+      live: new Map(this.live.get(id) ?? []),
+      now: this.clock.now(),
+      isLive: this.engine.isLive(id),
+    };
+  }
+
+  async list() {
+    const [rows, listed] = await Promise.all([this.store.listInstances({}), this.engine.list()]);
+    const statuses = new Map(listed.map((r) => [r.id, r.status]));
+    rows.sort((a, b) => a.createdAt - b.createdAt || (a.createdWall ?? 0) - (b.createdWall ?? 0));
+    return rows.map((r) => ({
+      id: r.id,
+      className: r.source?.className ?? r.workflow.replace(/-[0-9a-f]{10}$/, ''),
+      workflow: r.workflow,
+      status: statuses.get(r.id) ?? r.status,
+      createdAt: r.createdAt,
+      updatedAt: r.updatedAt,
+    }));
+  }
+
+  async control(action, id, arg) {
+    if (action === 'resume' || action === 'restart') await this.sourceOfRow(await this.store.getInstance(id));
+    if (action === 'sendEvent') return this.engine.sendEvent(id, arg);
+    return this.engine[action](id);
+  }
+
+  // Flips between the real and the virtual clock: the engine is rebuilt on the new clock and the unfinished
+  // instances continue from their journals (what a reload does).
+  async setClock(kind) {
+    if (kind === this.clockKind) return;
+    localStorage.setItem(NOW_KEY, String(this.clock.now()));
+    this.clockKind = kind;
+    localStorage.setItem(CLOCK_KEY, kind);
+    await this.engine.close();
+    this.live.clear();
+    this.buildEngine();
+    await this.engine.recover();
+    this.emit('clock', { kind });
+  }
+
+  // Deletes every instance (the whole IndexedDB database) and starts over with an empty store.
+  async clearAll() {
+    await this.engine.close();
+    this.live.clear();
+    await this.rawStore.destroy();
+    await this.rawStore.open();
+    this.buildEngine();
+    this.emit('cleared', {});
+  }
+}
