@@ -3,6 +3,7 @@ import {
 } from './errors.js';
 import { createRealClock } from './clock.js';
 import { InstanceRun } from './instance-run.js';
+import { stepKey } from './journal-index.js';
 import { decode, encodeLimited, MiB } from './values.js';
 import { validateInstanceId, validateWorkflowName } from './validation.js';
 
@@ -264,7 +265,7 @@ export function createEngine({ store, clock = createRealClock(), limits = {}, on
       const records = await store.readJournal(id);
       let cut = records.find((r) => r.t === 'created')?.seq ?? 0;
       if (from) {
-        const key = `${from.name}#${from.count ?? 1}`;
+        const key = stepKey(from.name, from.count ?? 1, from.scope); // scope: for a step a Python child task called
         const first = records.find((r) => r.key === key);
         if (!first) {
           if (!runs.has(id)) await leases.release(id);

@@ -7,7 +7,7 @@ export function summariseSteps(records) {
   const entry = (r, type) => {
     let s = steps.get(r.key);
     if (!s) {
-      s = { key: r.key, name: r.name, count: r.count, type, status: 'running', attempts: 0, output: undefined, error: undefined };
+      s = { key: r.key, name: r.name, count: r.count, ...(r.scope ? { scope: r.scope } : {}), type, status: 'running', attempts: 0, output: undefined, error: undefined };
       steps.set(r.key, s);
     }
     return s;

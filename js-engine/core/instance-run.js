@@ -1,12 +1,14 @@
 import {
   DivergenceError, WorkflowLimitError, WorkflowTimeoutError, deserializeError, isNonRetryable, serializeError,
 } from './errors.js';
-import { applyRecord, indexJournal, nextEvent } from './journal-index.js';
+import { applyRecord, indexJournal, nextEvent, stepKey } from './journal-index.js';
 import { backoffDelay, hasAttemptsLeft } from './retry-policy.js';
 import { decode, encode, encodeLimited } from './values.js';
 import { createWorkflowStep } from './step-context.js';
 
 const sameKind = (a, b) => a === b;
+// Records and ctx.step carry `scope` only for scoped calls (Python child tasks): root ones stay as they were.
+const inScope = (scope) => (scope ? { scope } : {});
 
 // One execution ("generation") of an instance's run(): replays journaled steps, executes new ones, journals
 // outcomes before the workflow sees them. Pause freezes it (settlements are held back); terminate and restart
@@ -190,14 +192,17 @@ export class InstanceRun {
   }
 
   // Allocates the deterministic journal key (name + per-name occurrence count) and checks the journal agrees.
-  claimKey(name, kind) {
-    const count = (this.nameCounts.get(name) ?? 0) + 1;
-    this.nameCounts.set(name, count);
-    const key = `${name}#${count}`;
+  // Counted per (scope, name): a scope is one Python task, whose own calls are in a deterministic order even when
+  // sibling tasks finish in another order than last time (journal-index.js stepKey). Root scope: per name.
+  claimKey(name, kind, scope = '') {
+    const counter = scope ? `${scope}\u0000${name}` : name; // no control characters in names or scopes
+    const count = (this.nameCounts.get(counter) ?? 0) + 1;
+    this.nameCounts.set(counter, count);
+    const key = stepKey(name, count, scope);
     const known = this.index.steps.get(key);
     if (known && !sameKind(known.kind, kind)) {
       this.#diverged(new DivergenceError('replay.divergence',
-        `The journal has a ${known.kind} step "${name}" (occurrence ${count}) where the code now calls ${kind} "${name}"; ` +
+        `The journal has a ${known.kind} step "${name}" (occurrence ${count}${scope ? ` in task ${scope}` : ''}) where the code now calls ${kind} "${name}"; ` +
         'the workflow code changed incompatibly since this instance started'));
     }
     // Positions: the n-th call of a generation, recorded and compared only in its sequential prefix (no two calls
@@ -251,9 +256,9 @@ export class InstanceRun {
     });
   }
 
-  async runDo(name, config, callback) {
+  async runDo(name, config, callback, scope = '') {
     await this.unfrozen();
-    const { key, count, known } = this.claimKey(name, 'do');
+    const { key, count, known } = this.claimKey(name, 'do', scope);
     if (known?.done) {
       if (known.error) throw deserializeError(known.error);
       return decode(known.value);
@@ -266,7 +271,7 @@ export class InstanceRun {
         await this.waitUntil(last.retryAt);
       }
       for (;;) {
-        const outcome = await this.#attempt(key, name, count, config, callback, attempt);
+        const outcome = await this.#attempt(key, name, count, config, callback, attempt, scope);
         if (outcome.ok) return outcome.value;
         const final = isNonRetryable(outcome.error) || !hasAttemptsLeft(config.retries, attempt);
         const error = serializeError(outcome.error);
@@ -282,11 +287,11 @@ export class InstanceRun {
     }
   }
 
-  async #attempt(key, name, count, config, callback, attempt) {
+  async #attempt(key, name, count, config, callback, attempt, scope) {
     await this.unfrozen();
     this.track(key, 'do', false, { name, attempt });
     const startedAt = this.clock.now();
-    const ctx = { step: { name, count }, attempt, config: { ...config, retries: { ...config.retries } } };
+    const ctx = { step: { name, count, ...inScope(scope) }, attempt, config: { ...config, retries: { ...config.retries } } };
     let timer;
     const timeout = new Promise((_, reject) => {
       timer = this.clock.setTimer(startedAt + config.timeout, () => reject(new WorkflowTimeoutError('step.timeout',
@@ -304,7 +309,7 @@ export class InstanceRun {
       this.runningCallbacks--;
       this.clock.touch();
     }
-    const record = { t: 'attempt', key, name, count, kind: 'do', attempt, startedAt, endedAt: this.clock.now(), ...this.#pos(key) };
+    const record = { t: 'attempt', key, name, count, ...inScope(scope), kind: 'do', attempt, startedAt, endedAt: this.clock.now(), ...this.#pos(key) };
     if (ctx.mocked === true) record.mocked = true; // set by the test harness's mocks (js-engine/testing/mocks.js)
     if (!error) {
       try {
@@ -320,13 +325,13 @@ export class InstanceRun {
     return { ok: false, error, record };
   }
 
-  async runSleep(name, kind, computeUntil) {
+  async runSleep(name, kind, computeUntil, scope = '') {
     await this.unfrozen();
-    const { key, count, known } = this.claimKey(name, 'sleep');
+    const { key, count, known } = this.claimKey(name, 'sleep', scope);
     let until = known?.until;
     if (until === undefined) {
       until = computeUntil();
-      await this.commit([{ t: 'sleep', key, name, count, kind: 'sleep', until, at: this.clock.now(), ...this.#pos(key) }]);
+      await this.commit([{ t: 'sleep', key, name, count, ...inScope(scope), kind: 'sleep', until, at: this.clock.now(), ...this.#pos(key) }]);
     }
     this.track(key, 'sleep', true, { name, until });
     try {
@@ -336,9 +341,9 @@ export class InstanceRun {
     }
   }
 
-  async runWait(name, eventType, timeoutMs) {
+  async runWait(name, eventType, timeoutMs, scope = '') {
     await this.unfrozen();
-    const { key, count, known } = this.claimKey(name, 'wait');
+    const { key, count, known } = this.claimKey(name, 'wait', scope);
     if (known?.done) {
       if (known.error) throw deserializeError(known.error);
       return decode(known.value);
@@ -346,7 +351,7 @@ export class InstanceRun {
     let deadline = known?.deadline;
     if (deadline === undefined) {
       deadline = this.clock.now() + timeoutMs;
-      await this.commit([{ t: 'wait', key, name, count, kind: 'wait', eventType, deadline, at: this.clock.now(), ...this.#pos(key) }]);
+      await this.commit([{ t: 'wait', key, name, count, ...inScope(scope), kind: 'wait', eventType, deadline, at: this.clock.now(), ...this.#pos(key) }]);
     }
     try {
       return await new Promise((resolve, reject) => {

@@ -11,9 +11,23 @@
 //   paused  resumed  terminated  restarted {from}
 // pos: the step's call position in its generation, only on records a sequential prefix wrote (see claimKey).
 // mocked: the attempt's outcome came from the test harness's mocks, not the workflow's callback.
+// scope: on attempt/sleep/wait records of steps called in a scope (see stepKey); absent for the root scope.
+//
+// Keys (stepKey): `name#count` for the root scope, count = occurrences of `name` in call order (JS workflows and
+// Python code outside child tasks). Concurrent branches that each wait a varying time and then call a step of the
+// same name would get their counts in completion order, so after a crash one branch could be handed another's
+// result. The Python SDK therefore gives each asyncio task a scope (its creation path: "/2" = 2nd task the root
+// task created, "/2/1" = 1st task that one created; same code => same scopes, whatever order things finish in)
+// and the key is `name#count@scope`, count per (scope, name). The scope goes last because names may hold any
+// printable character: a root key always ends in "#<digits>", a scoped one in "/<digits>", so they never collide.
+export const SCOPE_PATTERN = /^(\/[1-9][0-9]*)+$/;
+
+export function stepKey(name, count, scope = '') {
+  return scope ? `${name}#${count}@${scope}` : `${name}#${count}`;
+}
 
 export function newStepState(r) {
-  return { key: r.key, name: r.name, count: r.count, kind: r.kind, pos: r.pos, attempts: [], done: false, value: undefined, error: null };
+  return { key: r.key, name: r.name, count: r.count, scope: r.scope, kind: r.kind, pos: r.pos, attempts: [], done: false, value: undefined, error: null };
 }
 
 export function applyRecord(index, r) {

@@ -2,12 +2,16 @@ import { InvalidInputError, WorkflowLimitError } from './errors.js';
 import { parseDuration } from './durations.js';
 import { resolveStepConfig } from './retry-policy.js';
 import { validateStepName } from './validation.js';
+import { SCOPE_PATTERN } from './journal-index.js';
 
 const DEFAULT_EVENT_TIMEOUT = '24 hours';
 
 // The WorkflowStep object handed to run(event, step): argument checking here, execution in InstanceRun.
 // Every method returns a promise; bad arguments reject it (so a workflow can catch them like any step error).
-export function createWorkflowStep(run) {
+// `scope` ('' = root): the calling task's scope, for keys that do not depend on completion order (journal-index.js
+// stepKey). step.withScope(scope) gives a view whose calls are keyed in that scope; the Python SDK uses it for
+// calls made in child asyncio tasks. JS workflows never need it.
+export function createWorkflowStep(run, scope = '') {
   const call = (fn) => {
     run.enter(); // open until settled: the determinism check compares positions only while calls never overlap
     let p;
@@ -32,14 +36,14 @@ export function createWorkflowStep(run) {
         validateStepName(name);
         const [config, callback] = typeof configOrCallback === 'function' ? [undefined, configOrCallback] : [configOrCallback, maybeCallback];
         if (typeof callback !== 'function') throw new InvalidInputError('step.invalid_callback', `Step "${name}" needs a callback function`);
-        return run.runDo(name, resolveStepConfig(config), callback);
+        return run.runDo(name, resolveStepConfig(config), callback, scope);
       });
     },
     sleep(name, duration) {
       return call(() => {
         validateStepName(name);
         const ms = checkSleep(name, parseDuration(duration, `the duration of sleep "${name}"`));
-        return run.runSleep(name, 'sleep', () => run.clock.now() + ms);
+        return run.runSleep(name, 'sleep', () => run.clock.now() + ms, scope);
       });
     },
     sleepUntil(name, timestamp) {
@@ -54,7 +58,7 @@ export function createWorkflowStep(run) {
           if (at < now) throw new InvalidInputError('sleep.in_past', `sleepUntil "${name}" was given a time in the past (${new Date(at).toISOString()})`);
           checkSleep(name, at - now);
           return at;
-        });
+        }, scope);
       });
     },
     waitForEvent(name, options = {}) {
@@ -65,8 +69,14 @@ export function createWorkflowStep(run) {
           throw new InvalidInputError('event.invalid_type', `waitForEvent "${name}" needs an event type of 1-100 characters, got ${JSON.stringify(type)}`);
         }
         const ms = checkSleep(name, parseDuration(timeout, `the timeout of waitForEvent "${name}"`), 'The timeout of waitForEvent');
-        return run.runWait(name, type, ms);
+        return run.runWait(name, type, ms, scope);
       });
+    },
+    withScope(sub) {
+      if (sub !== '' && !(typeof sub === 'string' && SCOPE_PATTERN.test(sub))) {
+        throw new InvalidInputError('step.invalid_scope', `A step scope is "" or a task path like "/2/1", got ${JSON.stringify(sub)}`);
+      }
+      return sub === scope ? this : createWorkflowStep(run, sub);
     },
   };
 }

@@ -68,18 +68,22 @@ export function createMocks() {
     },
     disableSleeps(on = true) { sleepsDisabled = Boolean(on); },
 
-    wrapStep: (step, instanceId) => ({
-      do(name, configOrCallback, maybeCallback) {
-        const [config, callback] = typeof configOrCallback === 'function' ? [undefined, configOrCallback] : [configOrCallback, maybeCallback];
-        if (typeof callback !== 'function' || !mocks.some((m) => applies(m, name, instanceId, m.occurrence))) {
-          return step.do(name, config, callback);
-        }
-        return step.do(name, config, mockedCallback(name, instanceId, callback));
-      },
-      // A disabled sleep is still a journaled sleep step (so positions and replay stay the same), of 0 ms.
-      sleep: (name, duration) => (sleepsDisabled ? step.sleep(name, 0) : step.sleep(name, duration)),
-      sleepUntil: (name, timestamp) => (sleepsDisabled ? step.sleep(name, 0) : step.sleepUntil(name, timestamp)),
-      waitForEvent: (name, options) => step.waitForEvent(name, options),
-    }),
+    wrapStep: function wrap(step, instanceId) {
+      return {
+        do(name, configOrCallback, maybeCallback) {
+          const [config, callback] = typeof configOrCallback === 'function' ? [undefined, configOrCallback] : [configOrCallback, maybeCallback];
+          if (typeof callback !== 'function' || !mocks.some((m) => applies(m, name, instanceId, m.occurrence))) {
+            return step.do(name, config, callback);
+          }
+          return step.do(name, config, mockedCallback(name, instanceId, callback));
+        },
+        // A disabled sleep is still a journaled sleep step (so positions and replay stay the same), of 0 ms.
+        sleep: (name, duration) => (sleepsDisabled ? step.sleep(name, 0) : step.sleep(name, duration)),
+        sleepUntil: (name, timestamp) => (sleepsDisabled ? step.sleep(name, 0) : step.sleepUntil(name, timestamp)),
+        waitForEvent: (name, options) => step.waitForEvent(name, options),
+        // Scoped views (Python child tasks, journal-index.js stepKey) are mocked alike; `occurrence` counts in the scope.
+        withScope: (scope) => wrap(step.withScope(scope), instanceId),
+      };
+    },
   };
 }

@@ -8,6 +8,7 @@
 import { createEngine } from '../core/engine.js';
 import { createVirtualClock } from '../core/clock.js';
 import { createMemoryStore } from '../stores/memory.js';
+import { stepKey } from '../core/journal-index.js';
 
 export const JOURNAL_FORMAT = 'pyworkflows-journal/1';
 
@@ -44,7 +45,7 @@ function lastTime(records) {
 function journaledSteps(records) {
   const steps = new Map();
   for (const r of records) {
-    if (r.key && r.name !== undefined && !steps.has(r.key)) steps.set(r.key, { name: r.name, count: r.count, type: r.kind });
+    if (r.key && r.name !== undefined && !steps.has(r.key)) steps.set(r.key, { name: r.name, count: r.count, ...(r.scope ? { scope: r.scope } : {}), type: r.kind });
   }
   return steps;
 }
@@ -73,27 +74,31 @@ export async function replayJournal({ journal, definition, timeoutMs = 30_000 })
   const stopped = new Promise((resolve) => { stop = resolve; });
   let stoppedAt = null;
 
-  // Keys are computed as the engine does (name + per-name count, in call order) to report what was reached.
-  const note = (name) => {
-    const count = (counts.get(name) ?? 0) + 1;
-    counts.set(name, count);
-    reached.add(`${name}#${count}`);
+  // Keys are computed as the engine does (name + count per scope and name, in call order) to report what was reached.
+  const note = (name, scope) => {
+    const counter = `${scope}\u0000${name}`;
+    const count = (counts.get(counter) ?? 0) + 1;
+    counts.set(counter, count);
+    reached.add(stepKey(name, count, scope));
   };
-  const wrapStep = (step) => ({
+  const wrapScoped = (step, scope) => ({
     do(name, configOrCallback, maybeCallback) {
       const [config] = typeof configOrCallback === 'function' ? [undefined] : [configOrCallback, maybeCallback];
-      note(name);
+      note(name, scope);
       // Only reached when the journal has no result for this call: stop rather than run new work.
       return step.do(name, config, (ctx) => {
-        stoppedAt ??= { name, count: ctx.step.count, type: 'do', attempt: ctx.attempt, journaled: steps.has(`${name}#${ctx.step.count}`) };
+        const journaled = steps.has(stepKey(name, ctx.step.count, scope));
+        stoppedAt ??= { name, count: ctx.step.count, ...(scope ? { scope } : {}), type: 'do', attempt: ctx.attempt, journaled };
         stop();
         return new Promise(() => {});
       });
     },
-    sleep(name, duration) { note(name); return step.sleep(name, duration); },
-    sleepUntil(name, at) { note(name); return step.sleepUntil(name, at); },
-    waitForEvent(name, options) { note(name); return step.waitForEvent(name, options); },
+    sleep(name, duration) { note(name, scope); return step.sleep(name, duration); },
+    sleepUntil(name, at) { note(name, scope); return step.sleepUntil(name, at); },
+    waitForEvent(name, options) { note(name, scope); return step.waitForEvent(name, options); },
+    withScope: (sub) => wrapScoped(step.withScope(sub), sub), // Python child tasks (journal-index.js stepKey)
   });
+  const wrapStep = (step) => wrapScoped(step, ''); // the engine passes (step, instanceId)
 
   const errors = [];
   // Journaled sleeps and back-offs pass at once (they already happened); deadlines wait, as on the virtual clock.

@@ -1,10 +1,12 @@
 """Running one workflow instance for the engine: convert the event, call run, convert the output."""
 
+import asyncio
 import inspect
 
 from ._binding import Env
 from ._jsvalues import from_js_value, to_js_value
 from ._promises import promise_from
+from ._scopes import enter_root
 from ._step import WorkflowStep
 
 __all__ = ["workflow_runner"]
@@ -18,6 +20,7 @@ def workflow_runner(cls):
 
     async def run(js_event, js_step, env, ctx):
         event = from_js_value(js_event)
+        enter_root(asyncio.get_event_loop())  # this task's scope "": tasks run() creates get deterministic scopes
         # env: the engine's bindings (one per registered workflow), wrapped for Python (self.env.Name).
         workflow = cls(ctx, Env(env) if env is not None else None)
         output = workflow.run(event, WorkflowStep(js_step))

@@ -19,6 +19,7 @@ from ._ffi import JsException, create_proxy, js, require_pyodide, to_js
 from ._jserrors import exception_from_js
 from ._jsvalues import from_js_value, to_js_value
 from ._promises import rejected, value_or_promise
+from ._scopes import current_scope, leave_scopes
 from ._values import datetime_from_ms, to_wire
 
 __all__ = ["WorkflowStep", "StepFunction"]
@@ -72,8 +73,10 @@ _attempts = {}  # token -> (WorkflowStep, StepFunction, dependency results, Futu
 _tokens = itertools.count(1)
 _bridge = []  # [do_step, dispatch, settle]: made once per interpreter, on first use
 
+# `scope`: the calling task's scope ("" = root), see _scopes.py; a scoped view is made on the JS side, per call.
+# withScope is optional in the step contract (docs/contracts.md): without it calls are keyed in call order.
 _DO_STEP_JS = """
-Promise.resolve(step.do(name, config, (ctx) => dispatch(token, ctx))).then(
+Promise.resolve((scope && step.withScope ? step.withScope(scope) : step).do(name, config, (ctx) => dispatch(token, ctx))).then(
   (value) => settle(token, true, value),
   (error) => settle(token, false, error),
 );
@@ -100,7 +103,7 @@ def _settle(token, ok, value=None):
 
 def _do_step():
     if not _bridge:
-        do_step = js.Function.new("step", "name", "config", "dispatch", "settle", "token", _DO_STEP_JS)
+        do_step = js.Function.new("step", "name", "config", "dispatch", "settle", "token", "scope", _DO_STEP_JS)
         _bridge.extend((do_step, create_proxy(_dispatch), create_proxy(_settle)))
     return _bridge
 
@@ -198,7 +201,7 @@ class WorkflowStep:
         _attempts[token] = (self, fn, results, settled)
         do_step, dispatch, settle = _do_step()
         try:
-            do_step(self._js_step, fn.step_name, config, dispatch, settle, token)
+            do_step(self._js_step, fn.step_name, config, dispatch, settle, token, current_scope())
         except JsException as err:
             _attempts.pop(token, None)
             raise exception_from_js(err) from None
@@ -211,6 +214,7 @@ class WorkflowStep:
         return from_js_value(value)
 
     async def _attempt(self, fn, results, js_ctx):
+        leave_scopes()  # this attempt's own task: tasks the step function creates are not numbered (_scopes.py)
         ctx = from_js_value(js_ctx) if fn.wants_ctx else None
         args, kwargs = call_arguments(fn.plan, results, ctx)
         value = fn.func(*args, **kwargs)
@@ -218,17 +222,24 @@ class WorkflowStep:
             value = await value
         return to_js_value(value, f"the result of step {fn.step_name!r}")
 
+    def _scoped(self):
+        """The engine's step, as a view keyed in the calling task's scope (_scopes.py) outside the root task."""
+        scope = current_scope()
+        if scope and hasattr(self._js_step, "withScope"):  # optional in the contract, as in _DO_STEP_JS
+            return self._js_step.withScope(scope)
+        return self._js_step
+
     # ---- sleeps and events ------------------------------------------------------------------------------
     async def sleep(self, name, duration):
         """Sleep durably: ``duration`` is "N unit(s)" text, milliseconds or a timedelta."""
         _check_name(name, "sleep")
-        await _await_js(self._js_step.sleep(name, duration_to_wire(duration, f"the duration of sleep {name!r}")))
+        await _await_js(self._scoped().sleep(name, duration_to_wire(duration, f"the duration of sleep {name!r}")))
 
     async def sleep_until(self, name, timestamp):
         """Sleep until ``timestamp``: a datetime (naive = UTC), an ISO 8601 string or epoch milliseconds."""
         _check_name(name, "sleep_until")
         at = timestamp_to_ms(timestamp, f"the time of sleep_until {name!r}")
-        await _await_js(self._js_step.sleepUntil(name, at))
+        await _await_js(self._scoped().sleepUntil(name, at))
 
     async def wait_for_event(self, name, event_type, /, timeout="24 hours"):
         """Wait for an event of ``event_type``: returns {"type", "payload", "timestamp": datetime}.
@@ -241,7 +252,7 @@ class WorkflowStep:
             dict_converter=js.Object.fromEntries,
             create_pyproxies=False,
         )
-        event = await _await_js(self._js_step.waitForEvent(name, options))
+        event = await _await_js(self._scoped().waitForEvent(name, options))
         if isinstance(event, dict) and isinstance(event.get("timestamp"), (int, float)):
             event["timestamp"] = datetime_from_ms(event["timestamp"])
         return event

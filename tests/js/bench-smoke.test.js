@@ -2,12 +2,16 @@
 // benchmark itself is `scripts/bench`, never part of the test suite); each driver checks its own results.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import {
-  benchBare, benchFanOut, benchInstances, benchReplay, benchSequential, getHost,
+  benchBare, benchFanOut, benchInstances, benchReplay, benchSequential, getHost, tmpDir,
 } from '../../scripts/bench.mjs';
 
 before(async () => { await getHost(); });
-after(async () => { (await getHost()).host.close(); });
+after(async () => {
+  (await getHost()).host.close();
+  fs.rmSync(tmpDir(), { recursive: true, force: true });
+});
 
 const ran = (r, n) => {
   assert.equal(r.n, n);

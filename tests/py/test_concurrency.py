@@ -92,8 +92,13 @@ def _journal_outputs(history):
     return {rec["key"]: rec["value"] for rec in history if rec["t"] == "attempt" and rec.get("ok")}
 
 
+def _branch(key):
+    # fanout.py's keys: item#1@/<i + 1>, one task scope per gathered branch (workers/_scopes.py).
+    return int(key.rsplit("/", 1)[1]) - 1
+
+
 def _check_fanout_output(output, n):
-    assert output["first"] == [{"branch": i, "key": f"item#{i + 1}"} for i in range(n)]
+    assert output["first"] == [{"branch": i, "key": f"item#1@/{i + 1}"} for i in range(n)]
     assert output["second"] == [i * 10 for i in range(n)]
 
 
@@ -113,7 +118,7 @@ def test_crash_in_the_middle_of_a_concurrent_fan_out_then_resume(workflow_env):
     started_before = env.output()
     # The last branches finish first, so the journal holds the highest keys, each with its own branch.
     for key, value in before.items():
-        assert value == {"branch": int(key.split("#")[1]) - 1, "key": key}
+        assert value == {"branch": _branch(key), "key": key}
     env.recover()
     r = inst.settle()
     assert r.status == "complete", r.error
@@ -122,7 +127,7 @@ def test_crash_in_the_middle_of_a_concurrent_fan_out_then_resume(workflow_env):
     assert all(after[k] == v for k, v in before.items())  # every key keeps its output
     # No completed step's callback ran again; every other one ran in the new generation.
     rerun = {int(line.split()[-1]) for line in env.output().splitlines() if line.startswith("start item")}
-    journaled = {int(k.split("#")[1]) - 1 for k in before}
+    journaled = {_branch(k) for k in before}
     assert rerun == set(range(n)) - journaled
     assert {int(line.split()[-1]) for line in started_before.splitlines() if line.startswith("start item")} == set(range(n))
 
@@ -153,4 +158,131 @@ def test_kill_9_in_the_middle_of_a_concurrent_fan_out_then_resume(cli):
     after = _journal_outputs(json.loads(cli("history", "fan9", "--json", check=0).stdout))
     assert all(after[k] == v for k, v in before.items())
     rerun = {int(line.split()[-1]) for line in r.stderr.splitlines() if line.startswith("start item")}
-    assert rerun == set(range(n)) - {int(k.split("#")[1]) - 1 for k in before}
+    assert rerun == set(range(n)) - {_branch(k) for k in before}
+
+
+# Branches that each wait a varying time, then call a step of the same name: without task scopes its key would be
+# process#<completion order>, and after a crash the replay (whose waits all return at once, in call order) would
+# hand one branch another's result. With them each branch's "process" is process#1@/<branch + 1>.
+BRANCHES = '''
+import asyncio
+from workers import WorkflowEntrypoint
+
+N = 4
+
+
+class Events(WorkflowEntrypoint):
+    async def run(self, event, step):
+        async def branch(i):
+            got = await step.wait_for_event("wait", f"go-{i}", timeout="1 hour")
+
+            @step.do("process")
+            async def process():
+                print(f"process {i}", flush=True)
+                return {"branch": i, "payload": got["payload"]}
+
+            return await process()
+
+        return await asyncio.gather(*(branch(i) for i in range(N)))
+
+
+class Sleeps(WorkflowEntrypoint):
+    async def run(self, event, step):
+        async def branch(i):
+            await step.sleep("wait", f"{N - i} hours")  # the last branch wakes first
+
+            @step.do("process")
+            async def process():
+                print(f"process {i}", flush=True)
+                return i
+
+            return await process()
+
+        async with asyncio.TaskGroup() as tg:  # TaskGroup tasks get scopes too
+            tasks = [tg.create_task(branch(i)) for i in range(N)]
+        return [t.result() for t in tasks]
+'''
+
+
+def _processed(inst):
+    return sum(1 for r in inst.history() if r["t"] == "attempt" and r["name"] == "process" and r.get("ok"))
+
+
+def _wait_processed(inst, count, timeout=30):
+    deadline = time.time() + timeout
+    while _processed(inst) < count:
+        assert time.time() < deadline, inst.history()
+        time.sleep(0.02)
+
+
+def _ran(env):
+    return sorted(int(line.split()[-1]) for line in env.output().splitlines() if line.startswith("process "))
+
+
+def test_same_named_steps_after_waits_keep_their_branch_across_a_crash(workflow_env):
+    env = workflow_env.load(BRANCHES, filename="branches.py")
+    inst = env.start("Events", id="branches-events")
+    for i in (2, 0):  # branches 2 then 0 finish first
+        inst.send_event(f"go-{i}", payload=f"p{i}")
+    _wait_processed(inst, 2)
+    env.crash()
+    assert _ran(env) == [0, 2]
+    env.recover()
+    for i in (3, 1):  # the rest, in another order than a plain "by branch" replay would
+        inst.send_event(f"go-{i}", payload=f"p{i}")
+    r = inst.settle()
+    assert r.status == "complete", r.error
+    assert r.output == [{"branch": i, "payload": f"p{i}"} for i in range(4)]
+    assert _ran(env) == [1, 3]  # journaled callbacks did not run again
+    keys = sorted(rec["key"] for rec in inst.history() if rec["t"] == "attempt")
+    assert keys == [f"process#1@/{i}" for i in range(1, 5)]
+
+
+def test_same_named_steps_after_sleeps_keep_their_branch_across_a_crash(workflow_env):
+    env = workflow_env.load(BRANCHES, filename="branches.py")
+    env.set_clock(auto=False)
+    inst = env.start("Sleeps", id="branches-sleeps")
+    deadline = time.time() + 30
+    while sum(1 for rec in inst.history() if rec["t"] == "sleep") < 4:
+        assert time.time() < deadline
+        time.sleep(0.02)
+    env.advance("2 hours")  # branches 3 and 2 wake (in that order) and process
+    _wait_processed(inst, 2)
+    env.crash()
+    assert _ran(env) == [2, 3]
+    env.recover()
+    env.set_clock(auto=True)
+    r = inst.settle()
+    assert r.status == "complete", r.error
+    assert r.output == [0, 1, 2, 3]
+    assert _ran(env) == [0, 1]
+
+
+NESTED = '''
+import asyncio
+from workers import WorkflowEntrypoint
+
+
+class Nested(WorkflowEntrypoint):
+    async def run(self, event, step):
+        @step.do("work")
+        async def work(ctx):
+            # Tasks made inside a step function take no scope numbers: the function does not run on replay.
+            await asyncio.gather(asyncio.sleep(0), asyncio.sleep(0))
+            return ctx["step"].get("scope", "")
+
+        async def child():
+            mine = await work()
+            return [mine, await asyncio.create_task(work())]
+
+        first = await work()
+        return [first, await asyncio.gather(child(), child())]
+'''
+
+
+def test_task_scopes_follow_creation_order_not_step_functions(workflow_env):
+    env = workflow_env.load(NESTED, filename="nested.py")
+    r = env.run("Nested", id="nested")
+    assert r.status == "complete", r.error
+    assert r.output == ["", [["/1", "/1/1"], ["/2", "/2/1"]]]
+    assert sorted(s["key"] for s in r.steps) == ["work#1", "work#1@/1", "work#1@/1/1", "work#1@/2", "work#1@/2/1"]

@@ -12,12 +12,14 @@ class FanOut(WorkflowEntrypoint):
         unit = event["payload"].get("unit_ms", 40) / 1000
 
         def item(i):
-            @step.do("item")  # the same name for every branch: keys item#1..item#n by call order
+            # The same name for every branch; gather runs each in its own task (scopes "/1".."/n", see
+            # workers/_scopes.py), so the keys are item#1@/1..item#1@/n whatever order they finish in.
+            @step.do("item")
             async def run_item(ctx):
                 print(f"start item {i}", flush=True)
                 # Later branches finish first: completion order is the reverse of call order.
                 await asyncio.sleep(unit * (n - i))
-                return {"branch": i, "key": f"{ctx['step']['name']}#{ctx['step']['count']}"}
+                return {"branch": i, "key": f"{ctx['step']['name']}#{ctx['step']['count']}@{ctx['step']['scope']}"}
 
             return run_item
 
