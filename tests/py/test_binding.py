@@ -213,9 +213,14 @@ def test_parent_starts_child_and_polls_until_it_completes(workflow_env):
 
 def test_child_notifies_the_parent_with_an_event(workflow_env):
     env = workflow_env.load(PARENT_CHILD, filename="gallery.py")
+    env.set_clock(auto=False)  # the child's retry back-off waits for advance(): no race with the parent's wait
     parent = env.start("Gallery", params={"mode": "event"}, id="g2")
-    assert parent.settle().status == "waiting"  # settled: blocked on its event only, the child still runs
-    assert env.instance("g2-child").settle().status == "complete"
+    assert parent.settle().status == "waiting"  # blocked on its event only
+    child = env.instance("g2-child")
+    assert child.settle().status == "waiting"  # its first attempt failed; the back-off has not passed
+    assert parent.status().status == "waiting"
+    env.advance("10 seconds")
+    assert child.settle().status == "complete"
     r = parent.settle()
     assert r.status == "complete", r.error
     assert r.output == {"child": "g2-child", "result": {"image": "cat.png", "size": 640}, "via": "event"}
@@ -224,12 +229,15 @@ def test_child_notifies_the_parent_with_an_event(workflow_env):
 
 def test_parent_and_child_survive_a_crash(workflow_env):
     env = workflow_env.load(PARENT_CHILD, filename="gallery.py")
+    env.set_clock(auto=False)  # keep the child inside its retry back-off until after the crash
     inst = env.start("Gallery", params={"mode": "event"}, id="g3")
     assert inst.settle().status == "waiting"  # the child exists; the parent waits for its event
+    assert env.instance("g3-child").settle().status == "waiting"
     env.crash()  # "kill the process": both executions are dropped, the journals stay
     first = env.output()
     assert first.count("created g3-child") == 1
     env.recover()
+    env.advance("10 seconds")
     child = env.instance("g3-child").settle()
     assert child.status == "complete"
     r = inst.settle()
