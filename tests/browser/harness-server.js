@@ -3,10 +3,9 @@
 // js-engine/harness/server.js ({id, op, args} -> {id, ok, result} | {id, ok: false, error}), with every
 // operation forwarded into a page (tests/browser/pages/harness.html) that runs js-engine/harness/session.js on
 // the browser host. tests/browser/run points pytest's workflow_env at it, so the SDK's tests run in both runtimes.
-import { createInterface } from 'node:readline';
 import { launchBrowser, startTestServer } from './helpers.js';
+import { send, serveRequests } from '../../js-engine/harness/protocol.js';
 
-const send = (msg) => process.stdout.write(`${JSON.stringify(msg)}\n`);
 const [browser, server] = await Promise.all([launchBrowser(), startTestServer()]);
 const page = await browser.newPage();
 page.on('pageerror', (err) => process.stderr.write(`[harness page] ${err.stack ?? err}\n`));
@@ -18,22 +17,7 @@ if (!ready.ok) {
 }
 send({ ready: true });
 
-const lines = createInterface({ input: process.stdin });
-for await (const line of lines) {
-  if (!line.trim()) continue;
-  let req;
-  try {
-    req = JSON.parse(line);
-  } catch {
-    send({ id: null, ok: false, error: { name: 'ProtocolError', message: `bad request line: ${line.slice(0, 80)}` } });
-    continue;
-  }
-  // Requests run concurrently, as in the Node harness.
-  page.evaluate(([op, args]) => window.harnessCall(op, args), [req.op, req.args ?? {}]).then(
-    (reply) => send({ id: req.id, ...reply }),
-    (err) => send({ id: req.id, ok: false, error: { name: 'HarnessError', message: err.message } }),
-  );
-}
+await serveRequests((op, args) => page.evaluate(([o, a]) => window.harnessCall(o, a), [op, args]));
 await browser.close();
 await server.close();
 process.exit(0);
