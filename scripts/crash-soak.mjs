@@ -105,7 +105,7 @@ function rng(seed) { // mulberry32: a reproducible run for a given --seed
 }
 
 const expectedOutput = (n) => ({ total: n + 3, parts: 15 * n, attempts: 3, approved: true });
-const EXPECTED_KEYS = ['seed#1', 'seq 0#1', 'seq 1#1', 'seq 2#1', ...[0, 1, 2, 3, 4, 5].map((i) => `fan ${i}#1`), 'flaky#1', 'final#1'];
+const EXPECTED_KEYS = ['seed#1', 'seq 0#1', 'seq 1#1', 'seq 2#1', ...[0, 1, 2, 3, 4, 5].map((i) => `fan ${i}#1@/${i + 1}`), 'flaky#1', 'final#1'];
 
 async function journalOf(db, id) {
   const { createSqliteStore } = await import('../js-engine/stores/sqlite.js');

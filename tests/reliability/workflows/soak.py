@@ -8,7 +8,10 @@ from workers import WorkflowEntrypoint
 
 
 def mark(ctx):
-    print(f"EXEC {ctx['step']['name']}#{ctx['step']['count']} {ctx['attempt']}", flush=True)
+    # The journal key: steps of gather's child tasks are scoped by task ("fan 0#1@/1"), see journal-index.js.
+    s = ctx["step"]
+    scope = f"@{s['scope']}" if s.get("scope") else ""
+    print(f"EXEC {s['name']}#{s['count']}{scope} {ctx['attempt']}", flush=True)
 
 
 class Soak(WorkflowEntrypoint):
