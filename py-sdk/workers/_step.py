@@ -51,6 +51,9 @@ class StepFunction:
         self.config = config
         self.wants_ctx = any(source is CTX for _, source in plan)
         self._step = step
+        # Where it was declared: a step resolved as a dependency is keyed in this scope, not in that of whichever
+        # dependent reached it first (_resolve), so its journal key does not depend on the order dependents ran in.
+        self.scope = current_scope()
 
     def __call__(self):
         return self._step._call(self)
@@ -156,14 +159,14 @@ class WorkflowStep:
 
         return decorator
 
-    async def _call(self, fn):
+    async def _call(self, fn, scope=None):
         # Runs in the caller's task (a task per call would cost event-loop turns, each a JS timer in
         # Pyodide); a plain future lets dependents declared with depends= share this in-flight call.
         # A plain Future: the WebLoop's create_future() adds a done-callback that costs a loop turn.
         shared = asyncio.Future(loop=asyncio.get_event_loop())
         self._in_flight[fn] = shared
         try:
-            result = await self._execute(fn)
+            result = await self._execute(fn, current_scope() if scope is None else scope)
         except BaseException as exc:
             if isinstance(exc, asyncio.CancelledError):
                 shared.cancel()
@@ -185,9 +188,9 @@ class WorkflowStep:
         if shared is not None:
             # shield: one dependent being cancelled must not cancel the call the others wait for.
             return await asyncio.shield(shared)
-        return await dep()
+        return await self._call(dep, dep.scope)
 
-    async def _execute(self, fn):
+    async def _execute(self, fn, scope):
         deps = dependencies(fn.plan)
         if fn.concurrent and len(deps) > 1:
             results = await asyncio.gather(*(self._resolve(d) for d in deps))
@@ -201,7 +204,7 @@ class WorkflowStep:
         _attempts[token] = (self, fn, results, settled)
         do_step, dispatch, settle = _do_step()
         try:
-            do_step(self._js_step, fn.step_name, config, dispatch, settle, token, current_scope())
+            do_step(self._js_step, fn.step_name, config, dispatch, settle, token, scope)
         except JsException as err:
             _attempts.pop(token, None)
             raise exception_from_js(err) from None

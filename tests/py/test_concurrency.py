@@ -286,3 +286,40 @@ def test_task_scopes_follow_creation_order_not_step_functions(workflow_env):
     assert r.status == "complete", r.error
     assert r.output == ["", [["/1", "/1/1"], ["/2", "/2/1"]]]
     assert sorted(s["key"] for s in r.steps) == ["work#1", "work#1@/1", "work#1@/1/1", "work#1@/2", "work#1@/2/1"]
+
+
+SHARED_DEP = '''
+import asyncio
+from workers import WorkflowEntrypoint
+
+
+class SharedDep(WorkflowEntrypoint):
+    async def run(self, event, step):
+        @step.do("shared")
+        async def shared():
+            print("ran shared", flush=True)
+            return 1
+
+        async def dependent(i, wait):
+            await step.sleep(f"wait {i}", wait)  # dependents reach the shared step in an order set by their waits
+
+            @step.do(f"use {i}", depends=[shared])
+            async def use(x):
+                return x + i
+
+            return await use()
+
+        return await asyncio.gather(*(dependent(i, w) for i, w in enumerate(event["payload"]["waits"])))
+'''
+
+
+def test_a_shared_dependency_keeps_its_key_whichever_dependent_reaches_it_first(workflow_env):
+    env = workflow_env.load(SHARED_DEP, filename="shared_dep.py")
+    first = env.run("SharedDep", params={"waits": [3000, 1000, 2000]}, id="shared-a")
+    second = env.run("SharedDep", params={"waits": [1000, 3000, 2000]}, id="shared-b")
+    for r in (first, second):
+        assert r.status == "complete", r.error
+        assert r.output == [1, 2, 3]
+        # Keyed where it was declared (the root task), not in the scope of the dependent that got there first.
+        assert [s["key"] for s in r.steps if s["name"] == "shared"] == ["shared#1"]
+    assert env.output().count("ran shared") == 2  # once per instance
