@@ -1,5 +1,5 @@
 import {
-  InstanceExistsError, InstanceNotFoundError, InvalidInputError, InvalidStateError, serializeError,
+  InstanceExistsError, InstanceNotFoundError, InvalidInputError, InvalidStateError,
 } from './errors.js';
 import { createRealClock } from './clock.js';
 import { InstanceRun } from './instance-run.js';
@@ -56,9 +56,10 @@ export function createEngine({ store, clock = createRealClock(), limits = {}, on
     wrapStep, // test hook only (js-engine/testing): (step, instanceId) -> the step object run() receives
     emit(ev) {
       for (const fn of listeners) fn(ev);
-      if (ev.type === 'status') for (const w of [...watchers]) if (w.id === ev.id) checkWatcher(w, ev.status);
+      if (ev.type === 'status') engine.recheck(ev.id, ev.status);
     },
-    // Re-checks until()/settled() watchers of an instance whose blockers changed without a status change.
+    // Checks until()/settled() watchers of an instance: on a status change, and when its blockers changed
+    // without one.
     recheck(id, status) {
       for (const w of [...watchers]) if (w.id === id) checkWatcher(w, status);
     },
@@ -419,4 +420,3 @@ function randomId() {
   return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-export { serializeError };

@@ -6,7 +6,6 @@ import { backoffDelay, hasAttemptsLeft } from './retry-policy.js';
 import { decode, encode, encodeLimited } from './values.js';
 import { createWorkflowStep } from './step-context.js';
 
-const sameKind = (a, b) => a === b;
 // Records and ctx.step carry `scope` only for scoped calls (Python child tasks): root ones stay as they were.
 const inScope = (scope) => (scope ? { scope } : {});
 
@@ -144,7 +143,7 @@ export class InstanceRun {
     const status = this.liveStatus();
     if (status === this.persistedStatus) {
       // Same status, other blockers (a sleep ended beside an event wait): settled() may hold now.
-      this.engine.recheck?.(this.id, status);
+      this.engine.recheck(this.id, status);
       return;
     }
     this.persistedStatus = status;
@@ -200,7 +199,7 @@ export class InstanceRun {
     this.nameCounts.set(counter, count);
     const key = stepKey(name, count, scope);
     const known = this.index.steps.get(key);
-    if (known && !sameKind(known.kind, kind)) {
+    if (known && known.kind !== kind) {
       this.#diverged(new DivergenceError('replay.divergence',
         `The journal has a ${known.kind} step "${name}" (occurrence ${count}${scope ? ` in task ${scope}` : ''}) where the code now calls ${kind} "${name}"; ` +
         'the workflow code changed incompatibly since this instance started'));
@@ -210,7 +209,7 @@ export class InstanceRun {
     const pos = this.sequential ? this.calls : undefined;
     this.calls++;
     const there = pos === undefined ? undefined : this.atPosition.get(pos);
-    if (there && (there.key !== key || !sameKind(there.kind, kind))) {
+    if (there && (there.key !== key || there.kind !== kind)) {
       this.#diverged(new DivergenceError('replay.divergence',
         `The journal has a ${there.kind} step "${there.name}" (occurrence ${there.count}) as call ${pos + 1} of the workflow ` +
         `where the code now calls ${kind} "${name}" (occurrence ${count}); the workflow code changed incompatibly since this instance started`));
