@@ -4,7 +4,13 @@ import {
 import { applyRecord, indexJournal, nextEvent, stepKey } from './journal-index.js';
 import { backoffDelay, hasAttemptsLeft } from './retry-policy.js';
 import { decode, encode, encodeLimited } from './values.js';
-import { createWorkflowStep } from './step-context.js';
+import { Settled, createWorkflowStep } from './step-context.js';
+
+// runDoNow answers at most this many steps in a row without a promise: a Python loop of steps that all finish
+// synchronously would otherwise never yield to the event loop (other instances, timers, pause requests).
+const MAX_SYNC_STREAK = 64;
+
+const isThenable = (v) => v !== null && (typeof v === 'object' || typeof v === 'function') && typeof v.then === 'function';
 
 // Records and ctx.step carry `scope` only for scoped calls (Python child tasks): root ones stay as they were.
 const inScope = (scope) => (scope ? { scope } : {});
@@ -40,6 +46,7 @@ export class InstanceRun {
     this.held = []; // settlements held back while frozen
     this.unfreezeWaiters = [];
     this.persistedStatus = row.status;
+    this.syncStreak = 0; // steps runDoNow answered in a row without a promise
     this.done = null;
   }
 
@@ -167,6 +174,16 @@ export class InstanceRun {
     this.clock.touch();
   }
 
+  // The synchronous commit of runDoNow: the same effects as commit() once the store's commitSync returned.
+  #commitNow(commitSync, records) {
+    commitSync.call(this.engine.store, this.id, { records });
+    for (const r of records) {
+      applyRecord(this.index, r);
+      this.engine.emit({ type: 'record', id: this.id, record: r });
+    }
+    this.clock.touch();
+  }
+
   // Wrap an internal promise so the workflow only sees its settlement while the generation is live.
   guard(promise) {
     return new Promise((resolve, reject) => {
@@ -257,7 +274,48 @@ export class InstanceRun {
 
   async runDo(name, config, callback, scope = '') {
     await this.unfrozen();
-    const { key, count, known } = this.claimKey(name, 'do', scope);
+    return this.#doClaimed(this.claimKey(name, 'do', scope), name, config, callback, scope);
+  }
+
+  // step.doNow (step-context.js): the same step, but answered synchronously when it can be: a journaled result,
+  // or a first attempt whose callback returns a plain value (a Python step that never suspends) on a store with
+  // commitSync. The result is journaled before it is returned, as on the promise path; what is saved is the
+  // promise machinery and, for the Python SDK, a JS->Python call and an event-loop turn per step. Anything
+  // else (a frozen run, a retry, a callback that returns a promise or throws, a failed commit) continues on the
+  // promise path from where it is, so the outcome is the same either way. Returns a Settled or a Promise.
+  runDoNow(name, config, callback, scope = '') {
+    const commitSync = this.engine.store.commitSync;
+    if (this.frozen || this.aborted || this.finishing || !commitSync || this.syncStreak >= MAX_SYNC_STREAK) {
+      this.syncStreak = 0; // the promise path yields to the event loop: other instances and timers get a turn
+      return this.runDo(name, config, callback, scope);
+    }
+    const claim = this.claimKey(name, 'do', scope);
+    const { key, count, known } = claim;
+    if (known) {
+      if (!known.done || known.error) return this.#doClaimed(claim, name, config, callback, scope);
+      this.syncStreak++;
+      return new Settled(decode(known.value));
+    }
+    const a = this.#begin(key, name, count, config, callback, 1, scope);
+    if (a.error === null && !isThenable(a.result)) {
+      this.runningCallbacks--;
+      try {
+        const encoded = encodeLimited(a.result, `The result of step "${name}"`, this.limits.maxStepResultBytes, 'step.result_too_large');
+        this.#commitNow(commitSync, [{ ...this.#record(a), ok: true, value: encoded }]);
+        this.syncStreak++;
+        this.syncStatus();
+        return new Settled(decode(encoded));
+      } catch (err) {
+        a.error = err;
+        this.runningCallbacks++; // #settle counts the attempt's end
+      }
+    }
+    this.track(key, 'do', false, { name, attempt: 1 });
+    return this.#doClaimed(claim, name, config, callback, scope, a);
+  }
+
+  // `begun`: an attempt runDoNow already started (its callback called), to be settled here.
+  async #doClaimed({ key, count, known }, name, config, callback, scope, begun = null) {
     if (known?.done) {
       if (known.error) throw deserializeError(known.error);
       return decode(known.value);
@@ -270,7 +328,8 @@ export class InstanceRun {
         await this.waitUntil(last.retryAt);
       }
       for (;;) {
-        const outcome = await this.#attempt(key, name, count, config, callback, attempt, scope);
+        const outcome = begun ? await this.#settle(begun) : await this.#attempt(key, name, count, config, callback, attempt, scope);
+        begun = null;
         if (outcome.ok) return outcome.value;
         const final = isNonRetryable(outcome.error) || !hasAttemptsLeft(config.retries, attempt);
         const error = serializeError(outcome.error);
@@ -289,27 +348,48 @@ export class InstanceRun {
   async #attempt(key, name, count, config, callback, attempt, scope) {
     await this.unfrozen();
     this.track(key, 'do', false, { name, attempt });
-    const startedAt = this.clock.now();
+    await undefined; // the callback runs in a later microtask, as before (never inside the caller's turn)
+    return this.#settle(this.#begin(key, name, count, config, callback, attempt, scope));
+  }
+
+  // Calls the callback once: the attempt's state, with the callback's answer (a value or a thenable) or error.
+  #begin(key, name, count, config, callback, attempt, scope) {
     const ctx = { step: { name, count, ...inScope(scope) }, attempt, config: { ...config, retries: { ...config.retries } } };
-    // The timeout timer is armed only when the callback returns a promise (thenable). A callback that answers
-    // with a plain value (a Python step that never suspends: _promises.value_or_promise) has finished before any
-    // timer could fire, and Promise.race would have taken its value; a timer set and cleared per step cost a
-    // setTimeout/clearTimeout pair (~2% of the sequential profile). Same deadline (startedAt + timeout) either way.
-    let timer;
+    const a = { key, name, count, scope, config, attempt, ctx, startedAt: this.clock.now(), result: undefined, error: null };
     this.runningCallbacks++;
-    let value;
-    let error = null;
     try {
-      await undefined; // the callback runs in a later microtask, as before (never inside the caller's turn)
-      const result = callback(ctx);
-      if (result !== null && (typeof result === 'object' || typeof result === 'function') && typeof result.then === 'function') {
+      a.result = callback(ctx);
+    } catch (err) {
+      a.error = err ?? new Error('step failed with no error value');
+    }
+    return a;
+  }
+
+  #record(a) {
+    const record = { t: 'attempt', key: a.key, name: a.name, count: a.count, ...inScope(a.scope), kind: 'do', attempt: a.attempt, startedAt: a.startedAt, endedAt: this.clock.now(), ...this.#pos(a.key) };
+    if (a.ctx.mocked === true) record.mocked = true; // set by the test harness's mocks (js-engine/testing/mocks.js)
+    return record;
+  }
+
+  // Waits for a begun attempt's answer and journals its outcome. The timeout timer is armed only when the callback
+  // returned a promise (thenable). A callback that answers with a plain value (a Python step that never suspends:
+  // _promises.value_or_promise) has finished before any timer could fire, and Promise.race would have taken its
+  // value; a timer set and cleared per step cost a setTimeout/clearTimeout pair (~2% of the sequential profile).
+  // Same deadline (startedAt + timeout) either way.
+  async #settle(a) {
+    const { name, attempt, config } = a;
+    let timer;
+    let value;
+    let error = a.error;
+    try {
+      if (error === null && isThenable(a.result)) {
         const timeout = new Promise((_, reject) => {
-          timer = this.clock.setTimer(startedAt + config.timeout, () => reject(new WorkflowTimeoutError('step.timeout',
+          timer = this.clock.setTimer(a.startedAt + config.timeout, () => reject(new WorkflowTimeoutError('step.timeout',
             `Step "${name}" attempt ${attempt} timed out after ${config.timeout} ms`)), { kind: 'deadline' });
         });
-        value = await Promise.race([result, timeout]);
+        value = await Promise.race([a.result, timeout]);
       } else {
-        value = result;
+        value = a.result;
       }
     } catch (err) {
       error = err ?? new Error('step failed with no error value');
@@ -318,8 +398,7 @@ export class InstanceRun {
       this.runningCallbacks--;
       this.clock.touch();
     }
-    const record = { t: 'attempt', key, name, count, ...inScope(scope), kind: 'do', attempt, startedAt, endedAt: this.clock.now(), ...this.#pos(key) };
-    if (ctx.mocked === true) record.mocked = true; // set by the test harness's mocks (js-engine/testing/mocks.js)
+    const record = this.#record(a);
     if (!error) {
       try {
         const encoded = encodeLimited(value, `The result of step "${name}"`, this.limits.maxStepResultBytes, 'step.result_too_large');

@@ -217,6 +217,12 @@ export function createSqliteStore({ path: file, verify = 'full' } = {}) {
   let leaseImmediate = null;
   let commitImmediate = null;
 
+  // better-sqlite3 is synchronous: the engine's fast path (InstanceRun.runDoNow) commits without a promise.
+  const commitSync = (id, { records = [], patch, truncateAfter } = {}) => {
+    const seqs = guard(() => commitImmediate(id, records, patch, truncateAfter));
+    for (let i = 0; i < records.length; i++) records[i].seq = seqs[i];
+  };
+
   return {
     kind: 'sqlite',
     path: file,
@@ -295,10 +301,10 @@ export function createSqliteStore({ path: file, verify = 'full' } = {}) {
       return guard(() => (workflow ? st.listWorkflow.all(workflow) : st.listAll.all()).map(instanceOf));
     },
 
-    async commit(id, { records = [], patch, truncateAfter } = {}) {
-      const seqs = guard(() => commitImmediate(id, records, patch, truncateAfter));
-      records.forEach((rec, i) => { rec.seq = seqs[i]; });
+    async commit(id, change) {
+      commitSync(id, change);
     },
+    commitSync,
 
     // Checked as it is read: every row's CRC, and seqs 1..n without gaps (truncation keeps a prefix, so they are).
     async readJournal(id) {

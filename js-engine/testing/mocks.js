@@ -69,14 +69,17 @@ export function createMocks() {
     disableSleeps(on = true) { sleepsDisabled = Boolean(on); },
 
     wrapStep: function wrap(step, instanceId) {
+      // do and doNow (the Python SDK's; optional in the step contract) route alike.
+      const route = (method) => (name, configOrCallback, maybeCallback) => {
+        const [config, callback] = typeof configOrCallback === 'function' ? [undefined, configOrCallback] : [configOrCallback, maybeCallback];
+        if (typeof callback !== 'function' || !mocks.some((m) => applies(m, name, instanceId, m.occurrence))) {
+          return step[method](name, config, callback);
+        }
+        return step[method](name, config, mockedCallback(name, instanceId, callback));
+      };
       return {
-        do(name, configOrCallback, maybeCallback) {
-          const [config, callback] = typeof configOrCallback === 'function' ? [undefined, configOrCallback] : [configOrCallback, maybeCallback];
-          if (typeof callback !== 'function' || !mocks.some((m) => applies(m, name, instanceId, m.occurrence))) {
-            return step.do(name, config, callback);
-          }
-          return step.do(name, config, mockedCallback(name, instanceId, callback));
-        },
+        do: route('do'),
+        ...(step.doNow ? { doNow: route('doNow') } : {}),
         // A disabled sleep is still a journaled sleep step (so positions and replay stay the same), of 0 ms.
         sleep: (name, duration) => (sleepsDisabled ? step.sleep(name, 0) : step.sleep(name, duration)),
         sleepUntil: (name, timestamp) => (sleepsDisabled ? step.sleep(name, 0) : step.sleepUntil(name, timestamp)),

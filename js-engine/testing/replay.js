@@ -81,18 +81,21 @@ export async function replayJournal({ journal, definition, timeoutMs = 30_000 })
     counts.set(counter, count);
     reached.add(stepKey(name, count, scope));
   };
+  // do and doNow (the Python SDK's; optional in the step contract) route alike.
+  const route = (step, scope, method) => (name, configOrCallback) => {
+    const config = typeof configOrCallback === 'function' ? undefined : configOrCallback;
+    note(name, scope);
+    // Only reached when the journal has no result for this call: stop rather than run new work.
+    return step[method](name, config, (ctx) => {
+      const journaled = steps.has(stepKey(name, ctx.step.count, scope));
+      stoppedAt ??= { name, count: ctx.step.count, ...(scope ? { scope } : {}), type: 'do', attempt: ctx.attempt, journaled };
+      stop();
+      return new Promise(() => {});
+    });
+  };
   const wrapScoped = (step, scope) => ({
-    do(name, configOrCallback, maybeCallback) {
-      const [config] = typeof configOrCallback === 'function' ? [undefined] : [configOrCallback, maybeCallback];
-      note(name, scope);
-      // Only reached when the journal has no result for this call: stop rather than run new work.
-      return step.do(name, config, (ctx) => {
-        const journaled = steps.has(stepKey(name, ctx.step.count, scope));
-        stoppedAt ??= { name, count: ctx.step.count, ...(scope ? { scope } : {}), type: 'do', attempt: ctx.attempt, journaled };
-        stop();
-        return new Promise(() => {});
-      });
-    },
+    do: route(step, scope, 'do'),
+    ...(step.doNow ? { doNow: route(step, scope, 'doNow') } : {}),
     sleep(name, duration) { note(name, scope); return step.sleep(name, duration); },
     sleepUntil(name, at) { note(name, scope); return step.sleepUntil(name, at); },
     waitForEvent(name, options) { note(name, scope); return step.waitForEvent(name, options); },

@@ -215,3 +215,56 @@ test('no PyProxy outlives an instance run through the engine (retries, sleeps, e
     M.disable_pyproxy_allocation_tracing();
   }
 });
+
+const SYNC_STEPS = `
+import asyncio
+from workers import WorkflowEntrypoint
+
+class Loop(WorkflowEntrypoint):
+    async def run(self, event, step):
+        total = 0
+        for i in range(event["payload"]["n"]):
+            @step.do(f"s{i}")
+            async def one():
+                return i
+            total += await one()
+        return total
+
+class Suspends(WorkflowEntrypoint):
+    async def run(self, event, step):
+        @step.do("a")
+        async def a():
+            await asyncio.sleep(0)   # really suspends: the engine gets a Promise, not a value
+            return "slept"
+        @step.do("b")
+        async def b(a):
+            return a + "+b"
+        return [await a(), await b()]
+`;
+
+test('Python steps answered at once (doNow) still journal every step, and instances running side by side interleave', async () => {
+  const { engine, reported } = engineWith(SYNC_STEPS);
+  const order = [];
+  engine.on((ev) => { if (ev.type === 'record' && ev.record.t === 'attempt') order.push(ev.id); });
+  const n = 600;
+  await engine.workflow('Loop').create({ id: 'x', params: { n } });
+  await engine.workflow('Loop').create({ id: 'y', params: { n } });
+  assert.equal(await engine.settled('x'), 'complete');
+  assert.equal(await engine.settled('y'), 'complete');
+  for (const id of ['x', 'y']) {
+    assert.equal((await engine.status(id)).output, (n * (n - 1)) / 2);
+    assert.equal((await engine.history(id)).filter((r) => r.t === 'attempt' && r.ok).length, n);
+  }
+  // Every streak of synchronous answers ends with an event-loop turn: neither instance runs all its steps first.
+  const switches = order.filter((id, i) => i > 0 && id !== order[i - 1]).length;
+  assert.ok(switches >= 4, `the two instances took turns ${switches} times`);
+  assert.deepEqual(reported, []);
+});
+
+test('a Python step that suspends goes through the promise path with the same result', async () => {
+  const { engine, reported } = engineWith(SYNC_STEPS);
+  await engine.workflow('Suspends').create({ id: 's' });
+  assert.equal(await engine.settled('s'), 'complete');
+  assert.deepEqual((await engine.status('s')).output, ['slept', 'slept+b']);
+  assert.deepEqual(reported, []);
+});

@@ -191,6 +191,21 @@ export function storeContract(name, makeStore) {
       assert.deepEqual(await s.listInstances(), []);
     }));
 
+    test('commitSync (optional): the same effects as commit, done when it returns; an unknown id throws', () => withStore(async (s) => {
+      if (s.commitSync === undefined) return; // async-only stores (IndexedDB) leave it out; the engine then uses commit
+      assert.equal(typeof s.commitSync, 'function');
+      await s.insertInstance(row('a'));
+      const recs = [{ t: 'x', v: 1 }, { t: 'y', v: 2 }];
+      assert.equal(s.commitSync('a', { records: recs, patch: { status: 'running' } }), undefined);
+      assert.deepEqual(recs.map((r) => r.seq), [1, 2]);
+      const { commitSync } = s; // callable detached from the store object (the engine keeps the function)
+      commitSync('a', { records: [{ t: 'z' }] });
+      assert.deepEqual(seqs(await s.readJournal('a')), [1, 2, 3]);
+      assert.equal((await s.getInstance('a')).status, 'running');
+      assert.throws(() => s.commitSync('nope', { records: [{ t: 'x' }] }));
+      assert.deepEqual(await s.readJournal('nope'), []);
+    }));
+
     test('readJournal of an unknown id -> []; of a new instance -> []', () => withStore(async (s) => {
       assert.deepEqual(await s.readJournal('nope'), []);
       await s.insertInstance(row('a'));
