@@ -61,6 +61,7 @@ export function createEngine({ store, clock = createRealClock(), limits = {}, on
     // Checks until()/settled() watchers of an instance: on a status change, and when its blockers changed
     // without one.
     recheck(id, status) {
+      if (watchers.size === 0) return;
       for (const w of [...watchers]) if (w.id === id) checkWatcher(w, status);
     },
     report(err) { (onError ?? ((e) => console.error(e)))(err); },

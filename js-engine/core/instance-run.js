@@ -301,9 +301,12 @@ export class InstanceRun {
       this.runningCallbacks--;
       try {
         const encoded = encodeLimited(a.result, `The result of step "${name}"`, this.limits.maxStepResultBytes, 'step.result_too_large');
-        this.#commitNow(commitSync, [{ ...this.#record(a), ok: true, value: encoded }]);
+        const record = this.#record(a);
+        record.ok = true;
+        record.value = encoded;
+        this.#commitNow(commitSync, [record]);
         this.syncStreak++;
-        this.syncStatus();
+        // No syncStatus(): the status and blockers (all that until()/settled() predicates read) are as before.
         return new Settled(decode(encoded));
       } catch (err) {
         a.error = err;

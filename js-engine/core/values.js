@@ -62,6 +62,8 @@ export function jsonBytes(encoded) {
 }
 
 export function encodeLimited(value, what, limit, code) {
+  // The common step result, a number or a short string: nothing to walk, nothing to measure.
+  if (typeof value === 'number' ? Number.isFinite(value) : typeof value === 'string' && value.length * 3 < limit) return value;
   const encoded = encode(value, what);
   const size = jsonBytes(encoded);
   if (size > limit) {

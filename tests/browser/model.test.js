@@ -98,3 +98,12 @@ test('formatDuration', () => {
   assert.deepEqual([0, 999, 1500, 12_000, 90_000, 1_800_000, 5_400_000, 2 * 86_400_000].map(formatDuration),
     ['0 ms', '999 ms', '1.5 s', '12 s', '1.5 min', '30 min', '1.5 h', '2 d']);
 });
+
+test('a running attempt in a child task (scoped key name#count@/n) shows as its step, before any journal record', () => {
+  const graph = { nodes: [node('lookup', 'do', { pattern: '^lookup .*$' })], edges: [] };
+  const records = [{ t: 'run', at: T0 }];
+  const live = new Map([['lookup a#1@/1', { attempt: 1, startedAt: T0 }], ['lookup b#1@/2', { attempt: 1, startedAt: T0 }]]);
+  const dag = buildDag(snap({ records, graph, live, now: T0 + 50 }));
+  const running = dag.nodes.filter((n) => n.state === 'running').map((n) => [n.key, n.name, n.count]);
+  assert.deepEqual(running, [['lookup a#1@/1', 'lookup a', 1], ['lookup b#1@/2', 'lookup b', 1]]);
+});

@@ -28,7 +28,7 @@ export function buildDag(snap) {
   const seen = steps.map((s) => ({ key: s.key, name: s.name, count: s.count, kind: s.type === 'do' ? 'do' : s.type === 'sleep' ? 'sleep' : 'wait' }));
   for (const key of live?.keys() ?? []) {
     if (!byKey.has(key)) {
-      const m = /^(.*)#(\d+)$/.exec(key);
+      const m = /^(.*)#(\d+)(?:@(\/[\d/]+))?$/.exec(key); // name#count or name#count@/task/path (stepKey)
       seen.push({ key, name: m ? m[1] : key, count: m ? Number(m[2]) : 1, kind: 'do' });
     }
   }

@@ -2,6 +2,7 @@
 // a real or virtual clock, and everything needed to pick up unfinished instances after a reload.
 // No DOM here: app.js draws; this owns the engine.
 import { createEngine, createRealClock, createVirtualClock } from '/js-engine/core/index.js';
+import { stepKey } from '/js-engine/core/journal-index.js';
 import { createIndexedDbStore } from '/js-engine/stores/indexeddb.js';
 import { createPyodideBrowserHost } from '/js-engine/hosts/pyodide-browser.js';
 
@@ -107,41 +108,50 @@ export class DemoRuntime extends EventTarget {
   instrument(def) {
     return {
       name: def.name,
-      run: (event, step) => {
-        const id = event.instanceId;
-        const watched = Object.create(step);
-        watched.do = (name, a, b) => {
-          const [config, callback] = typeof a === 'function' ? [undefined, a] : [a, b];
-          if (typeof callback !== 'function') return step.do(name, config, callback);
-          return step.do(name, config, (ctx) => {
-            const key = `${ctx.step.name}#${ctx.step.count}`;
-            if (!this.live.has(id)) this.live.set(id, new Map());
-            this.live.get(id).set(key, { attempt: ctx.attempt, startedAt: this.clock.now() });
-            this.emit('attempt', { id, key, attempt: ctx.attempt, phase: 'start' });
-            // The entry stays (marked ended) until the journal's attempt record supersedes it, so the picture
-            // never flickers back to "pending" between the callback's end and the record's commit.
-            const finish = () => {
-              const entry = this.live.get(id)?.get(key);
-              if (entry?.attempt === ctx.attempt) entry.ended = true;
-              this.emit('attempt', { id, key, attempt: ctx.attempt, phase: 'end' });
-            };
-            let result;
-            try {
-              result = callback(ctx);
-            } catch (err) {
-              finish();
-              throw err;
-            }
-            Promise.resolve(result).then(finish, finish);
-            return result;
-          });
-        };
-        watched.sleep = (...args) => step.sleep(...args);
-        watched.sleepUntil = (...args) => step.sleepUntil(...args);
-        watched.waitForEvent = (...args) => step.waitForEvent(...args);
-        return def.run(event, watched);
-      },
+      run: (event, step) => def.run(event, this.watch(step, event.instanceId)),
     };
+  }
+
+  // A view of the engine's step whose step callbacks report their attempts: do, doNow (the Python SDK's fast
+  // path, which answers with a value when it can) and the scoped views the SDK makes for child tasks.
+  watch(step, id) {
+    const watched = Object.create(step);
+    const route = (method) => (name, a, b) => {
+      const [config, callback] = typeof a === 'function' ? [undefined, a] : [a, b];
+      if (typeof callback !== 'function') return step[method](name, config, callback);
+      return step[method](name, config, (ctx) => this.attempt(id, ctx, callback));
+    };
+    watched.do = route('do');
+    if (step.doNow) watched.doNow = route('doNow');
+    if (step.withScope) watched.withScope = (scope) => this.watch(step.withScope(scope), id);
+    watched.sleep = (...args) => step.sleep(...args);
+    watched.sleepUntil = (...args) => step.sleepUntil(...args);
+    watched.waitForEvent = (...args) => step.waitForEvent(...args);
+    return watched;
+  }
+
+  // One attempt of a step callback, marked live from its start until it ends; returns what the callback returns.
+  attempt(id, ctx, callback) {
+    const key = stepKey(ctx.step.name, ctx.step.count, ctx.step.scope ?? '');
+    if (!this.live.has(id)) this.live.set(id, new Map());
+    this.live.get(id).set(key, { attempt: ctx.attempt, startedAt: this.clock.now() });
+    this.emit('attempt', { id, key, attempt: ctx.attempt, phase: 'start' });
+    // The entry stays (marked ended) until the journal's attempt record supersedes it, so the picture never
+    // flickers back to "pending" between the callback's end and the record's commit.
+    const finish = () => {
+      const entry = this.live.get(id)?.get(key);
+      if (entry?.attempt === ctx.attempt) entry.ended = true;
+      this.emit('attempt', { id, key, attempt: ctx.attempt, phase: 'end' });
+    };
+    let result;
+    try {
+      result = callback(ctx);
+    } catch (err) {
+      finish();
+      throw err;
+    }
+    Promise.resolve(result).then(finish, finish);
+    return result;
   }
 
   // Loads a Python source (once per distinct text) and registers its workflow classes. Each distinct source gets
