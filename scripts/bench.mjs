@@ -63,12 +63,20 @@ class ReplayThenWait(WorkflowEntrypoint):
         return total
 `;
 
-// The bare limit: Python awaiting a trivial JS async function that does one store write, no engine.
+// The bare limit: Python awaiting a trivial JS async function that does one store write, no engine. The
+// synchronous floor: Python calling a JS function that does one synchronous store write (no promise, no await),
+// which is what a step answered at once (step.doNow) costs at the least.
 const BARE = `
 async def bench_bare_loop(n, f):
     total = 0
     for i in range(n):
         total += await f(i)
+    return total
+
+async def bench_bare_sync_loop(n, f):
+    total = 0
+    for i in range(n):
+        total += f(i)
     return total
 `;
 
@@ -86,7 +94,7 @@ export async function getHost() {
       const host = await createPyodideHost({ ...sdkOptions(), stdout: (t) => process.env.BENCH_STDOUT ? process.stdout.write(t) : null, stderr: (t) => process.stderr.write(t) });
       const defs = host.loadWorkflowSource(WORKFLOWS, '/bench/bench_workflows.py');
       host.pyodide.runPython(BARE);
-      return { host, defs, bare: host.pyodide.globals.get('bench_bare_loop') };
+      return { host, defs, bare: host.pyodide.globals.get('bench_bare_loop'), bareSync: host.pyodide.globals.get('bench_bare_sync_loop') };
     })();
   }
   return hostPromise;
@@ -147,6 +155,20 @@ export async function benchBare({ steps, store = 'sqlite' } = {}) {
     const out = await bare(steps, f);
     const seconds = (now() - t) / 1000;
     if (out !== (steps * (steps - 1)) / 2) throw new Error(`bare loop returned ${out}`);
+    return { n: steps, seconds };
+  } finally { await dropStore(st); }
+}
+
+export async function benchBareSync({ steps, store = 'sqlite' } = {}) {
+  const { bareSync } = await getHost();
+  const st = await openStore(store);
+  try {
+    await st.insertInstance({ id: 'bare', workflow: 'bare', params: {}, status: 'running', output: null, error: null, createdAt: 0, updatedAt: 0 });
+    const f = (i) => { st.commitSync('bare', { records: [{ t: 'attempt', key: `step-${i}#1`, value: i }] }); return i; };
+    const t = now();
+    const out = await bareSync(steps, f);
+    const seconds = (now() - t) / 1000;
+    if (out !== (steps * (steps - 1)) / 2) throw new Error(`bare sync loop returned ${out}`);
     return { n: steps, seconds };
   } finally { await dropStore(st); }
 }
@@ -309,20 +331,25 @@ async function main(argv) {
   console.error('[bench] sequential ...');
   await benchSequential({ steps: 200, store: 'sqlite' });
   await benchBare({ steps: 200, store: 'sqlite' });
-  // Interleaved, so ours and the bare limit see the same machine load.
-  const xs = { seqSqlite: [], bareSqlite: [], seqMemory: [], bareMemory: [], seqVirtual: [] };
+  await benchBareSync({ steps: 200, store: 'sqlite' });
+  // Interleaved, so ours and the bare limits see the same machine load.
+  const xs = { seqSqlite: [], bareSqlite: [], syncSqlite: [], seqMemory: [], bareMemory: [], syncMemory: [], seqVirtual: [] };
   for (let i = 0; i < repeat; i++) {
     const r = (o) => o.n / o.seconds;
     xs.seqSqlite.push(r(await benchSequential({ steps: S.seq, store: 'sqlite' })));
     xs.bareSqlite.push(r(await benchBare({ steps: S.seq, store: 'sqlite' })));
+    xs.syncSqlite.push(r(await benchBareSync({ steps: S.seq, store: 'sqlite' })));
     xs.seqMemory.push(r(await benchSequential({ steps: S.seq, store: 'memory' })));
     xs.bareMemory.push(r(await benchBare({ steps: S.seq, store: 'memory' })));
+    xs.syncMemory.push(r(await benchBareSync({ steps: S.seq, store: 'memory' })));
     xs.seqVirtual.push(r(await benchSequential({ steps: S.seq, store: 'memory', clock: 'virtual' })));
   }
-  const [seqSqlite, bareSqlite, seqMemory, bareMemory, seqVirtual] =
-    [xs.seqSqlite, xs.bareSqlite, xs.seqMemory, xs.bareMemory, xs.seqVirtual].map(median);
+  const [seqSqlite, bareSqlite, syncSqlite, seqMemory, bareMemory, syncMemory, seqVirtual] =
+    [xs.seqSqlite, xs.bareSqlite, xs.syncSqlite, xs.seqMemory, xs.bareMemory, xs.syncMemory, xs.seqVirtual].map(median);
   row(`sequential steps/s, ${S.seq} steps, SQLite`, fmtRate(seqSqlite), `bare limit ${fmtRate(bareSqlite)}`, ratio(seqSqlite, bareSqlite), 'target >= 0.50x');
+  row(`sequential steps/s, ${S.seq} steps, SQLite`, fmtRate(seqSqlite), `synchronous floor ${fmtRate(syncSqlite)}`, ratio(seqSqlite, syncSqlite));
   row(`sequential steps/s, ${S.seq} steps, memory`, fmtRate(seqMemory), `bare limit ${fmtRate(bareMemory)}`, ratio(seqMemory, bareMemory));
+  row(`sequential steps/s, ${S.seq} steps, memory`, fmtRate(seqMemory), `synchronous floor ${fmtRate(syncMemory)}`, ratio(seqMemory, syncMemory));
   row(`sequential steps/s, ${S.seq} steps, memory + virtual clock (test harness)`, fmtRate(seqVirtual), `bare limit ${fmtRate(bareMemory)}`, ratio(seqVirtual, bareMemory));
   const [dSeq, dSeqR] = peerRate(dbos, 'seq', 'steps/s');
   row('sequential steps/s, SQLite vs DBOS', fmtRate(seqSqlite), `DBOS ${dSeq}`, ratio(seqSqlite, dSeqR), 'target >= 20x');

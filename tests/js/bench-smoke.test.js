@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import {
-  benchBare, benchFanOut, benchInstances, benchReplay, benchSequential, getHost, tmpDir,
+  benchBare, benchBareSync, benchFanOut, benchInstances, benchReplay, benchSequential, getHost, tmpDir,
 } from '../../scripts/bench.mjs';
 
 before(async () => { await getHost(); });
@@ -24,9 +24,11 @@ test('sequential driver: 50 Python steps on the SQLite and the memory store, and
   ran(await benchSequential({ steps: 50, store: 'memory', clock: 'virtual' }), 50);
 });
 
-test('bare-limit driver: Python awaiting a JS function that writes the store', async () => {
+test('bare-limit drivers: Python awaiting a JS function that writes the store, and calling one synchronously', async () => {
   ran(await benchBare({ steps: 50, store: 'sqlite' }), 50);
   ran(await benchBare({ steps: 50, store: 'memory' }), 50);
+  ran(await benchBareSync({ steps: 50, store: 'sqlite' }), 50);
+  ran(await benchBareSync({ steps: 50, store: 'memory' }), 50);
 });
 
 test('fan-out, many-instances and replay drivers', async () => {
