@@ -19,12 +19,16 @@ const NPM_PYODIDE = path.dirname(createRequire(import.meta.url).resolve('pyodide
 
 const withSlash = (dir) => (dir.endsWith('/') ? dir : `${dir}/`);
 
+// Newest mtime of the SDK's source files (what the wheel is built from). Not pip's *.egg-info: the editable install
+// that scripts/setup does after building the wheel rewrites it, which made a fresh wheel look stale.
+const SOURCE_FILE = /\.(py|pyi)$|^py\.typed$/;
 function newestMtime(dir) {
   let newest = 0;
   for (const ent of fs.readdirSync(dir, { withFileTypes: true })) {
-    if (ent.name === '__pycache__') continue;
+    if (ent.name === '__pycache__' || ent.name.endsWith('.egg-info')) continue;
     const full = path.join(dir, ent.name);
-    newest = Math.max(newest, ent.isDirectory() ? newestMtime(full) : fs.statSync(full).mtimeMs);
+    if (ent.isDirectory()) newest = Math.max(newest, newestMtime(full));
+    else if (SOURCE_FILE.test(ent.name)) newest = Math.max(newest, fs.statSync(full).mtimeMs);
   }
   return newest;
 }
@@ -58,7 +62,7 @@ function sdkFiles(dir) {
       const rel = sub ? `${sub}/${ent.name}` : ent.name;
       if (ent.isDirectory()) {
         if (ent.name !== '__pycache__' && ent.name !== 'tests') walk(rel);
-      } else if (/\.(py|pyi)$|^py\.typed$/.test(ent.name)) {
+      } else if (SOURCE_FILE.test(ent.name)) {
         out.push({ path: rel, text: fs.readFileSync(path.join(dir, rel), 'utf8') });
       }
     }
