@@ -144,7 +144,16 @@ async function event({ positionals, flags }) {
   return withEngine(flags, async (engine, store) => {
     await engine.sendEvent(id, { type, payload }); // validates id, state and payload before loading any code
     await loadRowWorkflow(engine, store, id, flags);
-    await engine.recover({ ids: [id] });
+    try {
+      await engine.recover({ ids: [id] });
+    } catch (err) {
+      if (err.code !== 'instance.locked') throw err;
+      // Another process drives the instance: the event is journaled, and that process takes it from the journal.
+      const holder = err.holder ? ` (pid ${err.holder.pid} on host ${err.holder.host})` : '';
+      if (flags.json) console.log(JSON.stringify({ id, event: type, stored: true, drivenElsewhere: err.holder ?? true }));
+      else console.log(`event "${type}" stored for instance ${id}; the process running it${holder} takes it in`);
+      return 0;
+    }
     return drive(engine, store, id, flags);
   });
 }

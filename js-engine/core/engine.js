@@ -37,7 +37,7 @@ let eventCounter = 0;
  * `store` (see docs/contracts.md), `clock` (real or virtual).
  * `wrapStep` is for the test harness (mocks, replay checks); production code never passes it.
  */
-export function createEngine({ store, clock = createRealClock(), limits = {}, onError, leaseTtlMs = 30_000, wrapStep } = {}) {
+export function createEngine({ store, clock = createRealClock(), limits = {}, onError, leaseTtlMs = 30_000, wrapStep, foreignPollMs = 250 } = {}) {
   if (!store) throw new Error('createEngine needs a store');
   const lim = { ...DEFAULT_LIMITS, ...limits };
   const leases = createLeases(store, leaseTtlMs, (id, err) => {
@@ -78,11 +78,22 @@ export function createEngine({ store, clock = createRealClock(), limits = {}, on
     return false;
   });
 
+  // A predicate that holds is confirmed after two macrotask turns before until() resolves: a host may have work
+  // queued that the engine cannot see yet (a Python task that gather() scheduled and that will call a step as soon
+  // as it runs), so a run that looks blocked only on events may be one loop turn away from running again.
   function checkWatcher(w, st) {
-    if (w.predicate(st, runs.get(w.id))) {
-      watchers.delete(w);
-      w.resolve(st);
-    }
+    if (w.confirming || !w.predicate(st, runs.get(w.id))) return;
+    w.confirming = true;
+    const turn = () => new Promise((r) => setTimeout(r, 0));
+    turn().then(turn).then(async () => {
+      w.confirming = false;
+      if (!watchers.has(w)) return;
+      const now = runs.has(w.id) ? liveStatus(w.id) : (await store.getInstance(w.id))?.status;
+      if (w.predicate(now, runs.get(w.id))) {
+        watchers.delete(w);
+        w.resolve(now);
+      }
+    }).catch((err) => engine.report(err));
   }
 
   function liveStatus(id) {
@@ -327,8 +338,12 @@ export function createEngine({ store, clock = createRealClock(), limits = {}, on
     async until(id, predicate) {
       const row = await mustGetRow(id);
       const st = liveStatus(id) ?? row.status;
-      if (predicate(st, runs.get(id))) return st;
-      return new Promise((resolve) => watchers.add({ id, predicate, resolve }));
+      if (!runs.has(id) && predicate(st, undefined)) return st; // not running here: nothing will change by itself
+      return new Promise((resolve) => {
+        const w = { id, predicate, resolve, confirming: false };
+        watchers.add(w);
+        checkWatcher(w, st);
+      });
     },
 
     // Settled = finished, paused, or waiting only for events (nothing here can move it on by itself).
@@ -347,11 +362,40 @@ export function createEngine({ store, clock = createRealClock(), limits = {}, on
     isLive: (id) => runs.has(id),
 
     async close() {
+      clearInterval(pollTimer);
+      pollTimer = null;
       for (const run of runs.values()) run.abort();
       runs.clear();
       await leases.releaseAll();
     },
   });
+  // Events another process appends to an instance this one drives (the CLI's `event` in another terminal) reach
+  // the live run by a look at its journal's tail every foreignPollMs, while it waits for an event. Only stores
+  // shared between processes offer readJournalSince (SQLite). A plain interval, not the engine clock: it is about
+  // other processes' real time, and must not count as a timer a virtual clock could jump to.
+  let pollTimer = null;
+  let polling = false;
+  async function pollForeign() {
+    if (polling) return;
+    polling = true;
+    try {
+      for (const run of [...runs.values()]) {
+        if (run.aborted || run.waiters.length === 0) continue;
+        const since = run.scanned;
+        run.absorb(await store.readJournalSince(run.id, since), since);
+      }
+    } catch (err) {
+      engine.report(err);
+    } finally {
+      polling = false;
+    }
+  }
+  if (typeof store.readJournalSince === 'function' && foreignPollMs > 0) {
+    pollTimer = setInterval(pollForeign, foreignPollMs);
+    pollTimer.unref?.(); // never what keeps a process alive
+  }
+  engine.pollForeign = pollForeign; // tests: one look now
+
   return engine;
 }
 
@@ -381,8 +425,10 @@ function createLeases(store, ttlMs, onLost) {
       const holder = await store.acquireLease(id, owner, ttlMs);
       if (holder) {
         const who = [holder.pid != null ? `pid ${holder.pid}` : null, holder.host ? `on host ${holder.host}` : null].filter(Boolean).join(' ');
-        throw new InvalidStateError('instance.locked',
+        const err = new InvalidStateError('instance.locked',
           `Instance "${id}" is being run by another process${who ? ` (${who})` : ''} until ${new Date(holder.expiresAt).toISOString()} unless that process renews its lease`);
+        err.holder = { pid: holder.pid ?? null, host: holder.host ?? null };
+        throw err;
       }
       held.add(id);
       if (timer === null) {

@@ -27,6 +27,7 @@ export class InstanceRun {
     this.row = row;
     this.definition = definition;
     this.index = indexJournal(records);
+    this.scanned = records.reduce((m, r) => Math.max(m, r.seq ?? 0), 0); // journal read up to here (absorb)
     this.nameCounts = new Map();
     this.claimed = 0; // distinct step keys claimed by this generation
     // Determinism check by position (see claimKey): calls claimed so far, calls entered and not yet settled, and
@@ -237,7 +238,17 @@ export class InstanceRun {
       throw new WorkflowLimitError('instance.too_many_steps', `Instance "${this.id}" reached the limit of ${this.limits.maxSteps} steps`);
     }
     this.claimed++;
+    // Claimed and not yet tracked (a journal write or a microtask away from its real state): counts as running, so
+    // no status is computed as 'waiting', and settled() does not fire, on the strength of the other steps alone.
+    // Replaced by track(), removed by untrack() or, for calls answered at once, by #unclaim().
+    this.inflight.set(key, { kind, blocked: false, detail: { name } });
     return { key, count, known };
+  }
+
+  // A claimed call answered without being tracked (journaled, or done synchronously): drop its claim entry. Runs in
+  // the same turn as claimKey, so no status was computed with it in between.
+  #unclaim(key) {
+    this.inflight.delete(key);
   }
 
   // Divergence ends the run even if the workflow catches the step's error: going on would mix journaled
@@ -293,6 +304,7 @@ export class InstanceRun {
     const { key, count, known } = claim;
     if (known) {
       if (!known.done || known.error) return this.#doClaimed(claim, name, config, callback, scope);
+      this.#unclaim(key);
       this.syncStreak++;
       return new Settled(decode(known.value));
     }
@@ -305,6 +317,7 @@ export class InstanceRun {
         record.ok = true;
         record.value = encoded;
         this.#commitNow(commitSync, [record]);
+        this.#unclaim(key);
         this.syncStreak++;
         // No syncStatus(): the status and blockers (all that until()/settled() predicates read) are as before.
         return new Settled(decode(encoded));
@@ -320,6 +333,7 @@ export class InstanceRun {
   // `begun`: an attempt runDoNow already started (its callback called), to be settled here.
   async #doClaimed({ key, count, known }, name, config, callback, scope, begun = null) {
     if (known?.done) {
+      this.#unclaim(key);
       if (known.error) throw deserializeError(known.error);
       return decode(known.value);
     }
@@ -436,6 +450,7 @@ export class InstanceRun {
     await this.unfrozen();
     const { key, count, known } = this.claimKey(name, 'wait', scope);
     if (known?.done) {
+      this.#unclaim(key);
       if (known.error) throw deserializeError(known.error);
       return decode(known.value);
     }
@@ -482,6 +497,20 @@ export class InstanceRun {
     this.waiters.splice(i, 1);
     this.clock.clearTimer(waiter.timer);
     return true;
+  }
+
+  // Records read from the journal's tail (the engine's pollForeign): events another process appended are taken in
+  // as if sent here, then handed to waiters. Our own records come back too and are skipped (by event id); other
+  // kinds cannot come from elsewhere while this process holds the instance's lease.
+  absorb(records, since) {
+    if (this.aborted || this.scanned !== since) return; // a poll that raced another: the later one counts
+    for (const r of records) {
+      if (r.seq > this.scanned) this.scanned = r.seq;
+      if (r.t !== 'event' || this.index.events.some((e) => e.eid === r.eid)) continue;
+      applyRecord(this.index, r);
+      this.engine.emit({ type: 'record', id: this.id, record: r });
+    }
+    this.deliverEvents();
   }
 
   // Hands buffered events to waiters, first come first served per type. Consumption is journaled before delivery.

@@ -48,5 +48,8 @@ export function createMemoryStore() {
     async readJournal(id) {
       return clone(journals.get(id) ?? []);
     },
+    async readJournalSince(id, seq) {
+      return clone((journals.get(id) ?? []).filter((r) => r.seq > seq));
+    },
   };
 }

@@ -166,6 +166,7 @@ export function createSqliteStore({ path: file, verify = 'full' } = {}) {
     lastSeq: db.prepare('SELECT max(seq) FROM journal WHERE instance_id = ?').pluck(),
     append: db.prepare('INSERT INTO journal (instance_id, seq, record_json, crc) VALUES (?, ?, ?, ?)'),
     read: db.prepare('SELECT seq, record_json, crc FROM journal WHERE instance_id = ? ORDER BY seq'),
+    readSince: db.prepare('SELECT seq, record_json, crc FROM journal WHERE instance_id = ? AND seq > ? ORDER BY seq'),
     leaseGet: db.prepare('SELECT owner, pid, host, expires_at FROM leases WHERE instance_id = ?'),
     leasePut: db.prepare(`INSERT INTO leases (instance_id, owner, pid, host, expires_at) VALUES (?, ?, ?, ?, ?)
                           ON CONFLICT (instance_id) DO UPDATE SET owner = excluded.owner, pid = excluded.pid,
@@ -311,6 +312,15 @@ export function createSqliteStore({ path: file, verify = 'full' } = {}) {
       return guard(() => st.read.all(id).map((r, i) => {
         const rec = checked(r, id, r.seq, r.record_json, `journal record ${r.seq} of instance "${id}"`);
         if (r.seq !== i + 1 || rec.seq !== r.seq) throw corrupt(`the journal of instance "${id}" has a gap or a misplaced record at seq ${r.seq}`);
+        return rec;
+      }));
+    },
+
+    // The records after `seq` (other processes append to a journal this one drives: events), CRC-checked.
+    async readJournalSince(id, seq) {
+      return guard(() => st.readSince.all(id, seq).map((r) => {
+        const rec = checked(r, id, r.seq, r.record_json, `journal record ${r.seq} of instance "${id}"`);
+        if (rec.seq !== r.seq) throw corrupt(`the journal of instance "${id}" has a misplaced record at seq ${r.seq}`);
         return rec;
       }));
     },

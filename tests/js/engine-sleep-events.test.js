@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createVirtualClock } from '../../js-engine/core/index.js';
+import { createMemoryStore } from '../../js-engine/stores/memory.js';
 import { DAY, HOUR, MINUTE, counter, define, eventually, makeEngine, records, rejection, within } from './helpers/engine.js';
 
 test('sleep: numbers are ms, strings use the duration grammar; time passes virtually', async () => {
@@ -294,4 +295,39 @@ test('many events and waits: each event is consumed exactly once', async () => {
   assert.equal(await engine.settled('i'), 'complete');
   assert.deepEqual((await engine.status('i')).output, Array.from({ length: 20 }, (_, i) => i));
   assert.ok([...seen.map.values()].every((n) => n === 1));
+});
+
+test('an event another process appends to the journal reaches the live run waiting for it (journal tail poll)', async () => {
+  const store = createMemoryStore();
+  const { engine } = makeEngine({ store });
+  define(engine, 'wf', async (e, step) => {
+    const first = await step.waitForEvent('w1', { type: 'go' });
+    const second = await step.waitForEvent('w2', { type: 'go' });
+    return [first.payload, second.payload];
+  });
+  await engine.workflow('wf').create({ id: 'i' });
+  assert.equal(await engine.settled('i'), 'waiting');
+  // "Another process": a record committed straight to the shared store, not through this engine.
+  await store.commit('i', { records: [{ t: 'event', eid: 'other-1', eventType: 'go', payload: 'from afar', at: 0 }] });
+  await engine.pollForeign();
+  // This engine's own event comes back in the tail too, and must not be delivered twice.
+  await engine.workflow('wf').get('i').then((h) => h.sendEvent({ type: 'go', payload: 'local' }));
+  await engine.pollForeign();
+  assert.equal(await within(engine.until('i', (st) => st === 'complete'), 3000), 'complete');
+  assert.deepEqual((await engine.status('i')).output, ['from afar', 'local']);
+  const got = (await engine.history('i')).filter((r) => r.t === 'got').map((r) => r.eid);
+  assert.equal(new Set(got).size, 2);
+  await engine.close();
+});
+
+test('the journal tail poll runs by itself on a store that offers readJournalSince, and stops at close', async () => {
+  const store = createMemoryStore();
+  const { engine } = makeEngine({ store });
+  define(engine, 'wf', async (e, step) => (await step.waitForEvent('w', { type: 'go' })).payload);
+  await engine.workflow('wf').create({ id: 'j' });
+  assert.equal(await engine.settled('j'), 'waiting');
+  await store.commit('j', { records: [{ t: 'event', eid: 'other-2', eventType: 'go', payload: 42, at: 0 }] });
+  assert.equal(await within(engine.until('j', (st) => st === 'complete'), 3000), 'complete');
+  assert.equal((await engine.status('j')).output, 42);
+  await engine.close();
 });

@@ -128,3 +128,23 @@ def test_kill_9_during_a_step_reruns_only_that_step(cli):
     assert report["status"] == "complete" and report["output"] == 6
     ran_after = [line for line in r.stderr.splitlines() if line.startswith("ran step")]
     assert ran_after == ["ran step 2", "ran step 3"]  # step 1 was journaled and is not run again
+
+
+INBOX = Path(__file__).parent / "workflows" / "inbox.py"
+
+
+def test_an_event_from_another_terminal_reaches_the_running_process(cli):
+    cmd = ["node", str(ROOT / "js-engine" / "cli" / "main.js"), "run", str(INBOX), "--id", "inbox", "--db", str(cli.db)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=cli.db.parent)
+    try:
+        _read_until(proc, 'waiting for event "order"')  # the journal line of the wait: run() is alive and waiting
+        r = cli("event", "inbox", "order", '{"item": "tea"}', check=0)
+        assert "takes it in" in r.stdout and f"pid {proc.pid}" in r.stdout, r.stdout + r.stderr
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, out
+    assert "got order tea" in out
+    assert "instance inbox: complete" in out
+    report = json.loads(cli("status", "inbox", "--json", check=0).stdout)
+    assert report["status"] == "complete" and report["output"] == {"item": "tea"}

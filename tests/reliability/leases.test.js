@@ -109,3 +109,29 @@ test('a lease held by a process killed with SIGKILL is taken over at once', asyn
   assert.deepEqual(ran.slice(2), [2, 3, 4].map((i) => `${b.proc.pid} orphan step ${i}`));
   assertCleanJournal((await journal(db, 'orphan')).records, 4);
 });
+
+test('an event sent from another process reaches the process driving the instance, without a restart', async () => {
+  const db = path.join(tmp, 'event.sqlite');
+  const log = path.join(tmp, 'event.log');
+  const a = start([db, log, 'wait', 'inbox']);
+  await waitFor(() => /STARTED/.test(a.out));
+  await waitFor(() => fs.existsSync(db));
+  // This test process is "another process": its own engine on the same file sends the event.
+  const { createEngine } = await import('../../js-engine/core/engine.js');
+  const s = createSqliteStore({ path: db });
+  await s.open();
+  const other = createEngine({ store: s });
+  try {
+    for (let i = 0; i < 200 && (await s.getInstance('inbox'))?.status !== 'waiting'; i++) await new Promise((r) => setTimeout(r, 25));
+    await other.sendEvent('inbox', { type: 'go', payload: { from: process.pid } });
+  } finally {
+    await other.close();
+    await s.close();
+  }
+  const exit = await a.exit;
+  assert.equal(exit.code, 0, a.out + a.err);
+  assert.match(a.out, /DONE inbox complete/);
+  const { row, records } = await journal(db, 'inbox');
+  assert.deepEqual(row.output, { from: process.pid });
+  assert.deepEqual(records.filter((r) => r.t === 'event' || r.t === 'got').map((r) => r.t), ['event', 'got']);
+});

@@ -1,0 +1,16 @@
+"""Waits for an "order" event while a 4-second sleep runs beside it, so `run` keeps the process alive (the CLI
+exits once only events are left to wait for) and another terminal's `event` has to reach this process."""
+
+import asyncio
+
+from workers import WorkflowEntrypoint
+
+
+class Inbox(WorkflowEntrypoint):
+    async def run(self, event, step):
+        async def order():
+            return (await step.wait_for_event("order", "order", timeout="1 minute"))["payload"]
+
+        got, _ = await asyncio.gather(order(), step.sleep("settle", "4 seconds"))
+        print("got order", got["item"], flush=True)
+        return got
