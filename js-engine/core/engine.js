@@ -381,8 +381,7 @@ export function createEngine({ store, clock = createRealClock(), limits = {}, on
     try {
       for (const run of [...runs.values()]) {
         if (run.aborted || run.waiters.length === 0) continue;
-        const since = run.scanned;
-        run.absorb(await store.readJournalSince(run.id, since), since);
+        run.absorb(await store.readJournalSince(run.id, run.scanned));
       }
     } catch (err) {
       engine.report(err);

@@ -310,20 +310,22 @@ export class InstanceRun {
     }
     const a = this.#begin(key, name, count, config, callback, 1, scope);
     if (a.error === null && !isThenable(a.result)) {
-      this.runningCallbacks--;
+      let encoded;
       try {
-        const encoded = encodeLimited(a.result, `The result of step "${name}"`, this.limits.maxStepResultBytes, 'step.result_too_large');
+        encoded = encodeLimited(a.result, `The result of step "${name}"`, this.limits.maxStepResultBytes, 'step.result_too_large');
         const record = this.#record(a);
         record.ok = true;
         record.value = encoded;
         this.#commitNow(commitSync, [record]);
+      } catch (err) {
+        a.error = err; // journaled as a failed attempt by #settle, below
+      }
+      if (a.error === null) {
+        this.runningCallbacks--;
         this.#unclaim(key);
         this.syncStreak++;
         // No syncStatus(): the status and blockers (all that until()/settled() predicates read) are as before.
         return new Settled(decode(encoded));
-      } catch (err) {
-        a.error = err;
-        this.runningCallbacks++; // #settle counts the attempt's end
       }
     }
     this.track(key, 'do', false, { name, attempt: 1 });
@@ -502,8 +504,8 @@ export class InstanceRun {
   // Records read from the journal's tail (the engine's pollForeign): events another process appended are taken in
   // as if sent here, then handed to waiters. Our own records come back too and are skipped (by event id); other
   // kinds cannot come from elsewhere while this process holds the instance's lease.
-  absorb(records, since) {
-    if (this.aborted || this.scanned !== since) return; // a poll that raced another: the later one counts
+  absorb(records) {
+    if (this.aborted) return;
     for (const r of records) {
       if (r.seq > this.scanned) this.scanned = r.seq;
       if (r.t !== 'event' || this.index.events.some((e) => e.eid === r.eid)) continue;
