@@ -168,16 +168,17 @@ export class InstanceRun {
   async commit(records, patch) {
     if (this.aborted) return new Promise(() => {}); // a stale generation never writes
     await this.engine.store.commit(this.id, { records, patch });
-    for (const r of records) {
-      applyRecord(this.index, r);
-      this.engine.emit({ type: 'record', id: this.id, record: r });
-    }
-    this.clock.touch();
+    this.#committed(records);
   }
 
-  // The synchronous commit of runDoNow: the same effects as commit() once the store's commitSync returned.
+  // The synchronous commit of runDoNow: the same effects as commit(), through the store's commitSync.
   #commitNow(commitSync, records) {
     commitSync.call(this.engine.store, this.id, { records });
+    this.#committed(records);
+  }
+
+  // Once records are durable: into the index, out to listeners.
+  #committed(records) {
     for (const r of records) {
       applyRecord(this.index, r);
       this.engine.emit({ type: 'record', id: this.id, record: r });
@@ -310,12 +311,9 @@ export class InstanceRun {
     }
     const a = this.#begin(key, name, count, config, callback, 1, scope);
     if (a.error === null && !isThenable(a.result)) {
-      let encoded;
+      let record;
       try {
-        encoded = encodeLimited(a.result, `The result of step "${name}"`, this.limits.maxStepResultBytes, 'step.result_too_large');
-        const record = this.#record(a);
-        record.ok = true;
-        record.value = encoded;
+        record = this.#okRecord(a, a.result);
         this.#commitNow(commitSync, [record]);
       } catch (err) {
         a.error = err; // journaled as a failed attempt by #settle, below
@@ -325,7 +323,7 @@ export class InstanceRun {
         this.#unclaim(key);
         this.syncStreak++;
         // No syncStatus(): the status and blockers (all that until()/settled() predicates read) are as before.
-        return new Settled(decode(encoded));
+        return new Settled(decode(record.value));
       }
     }
     this.track(key, 'do', false, { name, attempt: 1 });
@@ -390,6 +388,14 @@ export class InstanceRun {
     return record;
   }
 
+  // The record of a successful attempt; throws when its value cannot be stored (then the attempt failed).
+  #okRecord(a, value) {
+    const record = this.#record(a);
+    record.ok = true;
+    record.value = encodeLimited(value, `The result of step "${a.name}"`, this.limits.maxStepResultBytes, 'step.result_too_large');
+    return record;
+  }
+
   // Waits for a begun attempt's answer and journals its outcome. The timeout timer is armed only when the callback
   // returned a promise (thenable). A callback that answers with a plain value (a Python step that never suspends:
   // _promises.value_or_promise) has finished before any timer could fire, and Promise.race would have taken its
@@ -417,19 +423,18 @@ export class InstanceRun {
       this.runningCallbacks--;
       this.clock.touch();
     }
-    const record = this.#record(a);
     if (!error) {
       try {
-        const encoded = encodeLimited(value, `The result of step "${name}"`, this.limits.maxStepResultBytes, 'step.result_too_large');
-        await this.commit([{ ...record, ok: true, value: encoded }]);
+        const record = this.#okRecord(a, value);
+        await this.commit([record]);
         this.syncStatus();
-        return { ok: true, value: decode(encoded) };
+        return { ok: true, value: decode(record.value) };
       } catch (err) {
         error = err;
       }
     }
     this.syncStatus();
-    return { ok: false, error, record };
+    return { ok: false, error, record: this.#record(a) };
   }
 
   async runSleep(name, kind, computeUntil, scope = '') {

@@ -25,6 +25,10 @@ export function createWorkflowStep(run, scope = '') {
     } catch (err) {
       p = Promise.reject(err);
     }
+    if (p instanceof Settled) { // doNow answered at once: nothing to wait for or hold back
+      run.leave();
+      return p.value;
+    }
     const leave = () => run.leave();
     p.then(leave, leave);
     return run.guard(p);
@@ -51,21 +55,7 @@ export function createWorkflowStep(run, scope = '') {
     // same promise do() returns. For the Python SDK (one JS->Python call and one event-loop turn less per step);
     // optional in the contract: callers fall back to do() without it. Values are decoded JSON, never thenables.
     doNow(name, configOrCallback, maybeCallback) {
-      if (run.frozen || run.aborted) return call(() => run.runDo(...doArgs(name, configOrCallback, maybeCallback)));
-      run.enter();
-      let r;
-      try {
-        r = run.runDoNow(...doArgs(name, configOrCallback, maybeCallback));
-      } catch (err) {
-        r = Promise.reject(err);
-      }
-      if (r instanceof Settled) {
-        run.leave();
-        return r.value;
-      }
-      const leave = () => run.leave();
-      r.then(leave, leave);
-      return run.guard(r);
+      return call(() => run.runDoNow(...doArgs(name, configOrCallback, maybeCallback)));
     },
     sleep(name, duration) {
       return call(() => {
