@@ -15,6 +15,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CLOUDFLARE_SDK_SHA256, CLOUDFLARE_SDK_VERSION, CLOUDFLARE_SDK_WHEEL } from '../js-engine/hosts/cloudflare-sdk.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const r = (...p) => path.join(ROOT, ...p);
@@ -156,6 +157,22 @@ if (FORCE || readOr(testStamp) !== testKey || testWheels().length === 0) {
   const bad = testWheels().filter((f) => !f.endsWith('-none-any.whl'));
   if (bad.length) { console.error(`[build-dist] not pure-Python, unusable in Pyodide: ${bad}`); process.exit(1); }
   fs.writeFileSync(testStamp, testKey);
+}
+
+// ---- 4b. Cloudflare's own Python SDK (the `--sdk cloudflare` oracle): pinned, checked, downloaded once. Not added
+// to the lock file: it is a second `workers` package, installed instead of ours in its own Pyodide.
+const CF_SDK = { version: CLOUDFLARE_SDK_VERSION, sha256: CLOUDFLARE_SDK_SHA256 };
+const CF_OUT = path.join(CACHE, 'cloudflare-sdk');
+const cfWheel = path.join(CF_OUT, CLOUDFLARE_SDK_WHEEL);
+if (FORCE || !fs.existsSync(cfWheel) || sha256(fs.readFileSync(cfWheel)) !== CF_SDK.sha256) {
+  log(`downloading Cloudflare's SDK (workers-runtime-sdk==${CF_SDK.version})`);
+  fs.rmSync(CF_OUT, { recursive: true, force: true });
+  run(vpy, ['-m', 'pip', 'download', '-q', '--no-deps', '--only-binary=:all:', '-d', CF_OUT,
+    `workers-runtime-sdk==${CF_SDK.version}`]);
+  if (!fs.existsSync(cfWheel) || sha256(fs.readFileSync(cfWheel)) !== CF_SDK.sha256) {
+    console.error(`[build-dist] ${cfWheel} is missing or its sha256 is not ${CF_SDK.sha256}`);
+    process.exit(1);
+  }
 }
 
 // ---- 5. put exactly the wanted wheels into OUT and regenerate the lock file if any input changed

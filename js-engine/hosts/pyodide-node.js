@@ -11,11 +11,15 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { loadPyodide } from 'pyodide';
 import { SDK_PACKAGE, createHostCore, installSdkFiles, installSdkWheel, routeOutput } from './pyodide-common.js';
+import { CLOUDFLARE_SDK_WHEEL, createCloudflareHostCore, installCloudflareSdk } from './cloudflare-sdk.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DIST_DIR = path.join(ROOT, 'build', 'pyodide'); // built by scripts/build-dist.mjs
 export const SDK_DIR = path.join(ROOT, 'py-sdk');
 const NPM_PYODIDE = path.dirname(createRequire(import.meta.url).resolve('pyodide'));
+// Cloudflare's SDK wheel, downloaded by scripts/build-dist.mjs (the `--sdk cloudflare` oracle).
+export const CLOUDFLARE_WHEEL_PATH = path.join(ROOT, '.cache', 'cloudflare-sdk', CLOUDFLARE_SDK_WHEEL);
+export const SDKS = ['ours', 'cloudflare'];
 
 const withSlash = (dir) => (dir.endsWith('/') ? dir : `${dir}/`);
 
@@ -99,8 +103,10 @@ importlib.invalidate_caches()
  * importSiblings (default true).
  */
 export async function createPyodideHost({
-  indexURL, sdkSource, sdkDir = SDK_DIR, stdout, stderr, importSiblings = true,
+  indexURL, sdkSource, sdkDir = SDK_DIR, stdout, stderr, importSiblings = true, sdk = 'ours', implicitDependencies,
 } = {}) {
+  if (!SDKS.includes(sdk)) throw new TypeError(`(sdk.unknown) sdk must be one of ${SDKS.join(', ')}, got ${JSON.stringify(sdk)}`);
+  if (sdk === 'cloudflare') return createCloudflareSdkHost({ stdout, stderr, importSiblings, implicitDependencies });
   const source = sdkSource ?? defaultSdkSource();
   if (source !== 'wheel' && source !== 'dir') throw new TypeError(`sdkSource must be 'wheel' or 'dir', got ${JSON.stringify(sdkSource)}`);
   const index = withSlash(indexURL ?? (source === 'wheel' ? DIST_DIR : NPM_PYODIDE));
@@ -116,12 +122,29 @@ export async function createPyodideHost({
   if (source === 'wheel') await installSdkWheel(pyodide);
   else installSdkFiles(pyodide, sdkFiles(sdkDir));
 
-  const core = createHostCore(pyodide);
+  return nodeHost(pyodide, createHostCore(pyodide), { importSiblings, sdk, sdkSource: source, indexURL: index });
+}
+
+// Cloudflare's unmodified SDK instead of ours (one `workers` package per Pyodide): see cloudflare-sdk.js.
+async function createCloudflareSdkHost({ stdout, stderr, importSiblings, implicitDependencies }) {
+  if (!fs.existsSync(CLOUDFLARE_WHEEL_PATH)) {
+    throw new Error(`(sdk.cloudflare_missing) Cloudflare's SDK wheel is not at ${path.relative(process.cwd(), CLOUDFLARE_WHEEL_PATH)}: ` +
+      'run `node scripts/build-dist.mjs` (or `bash scripts/setup`) once with network to fetch it');
+  }
+  const pyodide = await loadPyodide({ indexURL: withSlash(NPM_PYODIDE) });
+  routeOutput(pyodide, {
+    stdout: stdout ?? ((text) => process.stdout.write(text)),
+    stderr: stderr ?? ((text) => process.stderr.write(text)),
+  });
+  const installed = await installCloudflareSdk(pyodide, new Uint8Array(fs.readFileSync(CLOUDFLARE_WHEEL_PATH)), { implicitDependencies });
+  return nodeHost(pyodide, createCloudflareHostCore(pyodide, installed), { importSiblings, sdk: 'cloudflare', flags: installed.flags });
+}
+
+function nodeHost(pyodide, core, { importSiblings, ...info }) {
   const mounted = new Set();
   return {
     pyodide,
-    sdkSource: source,
-    indexURL: index,
+    ...info,
     loadWorkflowSource: core.loadWorkflowSource,
     async loadWorkflowFile(file) {
       const abs = path.resolve(file);
