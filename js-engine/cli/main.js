@@ -10,6 +10,7 @@ import { describeRecord, instanceReport } from './render.js';
 
 const USAGE = `usage:
   pyworkflows run FILE.py [--class NAME] [--id ID] [--params JSON] [--db PATH] [--clock real|virtual] [--json]
+                [--sdk ours|cloudflare]   (cloudflare: Cloudflare's own Python SDK, unmodified, over this engine)
   pyworkflows status ID [--db PATH] [--json]
   pyworkflows history ID [--db PATH] [--json]
   pyworkflows export ID [--db PATH]                       (the journal as JSON, for replay and golden files)
@@ -19,7 +20,7 @@ const USAGE = `usage:
   pyworkflows pause|resume|terminate|restart ID [--db PATH] [--clock real|virtual] [--json]
   pyworkflows serve [--port N] [--host H]`;
 
-const OPTIONS = { booleans: ['json', 'help'], values: ['class', 'id', 'params', 'db', 'clock', 'port', 'host'] };
+const OPTIONS = { booleans: ['json', 'help'], values: ['class', 'id', 'params', 'db', 'clock', 'port', 'host', 'sdk'] };
 
 async function main(argv) {
   const [command, ...rest] = argv;
@@ -44,13 +45,14 @@ function need(positionals, n, what) {
 }
 
 // Loads the Python file into Pyodide and registers the chosen WorkflowEntrypoint subclass.
-async function loadWorkflow(engine, file, className, { json }) {
+async function loadWorkflow(engine, file, className, { json, sdk = 'ours' }) {
   const path = resolve(file);
   if (!existsSync(path)) throw new UsageError(`no such file: ${file}`);
-  const { createPyodideHost } = await import('../hosts/pyodide-node.js');
+  const { createPyodideHost, SDKS } = await import('../hosts/pyodide-node.js');
+  if (!SDKS.includes(sdk)) throw new UsageError(`--sdk must be one of ${SDKS.join(', ')}, got "${sdk}"`);
   // Python's print goes to the terminal; with --json it goes to stderr so stdout stays one JSON object.
   const write = (stream) => (text) => stream.write(text.endsWith('\n') ? text : `${text}\n`);
-  const host = await createPyodideHost({ stdout: write(json ? process.stderr : process.stdout), stderr: write(process.stderr) });
+  const host = await createPyodideHost({ sdk, stdout: write(json ? process.stderr : process.stdout), stderr: write(process.stderr) });
   const defs = await host.loadWorkflowFile(path);
   let def;
   if (className) {
@@ -62,7 +64,7 @@ async function loadWorkflow(engine, file, className, { json }) {
     throw new UsageError(`${file} defines several workflows (${defs.map((d) => d.name).join(', ')}); choose one with --class`);
   }
   engine.register(def.name, def);
-  return { path, name: def.name };
+  return { path, name: def.name, sdk };
 }
 
 async function withEngine(flags, fn) {
@@ -123,7 +125,7 @@ async function run({ positionals, flags }) {
       const instance = await engine.workflow(wf.name).create({ id, params });
       id = instance.id;
       // Remember where the code lives so `event`, `resume` and `restart` can load it in a later process.
-      await store.commit(id, { patch: { source: { file: wf.path, className: wf.name } } });
+      await store.commit(id, { patch: { source: { file: wf.path, className: wf.name, ...(wf.sdk !== 'ours' ? { sdk: wf.sdk } : {}) } } });
       if (!flags.json) console.log(`instance ${id} of ${wf.name} created`);
     }
     return drive(engine, store, id, flags);
@@ -134,7 +136,8 @@ async function loadRowWorkflow(engine, store, id, flags) {
   const row = await store.getInstance(id);
   if (!row) throw new UsageError(`(instance.not_found) Instance "${id}" does not exist`);
   if (!row.source?.file) throw new UsageError(`instance ${id} has no recorded workflow file`);
-  await loadWorkflow(engine, row.source.file, row.source.className, flags);
+  // The SDK it was started with, unless the command names another.
+  await loadWorkflow(engine, row.source.file, row.source.className, { ...flags, sdk: flags.sdk ?? row.source.sdk });
   return row;
 }
 
@@ -241,7 +244,7 @@ async function replay({ positionals, flags }) {
   // Registers nothing in a real engine: loadWorkflow only needs something with register().
   let definition;
   const loader = { register: (name, def) => { definition = def; } };
-  const wf = await loadWorkflow(loader, file, className && !Array.isArray(journal) ? className : flags.class, { json: true });
+  const wf = await loadWorkflow(loader, file, className && !Array.isArray(journal) ? className : flags.class, { json: true, sdk: flags.sdk ?? row?.source?.sdk });
   const report = await replayJournal({ journal: normaliseJournal(journal, { workflow: Array.isArray(journal) ? wf.name : undefined }), definition });
   if (flags.json) console.log(JSON.stringify(report, null, 2));
   else console.log(`replay of ${report.id} (${report.workflow}) against ${file}: ${describeReplay(report)}`);

@@ -7,8 +7,18 @@ import { send, serveRequests } from './protocol.js';
 import { serializeError } from '../core/errors.js';
 import { encode } from '../core/values.js';
 
+// `--sdk cloudflare`: Cloudflare's own Python SDK instead of ours (see hosts/cloudflare-sdk.js).
+const sdkArg = process.argv.indexOf('--sdk');
+const sdk = sdkArg > 0 ? process.argv[sdkArg + 1] : 'ours';
+
 let session;
-const host = await createPyodideHost({ stdout: (t) => session?.capture(t), stderr: (t) => session?.capture(t) });
+let host;
+try {
+  host = await createPyodideHost({ sdk, stdout: (t) => session?.capture(t), stderr: (t) => session?.capture(t) });
+} catch (err) {
+  send({ ready: false, error: err.message });
+  process.exit(1);
+}
 session = await createSession({ host });
 send({ ready: true });
 

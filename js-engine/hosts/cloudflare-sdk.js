@@ -19,6 +19,15 @@ export function compatFlags({ implicitDependencies = true } = {}) {
   return { python_workflows_implicit_dependencies: implicitDependencies, python_request_headers_preserve_commas: true };
 }
 
+const IMPLICIT_FROM = '2026-02-25';
+// A wrangler config's {compatibility_date, compatibility_flags} -> the implicit-dependencies flag (workerd's rule:
+// an explicit flag wins, else the date). No config: the current default.
+export function implicitDependenciesFor({ compatibility_date: date, compatibility_flags: flags = [] } = {}) {
+  if (flags.includes('no_python_workflows_implicit_dependencies')) return false;
+  if (flags.includes('python_workflows_implicit_dependencies')) return true;
+  return date === undefined || date >= IMPLICIT_FROM;
+}
+
 // What an ExecutionContext offers a workflow's constructor (`self.ctx`): nothing here outlives the run.
 class ExecutionContext {
   waitUntil(promise) { Promise.resolve(promise).catch(() => {}); }
@@ -126,15 +135,17 @@ export async function installCloudflareSdk(pyodide, wheelBytes, { implicitDepend
  * Like createHostCore (pyodide-common.js), for a Pyodide where installCloudflareSdk ran.
  * loadWorkflowSource(source, filename) -> [{name, module, run(event, step, env) -> Promise}]
  */
-export function createCloudflareHostCore(pyodide, { workersModule }) {
+export function createCloudflareHostCore(pyodide, { workersModule, flags }) {
   const ns = pyodide.globals.get('dict')();
   pyodide.runPython(LOADER, { globals: ns });
   const load = ns.get('load');
   const owned = [];
   let closed = false;
 
-  function loadWorkflowSource(source, filename = '<workflow>.py') {
+  // implicitDependencies: the compatibility flag for this file's runs (default: the host's).
+  function loadWorkflowSource(source, filename = '<workflow>.py', { implicitDependencies } = {}) {
     if (closed) throw new Error('This Pyodide host is closed');
+    const implicit = implicitDependencies ?? flags.python_workflows_implicit_dependencies;
     let answer;
     try {
       answer = load(source, filename);
@@ -156,6 +167,8 @@ export function createCloudflareHostCore(pyodide, { workersModule }) {
         async run(event, step, env) {
           const workerEnv = cloudflareEnv(env);
           workersModule.env = workerEnv;
+          // Read by the SDK as the run starts; one mode per Pyodide at a time (as one Worker has one date).
+          flags.python_workflows_implicit_dependencies = implicit;
           const instance = cls(new ExecutionContext(), workerEnv);
           try {
             const result = await instance.run(event, step);

@@ -11,14 +11,18 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { loadPyodide } from 'pyodide';
 import { SDK_PACKAGE, createHostCore, installSdkFiles, installSdkWheel, routeOutput } from './pyodide-common.js';
-import { CLOUDFLARE_SDK_WHEEL, createCloudflareHostCore, installCloudflareSdk } from './cloudflare-sdk.js';
+import {
+  CLOUDFLARE_SDK_WHEEL, createCloudflareHostCore, implicitDependenciesFor, installCloudflareSdk,
+} from './cloudflare-sdk.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DIST_DIR = path.join(ROOT, 'build', 'pyodide'); // built by scripts/build-dist.mjs
 export const SDK_DIR = path.join(ROOT, 'py-sdk');
 const NPM_PYODIDE = path.dirname(createRequire(import.meta.url).resolve('pyodide'));
-// Cloudflare's SDK wheel, downloaded by scripts/build-dist.mjs (the `--sdk cloudflare` oracle).
-export const CLOUDFLARE_WHEEL_PATH = path.join(ROOT, '.cache', 'cloudflare-sdk', CLOUDFLARE_SDK_WHEEL);
+// Cloudflare's SDK wheel, downloaded by scripts/build-dist.mjs (the `--sdk cloudflare` oracle); the variable points
+// elsewhere (tests of the missing-wheel error).
+export const CLOUDFLARE_WHEEL_PATH = process.env.PYWORKFLOWS_CLOUDFLARE_WHEEL
+  ?? path.join(ROOT, '.cache', 'cloudflare-sdk', CLOUDFLARE_SDK_WHEEL);
 export const SDKS = ['ours', 'cloudflare'];
 
 const withSlash = (dir) => (dir.endsWith('/') ? dir : `${dir}/`);
@@ -137,7 +141,28 @@ async function createCloudflareSdkHost({ stdout, stderr, importSiblings, implici
     stderr: stderr ?? ((text) => process.stderr.write(text)),
   });
   const installed = await installCloudflareSdk(pyodide, new Uint8Array(fs.readFileSync(CLOUDFLARE_WHEEL_PATH)), { implicitDependencies });
-  return nodeHost(pyodide, createCloudflareHostCore(pyodide, installed), { importSiblings, sdk: 'cloudflare', flags: installed.flags });
+  const core = createCloudflareHostCore(pyodide, installed);
+  // A file on disk gets the dependency mode of its wrangler config, unless the host was told one.
+  const loadWorkflowSource = (source, filename, opts = {}) => core.loadWorkflowSource(source, filename, {
+    implicitDependencies: opts.implicitDependencies ?? implicitDependencies
+      ?? (path.isAbsolute(filename ?? '') ? implicitDependenciesFor(compatOf(path.dirname(filename))) : undefined),
+  });
+  return nodeHost(pyodide, { ...core, loadWorkflowSource }, { importSiblings, sdk: 'cloudflare', flags: installed.flags });
+}
+
+// {compatibility_date, compatibility_flags} of the nearest wrangler config from dir upward ({} when none).
+export function compatOf(dir) {
+  for (let d = dir; ; d = path.dirname(d)) {
+    for (const name of ['wrangler.jsonc', 'wrangler.json', 'wrangler.toml']) {
+      const file = path.join(d, name);
+      if (!fs.existsSync(file)) continue;
+      const text = fs.readFileSync(file, 'utf8');
+      const date = text.match(/compatibility_date"?\s*[:=]\s*"([^"]+)"/)?.[1];
+      const flags = [...(text.match(/compatibility_flags"?\s*[:=]\s*\[([^\]]*)\]/)?.[1] ?? '').matchAll(/"([^"]+)"/g)].map((m) => m[1]);
+      return { compatibility_date: date, compatibility_flags: flags };
+    }
+    if (path.dirname(d) === d) return {};
+  }
 }
 
 function nodeHost(pyodide, core, { importSiblings, ...info }) {

@@ -63,12 +63,20 @@ def encode(value):
     return value
 
 
+SDKS = ("ours", "cloudflare")
+
+
 class EngineProcess:
-    def __init__(self, engine_dir: Path | None = None, node: str | None = None):
+    """``sdk="cloudflare"``: workflows run on Cloudflare's own Python SDK (workers-runtime-sdk) instead of ours."""
+
+    def __init__(self, engine_dir: Path | None = None, node: str | None = None, sdk: str = "ours"):
+        if sdk not in SDKS:
+            raise ValueError(f"sdk must be one of {', '.join(SDKS)}, not {sdk!r}")
+        self.sdk = sdk
         self.engine_dir = engine_dir or find_engine_dir()
         node = node or shutil.which("node") or "node"
         self.proc = subprocess.Popen(
-            [node, str(self.engine_dir / SERVER)],
+            [node, str(self.engine_dir / SERVER), "--sdk", sdk],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=None,  # engine crashes show in pytest's captured stderr
@@ -81,7 +89,8 @@ class EngineProcess:
         self._pending: dict[int, dict] = {}
         ready = self._read_line()
         if not ready.get("ready"):
-            raise RuntimeError(f"engine harness did not start: {ready}")
+            self.proc.wait(timeout=10)
+            raise RuntimeError(ready.get("error") or f"engine harness did not start: {ready}")
 
     def _read_line(self) -> dict:
         line = self.proc.stdout.readline()

@@ -9,9 +9,16 @@ from ._engine_process import EngineProcess
 from .testing import WorkflowTestEnv
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--workflow-sdk", choices=["ours", "cloudflare"], default="ours",
+        help="the Python SDK workflow_env runs workflows on: ours, or Cloudflare's own (workers-runtime-sdk)",
+    )
+
+
 @pytest.fixture(scope="session")
-def workflow_engine_process():
-    proc = EngineProcess()
+def workflow_engine_process(request):
+    proc = EngineProcess(sdk=request.config.getoption("--workflow-sdk"))
     yield proc
     proc.close()
 

@@ -148,3 +148,33 @@ def test_an_event_from_another_terminal_reaches_the_running_process(cli):
     assert "instance inbox: complete" in out
     report = json.loads(cli("status", "inbox", "--json", check=0).stdout)
     assert report["status"] == "complete" and report["output"] == {"item": "tea"}
+
+
+# ---- --sdk cloudflare: Cloudflare's own Python SDK over the engine -------------------------------------------------
+CF_WORKFLOW = ROOT / "tests" / "conformance" / "fixtures" / "cloudflare_worker_workflow.py"
+
+
+def test_sdk_cloudflare_runs_the_file_on_cloudflares_sdk_and_later_commands_keep_it(cli):
+    r = cli("run", CF_WORKFLOW, "--sdk", "cloudflare", "--id", "cf1", "--clock", "virtual",
+            "--params", '{"mode": "wait_for_event"}', check=0)
+    assert 'waiting for event "approval"' in r.stdout
+    # `event` reloads the code in a new process, on the SDK the instance was started with.
+    report = json.loads(cli("event", "cf1", "approval", '{"approved": true}', "--json", check=0).stdout)
+    assert report["status"] == "complete" and report["output"] == {"event_payload": {"approved": True}}
+    # A type only Cloudflare's SDK delivers: the event as a JsDict.
+    probe = ROOT / "tests" / "conformance" / "fixtures" / "probe.py"
+    report = json.loads(cli("run", probe, "--sdk", "cloudflare", "--id", "cf2", "--params", '{"mode": "event_values"}',
+                            "--json", check=0).stdout)
+    assert report["output"]["event"] == "JsDict" and report["output"]["timestamp"] == "datetime(naive)"
+
+
+def test_sdk_option_errors_are_one_line(cli, tmp_path):
+    r = cli("run", CF_WORKFLOW, "--sdk", "nope", check=2)
+    assert r.stderr.startswith('pyworkflows: --sdk must be one of ours, cloudflare, got "nope"')
+    env = {**os.environ, "PYWORKFLOWS_CLOUDFLARE_WHEEL": str(tmp_path / "absent.whl")}
+    proc = subprocess.run(["node", str(ROOT / "js-engine" / "cli" / "main.js"), "run", str(CF_WORKFLOW), "--sdk",
+                           "cloudflare", "--db", str(tmp_path / "db.sqlite")],
+                          capture_output=True, text=True, env=env, timeout=120, cwd=tmp_path)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "(sdk.cloudflare_missing)" in lines[0] and "node scripts/build-dist.mjs" in lines[0], proc.stderr

@@ -1,0 +1,241 @@
+"""The conformance suite: the same workflow files run under our SDK and under Cloudflare's own (workers-runtime-sdk,
+unmodified, over our engine), compared record by record, and docs/compatibility.md generated from the outcome.
+
+    python -m tests.conformance.suite            # prints the differences
+    python -m tests.conformance.suite --write    # regenerates docs/compatibility.md (also: bash scripts/conformance)
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+LEGACY = FIXTURES / "legacy"  # its wrangler.jsonc puts files loaded from there in `depends=` mode
+DOC = ROOT / "docs" / "compatibility.md"
+SDKS = ("ours", "cloudflare")
+FIELDS = ("load", "status", "output", "error", "steps")
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    file: Path
+    workflow: str
+    params: dict = field(default_factory=dict)
+    events: tuple = ()
+    # The file name the code is loaded under: its folder's wrangler config decides the dependency mode.
+    load_as: Path | None = None
+
+
+def _cases() -> list[Case]:
+    ex = ROOT / "examples"
+    sdk_tests = ROOT / "tests" / "py" / "workflows"
+    cf = FIXTURES / "cloudflare_worker_workflow.py"
+    cases = [
+        Case("examples/approval approved", ex / "approval.py", "ApprovalFlow", {"title": "Q3"},
+             (("approval", {"approved": True, "by": "ada"}),)),
+        Case("examples/approval rejected", ex / "approval.py", "ApprovalFlow", {"title": "Q3"},
+             (("approval", {"approved": False, "by": "bob"}),)),
+        Case("examples/dag", ex / "dag.py", "TripPlanner", {"city": "Kyoto", "nights": 4}),
+        Case("examples/flaky", ex / "flaky.py", "FlakyPayment", {"amount": 42}),
+        Case("examples/grocery_agent", ex / "grocery_agent.py", "GroceryAgent", {"budget": 60},
+             (("grocery-list", {"recipes": ["soup", "salad"]}),)),
+        Case("examples/grocery_agent unknown recipe", ex / "grocery_agent.py", "GroceryAgent", {},
+             (("grocery-list", {"recipes": ["cake"]}),)),
+        Case("sdk-tests/fanout", sdk_tests / "fanout.py", "FanOut", {"n": 3, "unit_ms": 5}),
+        Case("sdk-tests/inbox", sdk_tests / "inbox.py", "Inbox", {}, (("order", {"item": "tea"}),)),
+        Case("sdk-tests/steady", sdk_tests / "steady.py", "Steady", {"steps": 3, "gap_ms": 10}),
+        Case("sdk-tests/soak", ROOT / "tests" / "reliability" / "workflows" / "soak.py", "Soak", {"n": 2},
+             (("approve", {"ok": True}),)),
+        Case("docs/starter", FIXTURES / "docs_starter.py", "StarterWorkflow", {"who": "docs"}),
+        Case("docs/dag implicit", FIXTURES / "docs_dag_implicit.py", "DagImplicit"),
+        Case("docs/dag depends= (legacy mode)", LEGACY / "docs_dag_depends.py", "DagDepends"),
+        Case("docs/dag depends= (implicit mode)", LEGACY / "docs_dag_depends.py", "DagDepends",
+             load_as=FIXTURES / "docs_dag_depends.py"),
+        Case("docs/events approved", FIXTURES / "docs_events_retries.py", "EventsRetries", {},
+             (("approval", {"approved": True, "by": "ada"}),)),
+        Case("docs/events rejected", FIXTURES / "docs_events_retries.py", "EventsRetries", {},
+             (("approval", {"approved": False}),)),
+        Case("idiom/from workers import NonRetryableError", FIXTURES / "import_our_names.py", "ImportsOurs"),
+    ]
+    modes = ["echo", "implicit_deps", "concurrent", "sleep", "sleep_until", "wait_for_event", "event_metadata", "ctx",
+             "retry", "non_retryable", "catch_error"]
+    for mode in modes:
+        events = (("approval", {"approved": True}),) if mode == "wait_for_event" else ()
+        cases.append(Case(f"cloudflare-test/{mode}", cf, "TestWorkflow", {"mode": mode, "name": "py"}, events))
+        cases.append(Case(f"cloudflare-test/{mode} (legacy mode)", cf, "TestWorkflow", {"mode": mode, "name": "py"},
+                          events, load_as=LEGACY / cf.name))
+    probes = ["event_values", "ctx_values", "step_result_values", "event_wait_values", "aware_datetime_result",
+              "tuple_result", "binding_status_values", "none_result", "catch_own_error", "catch_builtin_error",
+              "non_retryable_no_message", "uncaught_step_error", "event_timeout", "invalid_config", "import_names",
+              "bare_decorator", "call_form", "depends_keyword", "dependency_declared_later", "named_step_param",
+              "sleep_timedelta", "sleep_until_number", "unawaited_sleep", "same_name_gather"]
+    for mode in probes:
+        events = (("go", {"n": 1}),) if mode == "event_wait_values" else ()
+        cases.append(Case(f"probe/{mode}", FIXTURES / "probe.py", "Probe", {"mode": mode}, events))
+    return cases
+
+
+CASES = _cases()
+
+
+def _error(err: dict | None) -> dict | None:
+    """Class and message of an instance's error. Cloudflare's SDK lets a Python exception reach the engine as
+    Pyodide's PythonError, whose message is the traceback: its last line holds the class and the message."""
+    if not err:
+        return None
+    name, message = err.get("name", "Error"), err.get("message") or ""
+    if name == "PythonError":
+        lines = [line for line in message.splitlines() if line.strip()]
+        last = lines[-1] if lines else ""
+        cls, _, message = last.partition(": ")
+        name = cls.rsplit(".", 1)[-1] or name
+    first = message.strip().splitlines()[0] if message.strip() else ""
+    return {"class": name, "message": first}
+
+
+def run_case(env, case: Case) -> dict:
+    """One case's outcome: {load, status, output, error, steps} (load: None, or the load error)."""
+    from pyworkflows.testing import EngineError
+
+    name = str(case.load_as or case.file)
+    try:
+        env.load(case.file.read_text(), filename=name)
+    except EngineError as exc:
+        # Without paths: where each SDK is installed differs between checkouts.
+        message = re.sub(r" \(/[^)]*\)", "", exc.message.replace(name, case.file.name))
+        return {"load": _error({"name": "LoadError", "message": message}),
+                "status": None, "output": None, "error": None, "steps": []}
+    iid = "c-" + "".join(ch if ch.isalnum() else "-" for ch in case.id)[:60]
+    report = env.run(case.workflow, params=case.params, id=iid, events=list(case.events))
+    return {
+        "load": None,
+        "status": report.status,
+        "output": report.output,
+        "error": _error(report.error),
+        "steps": [[s["name"], s["count"], s["type"], s["status"], s["attempts"]] for s in report.steps],
+    }
+
+
+def collect(sdk: str, cases=CASES) -> dict[str, dict]:
+    from pyworkflows._engine_process import EngineProcess
+    from pyworkflows.testing import WorkflowTestEnv
+
+    env = WorkflowTestEnv(EngineProcess(sdk=sdk))
+    try:
+        out = {}
+        for case in cases:
+            env.call("reset", fresh=True)
+            out[case.id] = run_case(env, case)
+        return out
+    finally:
+        env.close()
+
+
+def collect_both(cases=CASES) -> dict[str, dict[str, dict]]:
+    """{sdk: {case id: outcome}}, the two SDKs in two engine processes side by side."""
+    with ThreadPoolExecutor(len(SDKS)) as pool:
+        futures = {sdk: pool.submit(collect, sdk, cases) for sdk in SDKS}
+        return {sdk: f.result() for sdk, f in futures.items()}
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One case whose outcomes differ: the differing fields, with each SDK's values."""
+
+    case: str
+    fields: tuple
+    ours: dict
+    cloudflare: dict
+
+
+def _plain(value):
+    return json.loads(json.dumps(value, sort_keys=True, default=str))
+
+
+def compare(results) -> list[Difference]:
+    diffs = []
+    for case in CASES:
+        a, b = results["ours"][case.id], results["cloudflare"][case.id]
+        fields = tuple(f for f in FIELDS if _plain(a[f]) != _plain(b[f]))
+        if fields:
+            diffs.append(Difference(case.id, fields, {f: a[f] for f in fields}, {f: b[f] for f in fields}))
+    return diffs
+
+
+# ---- docs/compatibility.md -------------------------------------------------------------------------------------
+def _value(value) -> str:
+    return "—" if value is None else json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def _cell(values: dict, fields, limit=160) -> str:
+    """The most telling differing field first (a load error explains everything after it)."""
+    order = [f for f in ("load", "error", "output", "status", "steps") if f in fields]
+    text = "; ".join(f"{f}: {_value(values[f])}" for f in order)
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text.replace("|", "\\|").replace("`", "'").replace("\n", " ")
+
+
+def render(diffs: list[Difference], known: dict) -> str:
+    from .differences import KINDS
+
+    same = [c.id for c in CASES if c.id not in {d.case for d in diffs}]
+    lines = [
+        "# Compatibility with Cloudflare's Python SDK",
+        "",
+        "<!-- Generated by `bash scripts/conformance --write` (tests/conformance/suite.py): do not edit by hand. -->",
+        "",
+        "Every case below runs twice on our engine: under our SDK, and under Cloudflare's own Python SDK "
+        "(`workers-runtime-sdk`, unmodified: `--sdk cloudflare`). Their outcomes are compared record by record: "
+        "load error, status, output, error class and message, and each step's name, count, type, status and attempts. "
+        f"{len(CASES)} cases: {len(same)} identical, {len(diffs)} different.",
+        "",
+        "Kinds of difference:",
+        "",
+    ]
+    lines += [f"- **{k}**: {text}" for k, text in KINDS.items()]
+    lines += ["", "| case | differs in | our SDK | Cloudflare's SDK | kind | why |", "|---|---|---|---|---|---|"]
+    for d in diffs:
+        kind, why = known.get(d.case, ("UNLISTED", "not yet explained"))
+        lines.append(f"| {d.case} | {', '.join(d.fields)} | `{_cell(d.ours, d.fields)}` | "
+                     f"`{_cell(d.cloudflare, d.fields)}` | {kind} | {why} |")
+    lines += ["", "Identical under both SDKs:", ""]
+    lines += [f"- {c}" for c in same]
+    return "\n".join(lines) + "\n"
+
+
+def check(diffs: list[Difference], known: dict):
+    """(unlisted case ids, listed case ids whose difference has closed)."""
+    found = {d.case for d in diffs}
+    return sorted(found - set(known)), sorted(set(known) - found)
+
+
+def main(argv):
+    from .differences import KNOWN
+
+    results = collect_both()
+    diffs = compare(results)
+    text = render(diffs, KNOWN)
+    unlisted, stale = check(diffs, KNOWN)
+    if "--write" in argv:
+        DOC.write_text(text)
+        print(f"wrote {DOC.relative_to(ROOT)}: {len(diffs)} differences")
+    else:
+        for d in diffs:
+            print(f"{d.case}\n  ours:       {_cell(d.ours, d.fields, 400)}\n  cloudflare: {_cell(d.cloudflare, d.fields, 400)}")
+    for k in unlisted:
+        print(f"UNLISTED (explain in differences.py): {k!r}", file=sys.stderr)
+    for k in stale:
+        print(f"CLOSED (remove from differences.py): {k}", file=sys.stderr)
+    return 1 if unlisted or stale else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
