@@ -64,6 +64,13 @@ KNOWN = {
     "probe/named_step_param": ("extension", "Cloudflare matches parameters to step names, not to the decorated "
                                             "function's name"),
     "probe/sleep_timedelta": ("extension", "Cloudflare passes the timedelta to the engine, which refuses it"),
+    "probe/event_timeout": ("ours keeps more", "a wait_for_event timeout reaches Python on Cloudflare as a "
+                                               "JsException (WorkflowTimeoutError on the JS side)"),
+    "probe/set_result": ("ours keeps more", "both refuse a set; Cloudflare's SDK raises a JsException"),
+    "probe/bytes_result": ("ours keeps more", "both refuse bytes; Cloudflare's SDK raises a JsException"),
+    "probe/sleep_until_datetime": ("extension", "Cloudflare's SDK passes a string to the engine unparsed, and the "
+                                                "engine takes only a Date or epoch milliseconds; ours parses ISO text"),
+    "probe/empty_payload": _VALUES,
     "probe/unawaited_sleep": ("to fix", "an un-awaited `step.sleep` is journaled on Cloudflare (its promise starts "
                                         "at the call); ours never runs it"),
     "probe/same_name_gather": ("to fix", "Cloudflare counts same-named steps per instance (`ctx.step.count` 1, 2); "

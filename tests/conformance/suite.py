@@ -31,6 +31,8 @@ class Case:
     events: tuple = ()
     # The file name the code is loaded under: its folder's wrangler config decides the dependency mode.
     load_as: Path | None = None
+    # Virtual time to pass once the instance has settled (event timeouts fire only when time is moved on).
+    advance: str | None = None
 
 
 def _cases() -> list[Case]:
@@ -75,10 +77,13 @@ def _cases() -> list[Case]:
               "tuple_result", "binding_status_values", "none_result", "catch_own_error", "catch_builtin_error",
               "non_retryable_no_message", "uncaught_step_error", "event_timeout", "invalid_config", "import_names",
               "bare_decorator", "call_form", "depends_keyword", "dependency_declared_later", "named_step_param",
-              "sleep_timedelta", "sleep_until_number", "unawaited_sleep", "same_name_gather"]
+              "sleep_timedelta", "sleep_until_number", "unawaited_sleep", "same_name_gather", "same_name_sequence",
+              "raise_in_run", "set_result", "bytes_result", "datetime_output", "sleep_until_datetime", "child_events",
+              "empty_payload"]
     for mode in probes:
         events = (("go", {"n": 1}),) if mode == "event_wait_values" else ()
-        cases.append(Case(f"probe/{mode}", FIXTURES / "probe.py", "Probe", {"mode": mode}, events))
+        cases.append(Case(f"probe/{mode}", FIXTURES / "probe.py", "Probe", {"mode": mode}, events,
+                          advance="2 hours" if mode == "event_timeout" else None))
     return cases
 
 
@@ -113,7 +118,11 @@ def run_case(env, case: Case) -> dict:
         return {"load": _error({"name": "LoadError", "message": message}),
                 "status": None, "output": None, "error": None, "steps": []}
     iid = "c-" + "".join(ch if ch.isalnum() else "-" for ch in case.id)[:60]
-    report = env.run(case.workflow, params=case.params, id=iid, events=list(case.events))
+    instance = env.start(case.workflow, params=case.params, id=iid, events=list(case.events))
+    report = instance.settle()
+    if case.advance:
+        env.advance(case.advance)
+        report = instance.settle()
     return {
         "load": None,
         "status": report.status,
