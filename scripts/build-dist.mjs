@@ -174,6 +174,13 @@ if (FORCE || !fs.existsSync(cfWheel) || sha256(fs.readFileSync(cfWheel)) !== CF_
     process.exit(1);
   }
 }
+// The demo page (`?sdk=cloudflare`) fetches it from build/cloudflare-sdk/, which serve.js serves.
+const CF_SERVED = path.join(ROOT, 'build', 'cloudflare-sdk');
+if (!fs.existsSync(path.join(CF_SERVED, CLOUDFLARE_SDK_WHEEL))) {
+  fs.rmSync(CF_SERVED, { recursive: true, force: true });
+  fs.mkdirSync(CF_SERVED, { recursive: true });
+  fs.copyFileSync(cfWheel, path.join(CF_SERVED, CLOUDFLARE_SDK_WHEEL));
+}
 
 // ---- 5. put exactly the wanted wheels into OUT and regenerate the lock file if any input changed
 const wanted = new Map([...sdkWheels().map((f) => [f, path.join(SDK_OUT, f)]),

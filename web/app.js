@@ -12,7 +12,10 @@ import { EXAMPLES, fetchExample } from './examples.js';
 const $ = (id) => document.getElementById(id);
 const KEYS = { example: 'pyworkflows-demo.example', selected: 'pyworkflows-demo.selected', src: (id) => `pyworkflows-demo.src.${id}` };
 
-const runtime = new DemoRuntime();
+// `?sdk=cloudflare`: run the workflows on Cloudflare's own Python SDK (workers-runtime-sdk, unmodified) instead of
+// ours, to see how a file behaves on Cloudflare.
+const SDK = new URLSearchParams(location.search).get('sdk') === 'cloudflare' ? 'cloudflare' : 'ours';
+const runtime = new DemoRuntime({ sdk: SDK });
 const state = {
   example: EXAMPLES.find((e) => e.id === localStorage.getItem(KEYS.example)) ?? EXAMPLES[0],
   originals: new Map(), // example id -> original source text
@@ -354,12 +357,15 @@ function wire() {
 
 // ---- start -------------------------------------------------------------------------------------------------------
 async function startRuntime() {
-  const phases = { pyodide: 'Loading Python (Pyodide)…', sdk: 'Installing the pyworkflows SDK…', ready: 'Python ready' };
+  const sdkName = SDK === 'cloudflare' ? "Cloudflare's Python SDK" : 'the pyworkflows SDK';
+  const phases = { pyodide: 'Loading Python (Pyodide)…', sdk: `Installing ${sdkName}…`, ready: 'Python ready' };
   const t0 = performance.now();
   const { resumed, failures } = await runtime.start({ onProgress: (phase) => setRuntimeStatus(phases[phase] ?? phase, 'loading') });
   state.ready = true;
   document.body.dataset.ready = 'true';
-  setRuntimeStatus(`Python ready · ${((performance.now() - t0) / 1000).toFixed(1)} s`, 'ready');
+  document.body.dataset.sdk = SDK;
+  const on = SDK === 'cloudflare' ? " · Cloudflare's SDK" : '';
+  setRuntimeStatus(`Python ready${on} · ${((performance.now() - t0) / 1000).toFixed(1)} s`, 'ready');
   $('run').disabled = false;
   if (resumed.length) toast(`Resumed ${resumed.length} unfinished instance${resumed.length > 1 ? 's' : ''} from IndexedDB`);
   for (const f of failures) toast(`Could not resume ${f.id}: ${f.error.message}`, 'error');

@@ -7,8 +7,22 @@
 //   const defs = host.loadWorkflowSource(source, 'grocery_agent.py'); // [{name, module, run(event, step)}]
 //   engine.register(defs[0].name, defs[0]);
 import { SDK_PACKAGE, createHostCore, installSdkWheel, routeOutput } from './pyodide-common.js';
+import { CLOUDFLARE_SDK_WHEEL, createCloudflareHostCore, installCloudflareSdk } from './cloudflare-sdk.js';
 
 export const DEFAULT_INDEX_PATH = '/build/pyodide/';
+export const CLOUDFLARE_SDK_PATH = '/build/cloudflare-sdk/';
+
+// Cloudflare's unmodified SDK wheel (see cloudflare-sdk.js), installed instead of ours.
+async function installCloudflare(pyodide, base) {
+  const url = `${absolute(base)}${CLOUDFLARE_SDK_WHEEL}`;
+  const res = await fetch(url);
+  if (!res.ok) {
+    throw new Error(`(sdk.cloudflare_missing) Cloudflare's SDK wheel is not at ${url} (HTTP ${res.status}): ` +
+      'run `node scripts/build-dist.mjs` (or `bash scripts/setup`) once with network to fetch it');
+  }
+  const installed = await installCloudflareSdk(pyodide, new Uint8Array(await res.arrayBuffer()));
+  return createCloudflareHostCore(pyodide, installed);
+}
 
 const absolute = (url) => new URL(url, globalThis.location?.href ?? 'http://localhost/').href.replace(/\/?$/, '/');
 
@@ -18,8 +32,12 @@ const absolute = (url) => new URL(url, globalThis.location?.href ?? 'http://loca
  *               resolves package files against it and needs an absolute URL for that.
  *   stdout, stderr  text callbacks for Python's print() (default console.log / console.warn)
  *   onProgress  called with short phase names ('pyodide', 'sdk', 'ready') and the elapsed ms, for a loading UI
+ *   sdk         'ours' (default) or 'cloudflare': Cloudflare's own Python SDK, from /build/cloudflare-sdk/
  */
-export async function createPyodideBrowserHost({ indexURL = DEFAULT_INDEX_PATH, stdout, stderr, onProgress } = {}) {
+export async function createPyodideBrowserHost({
+  indexURL = DEFAULT_INDEX_PATH, stdout, stderr, onProgress, sdk = 'ours', cloudflareSdkURL = CLOUDFLARE_SDK_PATH,
+} = {}) {
+  if (sdk !== 'ours' && sdk !== 'cloudflare') throw new TypeError(`(sdk.unknown) sdk must be ours or cloudflare, got ${JSON.stringify(sdk)}`);
   const index = absolute(indexURL);
   const t0 = performance.now();
   const progress = (phase) => onProgress?.(phase, Math.round(performance.now() - t0));
@@ -31,11 +49,17 @@ export async function createPyodideBrowserHost({ indexURL = DEFAULT_INDEX_PATH, 
     stderr: stderr ?? ((text) => console.warn(text.replace(/\n$/, ''))),
   });
   progress('sdk');
-  await installSdkWheel(pyodide, SDK_PACKAGE);
-  const core = createHostCore(pyodide);
+  let core;
+  if (sdk === 'cloudflare') {
+    core = await installCloudflare(pyodide, cloudflareSdkURL);
+  } else {
+    await installSdkWheel(pyodide, SDK_PACKAGE);
+    core = createHostCore(pyodide);
+  }
   progress('ready');
   return {
     pyodide,
+    sdk,
     indexURL: index,
     loadWorkflowSource: core.loadWorkflowSource,
     // Runs a snippet of Python and returns its value converted to plain JS (for small page-side helpers).

@@ -3,6 +3,7 @@
 //   /                 web/            the demo page (index.html, app modules, CSS)
 //   /js-engine/       js-engine/      the engine core and the browser store/host, as ES modules
 //   /build/pyodide/   build/pyodide/  Pyodide itself plus our SDK wheel and its lock file (npm run build)
+//   /build/cloudflare-sdk/            Cloudflare's own Python SDK wheel, for the page's `?sdk=cloudflare`
 //   /examples/        examples/       the example workflows the editor is prefilled with
 // Binds 127.0.0.1 by default. GET and HEAD only; no directory listings; paths that leave a root are refused.
 import http from 'node:http';
@@ -39,6 +40,7 @@ export const DEFAULT_MOUNTS = {
   '/': 'web',
   '/js-engine/': 'js-engine',
   '/build/pyodide/': 'build/pyodide',
+  '/build/cloudflare-sdk/': 'build/cloudflare-sdk',
   '/examples/': 'examples',
 };
 

@@ -35,9 +35,11 @@ async function sha256Hex(text) {
 }
 
 export class DemoRuntime extends EventTarget {
-  constructor({ dbName = 'pyworkflows-demo' } = {}) {
+  // sdk: 'ours', or 'cloudflare' (Cloudflare's own Python SDK; its instances live in a database of their own).
+  constructor({ dbName = 'pyworkflows-demo', sdk = 'ours' } = {}) {
     super();
-    this.dbName = dbName;
+    this.sdk = sdk;
+    this.dbName = sdk === 'ours' ? dbName : `${dbName}-${sdk}`;
     this.clockKind = localStorage.getItem(CLOCK_KEY) === 'real' ? 'real' : 'virtual';
     this.sources = new Map(); // hash -> {text, filename, names: {className: registeredName}, graph}
     this.live = new Map(); // instance id -> Map(step key -> {attempt, startedAt}) of attempts running now
@@ -72,6 +74,7 @@ export class DemoRuntime extends EventTarget {
     this.rawStore = raw;
     await raw.open();
     this.host = await createPyodideBrowserHost({
+      sdk: this.sdk,
       onProgress,
       stdout: (text) => this.emit('output', { text, stream: 'stdout', id: this.printingInstance() }),
       stderr: (text) => this.emit('output', { text, stream: 'stderr', id: this.printingInstance() }),
