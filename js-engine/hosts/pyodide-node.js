@@ -132,7 +132,8 @@ export async function createPyodideHost({
 // Cloudflare's unmodified SDK instead of ours (one `workers` package per Pyodide): see cloudflare-sdk.js.
 async function createCloudflareSdkHost({ stdout, stderr, importSiblings, implicitDependencies }) {
   if (!fs.existsSync(CLOUDFLARE_WHEEL_PATH)) {
-    throw new Error(`(sdk.cloudflare_missing) Cloudflare's SDK wheel is not at ${path.relative(process.cwd(), CLOUDFLARE_WHEEL_PATH)}: ` +
+    const shown = path.relative(process.cwd(), CLOUDFLARE_WHEEL_PATH);
+    throw new Error(`(sdk.cloudflare_missing) Cloudflare's SDK wheel is not at ${shown.startsWith('..') ? CLOUDFLARE_WHEEL_PATH : shown}: ` +
       'run `node scripts/build-dist.mjs` (or `bash scripts/setup`) once with network to fetch it');
   }
   const pyodide = await loadPyodide({ indexURL: withSlash(NPM_PYODIDE) });
