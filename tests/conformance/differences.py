@@ -8,6 +8,9 @@ KINDS = {
     "to fix": "our SDK differs where issue 12 asks it to match Cloudflare; no branch closes it yet",
     "extension": "our SDK accepts an idiom Cloudflare's rejects (issue 12 item 6: to be flagged as an extension "
                  "by `pyworkflows check` and refused under `--strict`, or dropped)",
+    "scoped keys": "same outcome; our journal keys of steps started in `gather`ed tasks carry the task's scope "
+                   "(`name#1@/2`), so same-named concurrent steps replay the same whatever order they finish in; "
+                   "Cloudflare keys a step by name and a per-instance count",
     "ours keeps more": "both fail alike; ours keeps the exception's class and bare message where Cloudflare's SDK "
                        "hands back a generic exception or folds the class name into the message",
 }
@@ -33,9 +36,9 @@ KNOWN = {
     "cloudflare-test/implicit_deps (legacy mode)": _IMPLICIT_LEGACY,
     "cloudflare-test/concurrent (legacy mode)": _IMPLICIT_LEGACY,
     "sdk-tests/fanout": ("extension", "reads `ctx['step']['scope']`, a field only our SDK gives (Cloudflare's ctx "
-                                      "has name and count); Cloudflare counts same-named steps per instance"),
-    "sdk-tests/inbox": ("to fix", "on Cloudflare `step.sleep` returns the engine's promise, started at the call, so "
-                                  "the sleep is journaled before a wait that `gather` was given first"),
+                                      "has name and count)"),
+    "sdk-tests/inbox": ("scoped keys", "a wait and a sleep run side by side under `asyncio.gather`"),
+    "sdk-tests/soak": ("scoped keys", "six differently named steps fanned out with `asyncio.gather`"),
     "docs/starter": ("closing", "`from workers import Response, WorkerEntrypoint` is an ImportError in our SDK"),
     "cloudflare-test/catch_error": _MESSAGE,
     "cloudflare-test/catch_error (legacy mode)": _MESSAGE,
@@ -74,5 +77,5 @@ KNOWN = {
     "probe/unawaited_sleep": ("to fix", "an un-awaited `step.sleep` is journaled on Cloudflare (its promise starts "
                                         "at the call); ours never runs it"),
     "probe/same_name_gather": ("to fix", "Cloudflare counts same-named steps per instance (`ctx.step.count` 1, 2); "
-                                         "ours counts per task scope (1, 1)"),
+                                         "ours counts per task scope (1, 1) and keys them `twin#1@/1`, `twin#1@/2`"),
 }

@@ -41,7 +41,7 @@ def test_cloudflares_sdk_here_passes_cloudflares_own_workflow_test_expectations(
     assert out("retry") == {"succeeded_on_attempt": 2}
     nre = cf["cloudflare-test/non_retryable"]
     assert nre["status"] == "errored" and nre["error"] == {"class": "NonRetryableError", "message": "do not retry"}
-    assert nre["steps"] == [["non-retryable-step", 1, "do", "errored", 1]]
+    assert nre["steps"] == [["non-retryable-step#1", "do", "errored", 1]]
     assert out("catch_error")["caught"] == "TypeError"
 
 
