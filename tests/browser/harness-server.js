@@ -9,7 +9,10 @@ import { send, serveRequests } from '../../js-engine/harness/protocol.js';
 const [browser, server] = await Promise.all([launchBrowser(), startTestServer()]);
 const page = await browser.newPage();
 page.on('pageerror', (err) => process.stderr.write(`[harness page] ${err.stack ?? err}\n`));
-await page.goto(`${server.url}tests/browser/pages/harness.html`);
+// `--sdk cloudflare` (from EngineProcess): the page runs Cloudflare's own Python SDK instead of ours.
+const sdkArg = process.argv.indexOf('--sdk');
+const sdk = sdkArg > 0 ? process.argv[sdkArg + 1] : 'ours';
+await page.goto(`${server.url}tests/browser/pages/harness.html?sdk=${encodeURIComponent(sdk)}`);
 const ready = await (await page.waitForFunction(() => window.harnessReady, null, { timeout: 60_000 })).jsonValue();
 if (!ready.ok) {
   send({ ready: false, error: ready.error });
