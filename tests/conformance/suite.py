@@ -7,6 +7,7 @@ unmodified, over our engine), compared record by record, and docs/compatibility.
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import sys
@@ -88,7 +89,36 @@ def _cases() -> list[Case]:
     return cases
 
 
-CASES = _cases()
+# Folders whose every workflow file is a case: a file without a hand-written case above runs each of its
+# WorkflowEntrypoint classes with empty params (so new examples and SDK test workflows join by themselves).
+DISCOVERED = {"examples": ROOT / "examples", "sdk-tests": ROOT / "tests" / "py" / "workflows",
+              "reliability": ROOT / "tests" / "reliability" / "workflows"}
+
+
+def _workflow_classes(file: Path) -> list[str]:
+    tree = ast.parse(file.read_text(), str(file))
+    return [node.name for node in tree.body if isinstance(node, ast.ClassDef)
+            and any(getattr(b, "id", getattr(b, "attr", None)) == "WorkflowEntrypoint" for b in node.bases)]
+
+
+def _discovered(explicit: list[Case]) -> list[Case]:
+    covered = {c.file.resolve() for c in explicit}
+    out = []
+    for label, folder in DISCOVERED.items():
+        for file in sorted(folder.rglob("*.py")):
+            if file.resolve() in covered or file.name.startswith("_"):
+                continue
+            rel = file.relative_to(folder).with_suffix("").as_posix()
+            out += [Case(f"{label}/{rel} {cls}", file, cls) for cls in _workflow_classes(file)]
+    return out
+
+
+def _all_cases() -> list[Case]:
+    explicit = _cases()
+    return explicit + _discovered(explicit)
+
+
+CASES = _all_cases()
 
 
 def _error(err: dict | None) -> dict | None:
