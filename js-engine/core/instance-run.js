@@ -5,6 +5,7 @@ import { applyRecord, indexJournal, nextEvent, stepKey } from './journal-index.j
 import { backoffDelay, hasAttemptsLeft } from './retry-policy.js';
 import { decode, encode, encodeLimited } from './values.js';
 import { Settled, createWorkflowStep } from './step-context.js';
+import { describeKindDivergence, describePlaceDivergence, journaledOrders, newCallOrder } from './call-order.js';
 
 // runDoNow answers at most this many steps in a row without a promise: a Python loop of steps that all finish
 // synchronously would otherwise never yield to the event loop (other instances, timers, pause requests).
@@ -30,14 +31,10 @@ export class InstanceRun {
     this.scanned = records.reduce((m, r) => Math.max(m, r.seq ?? 0), 0); // journal read up to here (absorb)
     this.nameCounts = new Map();
     this.claimed = 0; // distinct step keys claimed by this generation
-    // Determinism check by position (see claimKey): calls claimed so far, calls entered and not yet settled, and
-    // whether this generation is still in its sequential prefix (never two step calls open at once).
-    this.calls = 0;
-    this.open = 0;
-    this.sequential = true;
-    this.atPosition = new Map(); // journaled position -> step state, for steps first journaled in a sequential prefix
-    for (const s of this.index.steps.values()) if (s.pos !== undefined) this.atPosition.set(s.pos, s);
-    this.positions = new Map(); // key -> position, for steps this generation journals first
+    // Determinism check by position within each scope (see claimKey and call-order.js).
+    this.orders = journaledOrders(this.index.steps);
+    this.rootOrder = this.orderOf('');
+    this.positions = new Map(); // key -> position in its scope, for steps this generation journals first
     this.inflight = new Map(); // key -> {kind, blocked, detail}
     this.runningCallbacks = 0;
     this.timers = new Set();
@@ -147,7 +144,7 @@ export class InstanceRun {
 
   // Persist status transitions (running <-> waiting, waitingForPause -> paused) so other processes and `list` see them.
   syncStatus() {
-    if (this.aborted) return;
+    if (this.aborted || this.finishing) return; // the final status is being written: nothing may overwrite it
     const status = this.liveStatus();
     if (status === this.persistedStatus) {
       // Same status, other blockers (a sleep ended beside an event wait): settled() may hold now.
@@ -199,14 +196,13 @@ export class InstanceRun {
   }
 
   // ---- step calls ----------------------------------------------------------------------------------------------
-  // Every step call enters when the workflow makes it and leaves when its promise settles (step-context.js).
-  enter() {
-    if (this.open > 0) this.sequential = false;
-    this.open++;
-  }
-
-  leave() {
-    this.open--;
+  // Every step call enters its scope's order when the workflow makes it and leaves when its promise settles
+  // (step-context.js).
+  orderOf(scope) {
+    if (scope === '' && this.rootOrder) return this.rootOrder;
+    let order = this.orders.get(scope);
+    if (!order) this.orders.set(scope, (order = newCallOrder()));
+    return order;
   }
 
   // Allocates the deterministic journal key (name + per-name occurrence count) and checks the journal agrees.
@@ -219,19 +215,17 @@ export class InstanceRun {
     const key = stepKey(name, count, scope);
     const known = this.index.steps.get(key);
     if (known && known.kind !== kind) {
-      this.#diverged(new DivergenceError('replay.divergence',
-        `The journal has a ${known.kind} step "${name}" (occurrence ${count}${scope ? ` in task ${scope}` : ''}) where the code now calls ${kind} "${name}"; ` +
-        'the workflow code changed incompatibly since this instance started'));
+      this.#diverged(new DivergenceError('replay.divergence', describeKindDivergence(known, { name, kind, count, scope })));
     }
-    // Positions: the n-th call of a generation, recorded and compared only in its sequential prefix (no two calls
-    // ever open at once). Under concurrency call order may legitimately vary between runs, so nothing is checked.
-    const pos = this.sequential ? this.calls : undefined;
-    this.calls++;
-    const there = pos === undefined ? undefined : this.atPosition.get(pos);
+    // Positions: the n-th call in its scope, recorded and compared only while the scope's calls never overlapped
+    // (call-order.js). Scopes run concurrently, so their calls interleave differently from run to run; within one
+    // scope (one Python task, or a JS workflow) sequential calls come in code order.
+    const order = scope ? this.orderOf(scope) : this.rootOrder;
+    const pos = order.sequential ? order.calls : undefined;
+    order.calls++;
+    const there = pos === undefined ? undefined : order.places[pos];
     if (there && (there.key !== key || there.kind !== kind)) {
-      this.#diverged(new DivergenceError('replay.divergence',
-        `The journal has a ${there.kind} step "${there.name}" (occurrence ${there.count}) as call ${pos + 1} of the workflow ` +
-        `where the code now calls ${kind} "${name}" (occurrence ${count}); the workflow code changed incompatibly since this instance started`));
+      this.#diverged(new DivergenceError('replay.divergence', describePlaceDivergence(there, { name, kind, count, scope }, pos)));
     }
     if (!known && pos !== undefined) this.positions.set(key, pos);
     // Keys claimed by this generation count too: concurrent steps are not in the journal until they finish.
@@ -260,8 +254,8 @@ export class InstanceRun {
   }
 
   #pos(key) {
-    const pos = this.positions.get(key);
-    return pos === undefined ? {} : { pos };
+    const spos = this.positions.get(key);
+    return spos === undefined ? {} : { spos };
   }
 
   track(key, kind, blocked, detail) {
@@ -442,7 +436,12 @@ export class InstanceRun {
     const { key, count, known } = this.claimKey(name, 'sleep', scope);
     let until = known?.until;
     if (until === undefined) {
-      until = computeUntil();
+      try {
+        until = computeUntil();
+      } catch (err) {
+        this.#unclaim(key); // a sleepUntil in the past: nothing to wait for (and no status computed meanwhile)
+        throw err;
+      }
       await this.commit([{ t: 'sleep', key, name, count, ...inScope(scope), kind: 'sleep', until, at: this.clock.now(), ...this.#pos(key) }]);
     }
     this.track(key, 'sleep', true, { name, until });

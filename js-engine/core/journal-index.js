@@ -3,13 +3,14 @@
 //
 // Record kinds (field `t`):
 //   created {params, at}              run {at}                      complete {output}   errored {error}
-//   attempt {key,name,count,kind:'do',attempt,startedAt,endedAt, ok, value | error, retryAt?, pos?, mocked?}
-//   sleep   {key,name,count,kind:'sleep',until, at, pos?}
-//   wait    {key,name,count,kind:'wait',eventType,deadline, at, pos?}
+//   attempt {key,name,count,kind:'do',attempt,startedAt,endedAt, ok, value | error, retryAt?, spos?, mocked?}
+//   sleep   {key,name,count,kind:'sleep',until, at, spos?}
+//   wait    {key,name,count,kind:'wait',eventType,deadline, at, spos?}
 //   got     {key, eid, event, at}     timeout {key, error, at}
 //   event   {eid, eventType, payload, at}
 //   paused  resumed  terminated  restarted {from}
-// pos: the step's call position in its generation, only on records a sequential prefix wrote (see claimKey).
+// spos: the step's call position within its scope, only on records written while the scope's calls never
+// overlapped (call-order.js). Older journals have `pos` instead: the position among all calls of a generation.
 // mocked: the attempt's outcome came from the test harness's mocks, not the workflow's callback.
 // scope: on attempt/sleep/wait records of steps called in a scope (see stepKey); absent for the root scope.
 //
@@ -27,7 +28,7 @@ export function stepKey(name, count, scope = '') {
 }
 
 export function newStepState(r) {
-  return { key: r.key, name: r.name, count: r.count, scope: r.scope, kind: r.kind, pos: r.pos, attempts: [], done: false, value: undefined, error: null };
+  return { key: r.key, name: r.name, count: r.count, scope: r.scope, kind: r.kind, pos: r.pos, spos: r.spos, attempts: [], done: false, value: undefined, error: null };
 }
 
 export function applyRecord(index, r) {

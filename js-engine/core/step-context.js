@@ -17,8 +17,9 @@ export class Settled {
 // stepKey). step.withScope(scope) gives a view whose calls are keyed in that scope; the Python SDK uses it for
 // calls made in child asyncio tasks. JS workflows never need it.
 export function createWorkflowStep(run, scope = '') {
+  const order = run.orderOf(scope); // the determinism check compares positions only while calls never overlap
   const call = (fn) => {
-    run.enter(); // open until settled: the determinism check compares positions only while calls never overlap
+    if (order.open++ > 0) order.sequential = false;
     let p;
     try {
       p = fn();
@@ -26,10 +27,10 @@ export function createWorkflowStep(run, scope = '') {
       p = Promise.reject(err);
     }
     if (p instanceof Settled) { // doNow answered at once: nothing to wait for or hold back
-      run.leave();
+      order.open--;
       return p.value;
     }
-    const leave = () => run.leave();
+    const leave = () => { order.open--; };
     p.then(leave, leave);
     return run.guard(p);
   };

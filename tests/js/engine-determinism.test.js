@@ -70,14 +70,14 @@ test('unchanged code replays without complaint, sleeps and waits included', asyn
   await p1.engine.workflow('wf').create({ id: 'i' });
   assert.equal(await p1.engine.settled('i'), 'waiting');
   const journal = await p1.engine.history('i');
-  assert.deepEqual(journal.filter((r) => r.pos !== undefined).map((r) => [r.key, r.pos]), [['a#1', 0], ['nap#1', 1], ['w#1', 2]]);
+  assert.deepEqual(journal.filter((r) => r.spos !== undefined).map((r) => [r.key, r.spos]), [['a#1', 0], ['nap#1', 1], ['w#1', 2]]);
   await p1.engine.close();
   const p2 = boot(store, { wf }, { at: 5000 });
   await p2.engine.recover();
   assert.equal(await p2.engine.settled('i'), 'waiting');
   await p2.engine.sendEvent('i', { type: 'go', payload: 7 });
   assert.equal(await p2.engine.settled('i'), 'complete');
-  assert.equal((await records(p2.engine, 'i', 'attempt', 'b#1'))[0].pos, 3, 'a later generation continues the numbering');
+  assert.equal((await records(p2.engine, 'i', 'attempt', 'b#1'))[0].spos, 3, 'a later generation continues the numbering');
 });
 
 test('no positions are recorded or compared once two calls were open at once (call order may vary)', async () => {
@@ -94,7 +94,7 @@ test('no positions are recorded or compared once two calls were open at once (ca
   await p1.engine.workflow('wf').create({ id: 'i' });
   assert.equal(await p1.engine.settled('i'), 'waiting');
   const journal = await p1.engine.history('i');
-  assert.deepEqual(journal.filter((r) => r.pos !== undefined).map((r) => r.key), ['first#1']);
+  assert.deepEqual(journal.filter((r) => r.spos !== undefined).map((r) => r.key), ['first#1']);
   await p1.engine.close();
 
   // Replayed with the parallel calls in the other order and a renamed step after them: not checked (a miss,

@@ -178,5 +178,5 @@ test('doNow keeps keys, counts and the determinism check of do (mixed calls, one
   assert.equal(await engine.settled('i'), 'complete');
   assert.deepEqual((await engine.status('i')).output, [1, 2, 3]);
   const recs = await records(engine, 'i', 'attempt');
-  assert.deepEqual(recs.map((r) => [r.key, r.pos]), [['x#1', 0], ['x#2', 1], ['x#3', 2]]);
+  assert.deepEqual(recs.map((r) => [r.key, r.spos]), [['x#1', 0], ['x#2', 1], ['x#3', 2]]);
 });
