@@ -227,7 +227,7 @@ async function exportCmd({ positionals, flags }) {
 }
 
 // Re-runs a stored journal against the current code in a scratch memory store (the database is only read):
-// exit 0 when it replays, 1 on a divergence (or when the code now fails where the journal did not).
+// exit 0 when it replays as journaled, 1 on a divergence or any difference (output, error, steps reached).
 async function replay({ positionals, flags }) {
   const [ref, fileArg] = need(positionals, 1, 'ID or JOURNAL.json');
   let journal;

@@ -4,7 +4,8 @@
 // a retry of a journaled failure) stops the replay instead of running, so the replay ends where the journal ends.
 //
 //   const report = await replayJournal({ journal: exportJournal(row, records), definition });
-//   report.ok, report.outcome ('divergence' | 'complete' | 'errored' | 'waiting' | 'stopped' | ...), report.divergence
+//   report.ok, report.outcome ('divergence' | 'complete' | 'errored' | 'waiting' | 'stopped' | ...), report.divergence,
+//   report.differences (what the replay did otherwise than the journal: output, error, steps not reached or new)
 import { createEngine } from '../core/engine.js';
 import { createVirtualClock } from '../core/clock.js';
 import { createMemoryStore } from '../stores/memory.js';
@@ -40,6 +41,41 @@ function lastTime(records) {
   let t = null;
   for (const r of records) for (const f of ['at', 'startedAt', 'endedAt']) if (typeof r[f] === 'number' && (t === null || r[f] > t)) t = r[f];
   return t ?? Date.now();
+}
+
+// JSON with object keys sorted: a dict built in another order is the same value.
+function canonical(v) {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`).join(',')}}`;
+  return JSON.stringify(v) ?? 'null';
+}
+
+const short = (v) => { const t = canonical(v); return t.length > 200 ? `${t.slice(0, 200)}...` : t; };
+const stepLabel = (s) => `${s.type} "${s.name}"${s.count > 1 ? ` #${s.count}` : ''}${s.scope ? ` in task ${s.scope}` : ''}`;
+const errLabel = (e) => (e ? `${e.name}: ${e.message}` : 'no error');
+
+// How a replay that ran to a settled outcome differs from what the journal recorded: the output or error of a
+// finished journal, journaled steps the replay never reached, and a step the journal does not have.
+function compareWithJournal({ records, journalStatus, outcome, row, unreached, stoppedAt }) {
+  const out = [];
+  const finished = journalStatus === 'complete' || journalStatus === 'errored';
+  const end = [...records].reverse().find((r) => r.t === 'complete' || r.t === 'errored');
+  const ending = (status, rec) => (status === 'errored' ? ` (${errLabel(rec?.error)})` : status === 'complete' ? ` (${short(rec?.output)})` : '');
+  if (finished && outcome === 'stopped' && stoppedAt) {
+    out.push(`the replay reached ${stepLabel(stoppedAt)}, which the finished journal has no result for`);
+  } else if (finished && outcome !== journalStatus && outcome !== 'timeout') {
+    out.push(`the workflow now ends ${outcome}${ending(outcome, row)} where the journal ended ${journalStatus}${ending(journalStatus, end)}`);
+  } else if (outcome === 'complete' && journalStatus === 'complete' && canonical(row.output) !== canonical(end?.output)) {
+    out.push(`the output differs: the journal has ${short(end?.output)}, the replay gives ${short(row.output)}`);
+  } else if (outcome === 'errored' && journalStatus === 'errored'
+      && (row.error?.name !== end?.error?.name || row.error?.message !== end?.error?.message)) {
+    out.push(`the error differs: the journal has ${errLabel(end?.error)}, the replay gives ${errLabel(row.error)}`);
+  }
+  // Only a replay that went as far as it can (settled) has reached every step it will.
+  if (unreached.length && ['complete', 'errored', 'waiting'].includes(outcome)) {
+    out.push(`journaled steps never reached: ${unreached.map(stepLabel).join(', ')}`);
+  }
+  return out;
 }
 
 function journaledSteps(records) {
@@ -118,11 +154,15 @@ export async function replayJournal({ journal, definition, timeoutMs = 30_000 })
     let outcome = how === 'settled' ? st.status : how;
     if (divergence) outcome = 'divergence';
     const unreached = [...steps].filter(([key]) => !reached.has(key)).map(([, s]) => s);
+    const differences = divergence ? [] : compareWithJournal({
+      records, journalStatus, outcome, row: await store.getInstance(instance.id), unreached, stoppedAt,
+    });
     // A replay that now fails where the original did not is a problem too; one that fails as it did is fine.
-    const ok = !divergence && outcome !== 'timeout' && !(outcome === 'errored' && journalStatus !== 'errored');
+    const ok = !divergence && outcome !== 'timeout' && !(outcome === 'errored' && journalStatus !== 'errored') && differences.length === 0;
     return {
       ok, outcome, id: instance.id, workflow,
       divergence,
+      differences,
       error: divergence ? null : (st.error ?? null),
       output: st.output ?? null,
       journalStatus,
@@ -143,6 +183,7 @@ export async function replayJournal({ journal, definition, timeoutMs = 30_000 })
 export function describeReplay(r) {
   if (r.divergence) return `DIVERGED: ${r.divergence.message}`;
   const replayed = `${r.replayedSteps} of ${r.journalSteps} journaled steps replayed`;
+  if (r.differences?.length) return `DIFFERS: ${r.differences.join('; ')} (${replayed})`;
   if (r.outcome === 'timeout') return `did not finish: the replay neither settled nor reached a new step (${replayed})`;
   if (!r.ok) return `FAILED: the workflow now ends ${r.outcome}${r.error ? ` with ${r.error.name}: ${r.error.message}` : ''} (the journal ended ${r.journalStatus ?? 'unfinished'}; ${replayed})`;
   const where = r.stoppedAt

@@ -67,8 +67,9 @@ class DivergenceDetected(AssertionError):
 
 @dataclass
 class ReplayReport:
-    """What ``env.replay`` found. ``ok`` is False on a divergence, or when the workflow now fails where the journal
-    did not. ``outcome``: "divergence", "complete", "errored", "terminated", "waiting" (for an event), "stopped"
+    """What ``env.replay`` found. ``ok`` is False on a divergence, when the workflow now fails where the journal
+    did not, or when it does otherwise than the journal recorded (``differences``: another output or error, journaled
+    steps never reached, a step a finished journal has no result for). ``outcome``: "divergence", "complete", "errored", "terminated", "waiting" (for an event), "stopped"
     (before a step the journal has no result for: new code is never run by a replay) or "timeout"."""
 
     ok: bool
@@ -81,6 +82,7 @@ class ReplayReport:
     replayed_steps: int = 0
     unreached: list[dict] = field(default_factory=list)
     stopped_at: dict | None = None
+    differences: list[str] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return self.ok
@@ -89,6 +91,8 @@ class ReplayReport:
     def message(self) -> str:
         if self.divergence:
             return f"DIVERGED: {self.divergence['message']}"
+        if self.differences:
+            return f"DIFFERS: {'; '.join(self.differences)}"
         if self.ok:
             done = f"OK: {self.replayed_steps} of {self.journal_steps} journaled steps replayed"
             if self.stopped_at:
@@ -110,6 +114,7 @@ def _replay_report(d: dict) -> ReplayReport:
         ok=d["ok"], outcome=d["outcome"], divergence=d.get("divergence"), error=d.get("error"), output=d.get("output"),
         journal_status=d.get("journalStatus"), journal_steps=d.get("journalSteps", 0),
         replayed_steps=d.get("replayedSteps", 0), unreached=d.get("unreached") or [], stopped_at=d.get("stoppedAt"),
+        differences=d.get("differences") or [],
     )
 
 

@@ -164,17 +164,27 @@ test('replay: a renamed step is reported as a divergence; new steps past the jou
   // The original's second call was a wait at position 2: the new "audit" step sits where the journal has it.
   assert.equal(r.outcome, 'divergence');
 
-  const appended = async (e, step) => { await step.do('a', () => 1); await step.waitForEvent('w', { type: 't' }); };
-  const { journal: j3 } = await journalOf(async (e, step) => { await step.do('a', () => 1); });
-  r = await replayJournal({ journal: j3, definition: { run: appended } });
-  assert.equal(r.ok, true);
-  assert.equal(r.outcome, 'waiting');
-
-  const more = async (e, step) => { await step.do('a', () => 1); await step.do('new', () => calls.bump('new')); };
-  r = await replayJournal({ journal: j3, definition: { run: more } });
+  // An unfinished journal (waiting): a step added beside the wait stops the replay before it runs; that is OK.
+  const beside = async (e, step) => {
+    await step.do('a', () => 1);
+    await Promise.all([step.waitForEvent('w', { type: 't' }), step.do('new', () => calls.bump('new'))]);
+  };
+  r = await replayJournal({ journal: j2, definition: { run: beside } });
   assert.deepEqual([r.ok, r.outcome, r.stoppedAt?.name, r.stoppedAt?.journaled], [true, 'stopped', 'new', false]);
   assert.equal(calls.get('new'), 0);
   assert.match(describeReplay(r), /stopped before running new step "new"/);
+
+  // A finished journal: code that now goes on past its end does otherwise than the journal recorded.
+  const appended = async (e, step) => { await step.do('a', () => 1); await step.waitForEvent('w', { type: 't' }); };
+  const { journal: j3 } = await journalOf(async (e, step) => { await step.do('a', () => 1); });
+  r = await replayJournal({ journal: j3, definition: { run: appended } });
+  assert.deepEqual([r.ok, r.outcome, r.differences], [false, 'waiting', ['the workflow now ends waiting where the journal ended complete (null)']]);
+
+  const more = async (e, step) => { await step.do('a', () => 1); await step.do('new', () => calls.bump('new')); };
+  r = await replayJournal({ journal: j3, definition: { run: more } });
+  assert.deepEqual([r.ok, r.outcome, r.stoppedAt?.name, r.stoppedAt?.journaled], [false, 'stopped', 'new', false]);
+  assert.equal(calls.get('new'), 0);
+  assert.equal(describeReplay(r), 'DIFFERS: the replay reached do "new", which the finished journal has no result for (1 of 1 journaled steps replayed)');
 });
 
 test('replay: a workflow that now fails where the journal completed is not OK; the same failure is', async () => {
