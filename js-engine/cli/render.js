@@ -21,6 +21,7 @@ export function describeRecord(r, now) {
     case 'wait': return `… ${r.name}  waiting for event "${r.eventType}" (until ${iso(r.deadline)})`;
     case 'got': return `✓ ${r.key.replace(/#1$/, '')}  received event "${r.event.type}"`;
     case 'timeout': return `✗ ${r.key.replace(/#1$/, '')}  ${r.error.message}`;
+    case 'abandoned': return `⊘ ${r.name}  abandoned: the workflow stopped awaiting it`;
     case 'event': return `✉ event "${r.eventType}" arrived`;
     case 'paused': return '⏸ paused';
     case 'resumed': return '▶ resumed';

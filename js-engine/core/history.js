@@ -2,6 +2,8 @@ import { decode } from './values.js';
 
 // Folds a journal into one entry per step, in the order steps were first journaled. Shared by the CLI, the test
 // harness and the demo page, so they all tell the same story.
+const TYPES = { do: 'do', sleep: 'sleep', wait: 'waitForEvent' }; // record kind -> step type
+
 export function summariseSteps(records) {
   const steps = new Map();
   const entry = (r, type) => {
@@ -28,6 +30,12 @@ export function summariseSteps(records) {
       case 'wait': Object.assign(entry(r, 'waitForEvent'), { status: 'waiting', startedAt: r.at, eventType: r.eventType, deadline: r.deadline }); break;
       case 'got': Object.assign(steps.get(r.key), { status: 'complete', output: decode(r.event), endedAt: r.at }); break;
       case 'timeout': Object.assign(steps.get(r.key), { status: 'errored', error: r.error, endedAt: r.at }); break;
+      case 'abandoned': { // the workflow stopped awaiting it; an outcome journaled later still shows
+        const s = entry(r, TYPES[r.kind] ?? r.kind);
+        s.abandoned = true;
+        if (s.status !== 'complete' && s.status !== 'errored') Object.assign(s, { status: 'abandoned', endedAt: r.at });
+        break;
+      }
       default: break;
     }
   }

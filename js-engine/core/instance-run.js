@@ -1,5 +1,5 @@
 import {
-  DivergenceError, WorkflowLimitError, WorkflowTimeoutError, deserializeError, isNonRetryable, serializeError,
+  DivergenceError, InvalidStateError, WorkflowLimitError, WorkflowTimeoutError, deserializeError, isNonRetryable, serializeError,
 } from './errors.js';
 import { applyRecord, indexJournal, nextEvent, stepKey } from './journal-index.js';
 import { backoffDelay, hasAttemptsLeft } from './retry-policy.js';
@@ -15,6 +15,9 @@ const isThenable = (v) => v !== null && (typeof v === 'object' || typeof v === '
 
 // Records and ctx.step carry `scope` only for scoped calls (Python child tasks): root ones stay as they were.
 const inScope = (scope) => (scope ? { scope } : {});
+
+// What an abandoned call's internal promise rejects with: never delivered (guard), it only ends the engine's work.
+const abandonedError = () => new InvalidStateError('step.abandoned', 'The workflow stopped awaiting this step');
 
 // One execution ("generation") of an instance's run(): replays journaled steps, executes new ones, journals
 // outcomes before the workflow sees them. Pause freezes it (settlements are held back); terminate and restart
@@ -35,6 +38,7 @@ export class InstanceRun {
     this.orders = journaledOrders(this.index.steps);
     this.rootOrder = this.orderOf('');
     this.positions = new Map(); // key -> position in its scope, for steps this generation journals first
+    this.calls = new WeakMap(); // promise the workflow awaits -> its call handle (step-context.js), for abandon()
     this.inflight = new Map(); // key -> {kind, blocked, detail}
     this.runningCallbacks = 0;
     this.timers = new Set();
@@ -183,21 +187,61 @@ export class InstanceRun {
     this.clock.touch();
   }
 
-  // Wrap an internal promise so the workflow only sees its settlement while the generation is live.
-  guard(promise) {
-    return new Promise((resolve, reject) => {
+  // Wrap an internal promise so the workflow only sees its settlement while the generation is live, and never
+  // once the call was abandoned (as on replay, where an abandoned call never settles).
+  guard(promise, call = null) {
+    const guarded = new Promise((resolve, reject) => {
       const deliver = (fn) => {
         if (this.aborted) return;
         if (this.frozen) this.held.push(fn);
         else fn();
       };
-      promise.then((v) => deliver(() => resolve(v)), (e) => deliver(() => reject(e)));
+      promise.then((v) => deliver(() => { if (!call?.abandoned) resolve(v); }), (e) => deliver(() => { if (!call?.abandoned) reject(e); }));
     });
+    if (call) this.calls.set(guarded, call);
+    return guarded;
   }
 
   // ---- step calls ----------------------------------------------------------------------------------------------
   // Every step call enters its scope's order when the workflow makes it and leaves when its promise settles
   // (step-context.js).
+  leave(call) {
+    if (!call.open) return;
+    call.open = false;
+    call.order.open--;
+  }
+
+  // The workflow stopped awaiting a step call (its Python task was cancelled before it saw the outcome: wait_for,
+  // asyncio.timeout, task.cancel(), a TaskGroup cancelling siblings). Journaled as an 'abandoned' record, so that a
+  // replay gives the same outcome: there the call never settles, as here, where nobody awaits it any more, and the
+  // wrapper's own timeout or cancellation fires again. Its sleep or event wait stops (no longer a blocker; an event
+  // stays for another wait); a running attempt finishes and is journaled, but no further attempt starts.
+  abandon(promise) {
+    const call = this.calls.get(promise);
+    if (!call || call.abandoned || this.aborted) return;
+    call.abandoned = true;
+    this.leave(call);
+    if (call.key === undefined) return; // not claimed yet (a paused run): claimKey's caller journals it
+    this.#journalAbandoned(call);
+    call.interrupt?.();
+  }
+
+  // Commits run in call order on every store, so the record lands before anything the workflow does next.
+  #journalAbandoned(call) {
+    if (this.finishing || this.index.steps.get(call.key)?.abandoned) return; // replayed: journaled already
+    const { key, name, count, scope, kind } = call;
+    const record = { t: 'abandoned', key, name, count, ...inScope(scope), kind, at: this.clock.now(), ...this.#pos(key) };
+    this.commit([record]).catch((err) => this.engine.report(err));
+  }
+
+  // A call abandoned before it claimed its key (journaled now), or one the journal says was abandoned: it never
+  // settles, and nothing runs for it.
+  #abandonedCall({ key, known }, call) {
+    this.#unclaim(key);
+    if (call?.abandoned && !known?.abandoned) this.#journalAbandoned(call);
+    return new Promise(() => {});
+  }
+
   orderOf(scope) {
     if (scope === '' && this.rootOrder) return this.rootOrder;
     let order = this.orders.get(scope);
@@ -208,7 +252,7 @@ export class InstanceRun {
   // Allocates the deterministic journal key (name + per-name occurrence count) and checks the journal agrees.
   // Counted per (scope, name): a scope is one Python task, whose own calls are in a deterministic order even when
   // sibling tasks finish in another order than last time (journal-index.js stepKey). Root scope: per name.
-  claimKey(name, kind, scope = '') {
+  claimKey(name, kind, scope = '', call = null) {
     const counter = scope ? `${scope}\u0000${name}` : name; // no control characters in names or scopes
     const count = (this.nameCounts.get(counter) ?? 0) + 1;
     this.nameCounts.set(counter, count);
@@ -233,6 +277,13 @@ export class InstanceRun {
       throw new WorkflowLimitError('instance.too_many_steps', `Instance "${this.id}" reached the limit of ${this.limits.maxSteps} steps`);
     }
     this.claimed++;
+    if (call) { // what abandon() journals
+      call.key = key;
+      call.name = name;
+      call.count = count;
+      call.scope = scope;
+      call.kind = kind;
+    }
     // Claimed and not yet tracked (a journal write or a microtask away from its real state): counts as running, so
     // no status is computed as 'waiting', and settled() does not fire, on the strength of the other steps alone.
     // Replaced by track(), removed by untrack() or, for calls answered at once, by #unclaim().
@@ -270,17 +321,27 @@ export class InstanceRun {
     this.syncStatus();
   }
 
-  waitUntil(at, kind = 'wake') {
+  // `call`: its abandonment ends the wait early (call.interrupt).
+  waitUntil(at, kind = 'wake', call = null) {
     if (at <= this.clock.now()) return Promise.resolve();
     return new Promise((resolve) => {
-      const h = this.clock.setTimer(at, () => { this.timers.delete(h); resolve(); }, { kind });
+      const done = () => {
+        this.clock.clearTimer(h);
+        this.timers.delete(h);
+        if (call) call.interrupt = null;
+        resolve();
+      };
+      const h = this.clock.setTimer(at, done, { kind });
       this.timers.add(h);
+      if (call) call.interrupt = done;
     });
   }
 
-  async runDo(name, config, callback, scope = '') {
+  async runDo(name, config, callback, scope = '', call = null) {
     await this.unfrozen();
-    return this.#doClaimed(this.claimKey(name, 'do', scope), name, config, callback, scope);
+    const claim = this.claimKey(name, 'do', scope, call);
+    if (call?.abandoned || claim.known?.abandoned) return this.#abandonedCall(claim, call);
+    return this.#doClaimed(claim, name, config, callback, scope, null, call);
   }
 
   // step.doNow (step-context.js): the same step, but answered synchronously when it can be: a journaled result,
@@ -289,16 +350,17 @@ export class InstanceRun {
   // promise machinery and, for the Python SDK, a JS->Python call and an event-loop turn per step. Anything
   // else (a frozen run, a retry, a callback that returns a promise or throws, a failed commit) continues on the
   // promise path from where it is, so the outcome is the same either way. Returns a Settled or a Promise.
-  runDoNow(name, config, callback, scope = '') {
+  runDoNow(name, config, callback, scope = '', call = null) {
     const commitSync = this.engine.store.commitSync;
     if (this.frozen || this.aborted || this.finishing || !commitSync || this.syncStreak >= MAX_SYNC_STREAK) {
       this.syncStreak = 0; // the promise path yields to the event loop: other instances and timers get a turn
-      return this.runDo(name, config, callback, scope);
+      return this.runDo(name, config, callback, scope, call);
     }
-    const claim = this.claimKey(name, 'do', scope);
+    const claim = this.claimKey(name, 'do', scope, call);
     const { key, count, known } = claim;
     if (known) {
-      if (!known.done || known.error) return this.#doClaimed(claim, name, config, callback, scope);
+      if (known.abandoned) return this.#abandonedCall(claim, call);
+      if (!known.done || known.error) return this.#doClaimed(claim, name, config, callback, scope, null, call);
       this.#unclaim(key);
       this.syncStreak++;
       return new Settled(decode(known.value));
@@ -321,11 +383,12 @@ export class InstanceRun {
       }
     }
     this.track(key, 'do', false, { name, attempt: 1 });
-    return this.#doClaimed(claim, name, config, callback, scope, a);
+    return this.#doClaimed(claim, name, config, callback, scope, a, call);
   }
 
-  // `begun`: an attempt runDoNow already started (its callback called), to be settled here.
-  async #doClaimed({ key, count, known }, name, config, callback, scope, begun = null) {
+  // `begun`: an attempt runDoNow already started (its callback called), to be settled here. Once `call` is
+  // abandoned no attempt starts and a failure is final (nobody awaits a retry).
+  async #doClaimed({ key, count, known }, name, config, callback, scope, begun = null, call = null) {
     if (known?.done) {
       this.#unclaim(key);
       if (known.error) throw deserializeError(known.error);
@@ -336,19 +399,19 @@ export class InstanceRun {
     try {
       if (last?.retryAt !== undefined) {
         this.track(key, 'do', true, { name, retryAt: last.retryAt, attempt });
-        await this.waitUntil(last.retryAt);
+        await this.waitUntil(last.retryAt, 'wake', call);
       }
       for (;;) {
-        const outcome = begun ? await this.#settle(begun) : await this.#attempt(key, name, count, config, callback, attempt, scope);
+        const outcome = begun ? await this.#settle(begun) : await this.#attempt(key, name, count, config, callback, attempt, scope, call);
         begun = null;
         if (outcome.ok) return outcome.value;
-        const final = isNonRetryable(outcome.error) || !hasAttemptsLeft(config.retries, attempt);
+        const final = isNonRetryable(outcome.error) || !hasAttemptsLeft(config.retries, attempt) || call?.abandoned === true;
         const error = serializeError(outcome.error);
         const retryAt = final ? undefined : this.clock.now() + backoffDelay(config.retries, attempt);
         await this.commit([{ ...outcome.record, ok: false, error, retryAt }]);
         if (final) throw deserializeError(error);
         this.track(key, 'do', true, { name, retryAt, attempt: attempt + 1 });
-        await this.waitUntil(retryAt);
+        await this.waitUntil(retryAt, 'wake', call);
         attempt++;
       }
     } finally {
@@ -356,10 +419,12 @@ export class InstanceRun {
     }
   }
 
-  async #attempt(key, name, count, config, callback, attempt, scope) {
+  async #attempt(key, name, count, config, callback, attempt, scope, call) {
     await this.unfrozen();
+    if (call?.abandoned) throw abandonedError();
     this.track(key, 'do', false, { name, attempt });
     await undefined; // the callback runs in a later microtask, as before (never inside the caller's turn)
+    if (call?.abandoned) throw abandonedError();
     return this.#settle(this.#begin(key, name, count, config, callback, attempt, scope));
   }
 
@@ -431,9 +496,11 @@ export class InstanceRun {
     return { ok: false, error, record: this.#record(a) };
   }
 
-  async runSleep(name, kind, computeUntil, scope = '') {
+  async runSleep(name, kind, computeUntil, scope = '', call = null) {
     await this.unfrozen();
-    const { key, count, known } = this.claimKey(name, 'sleep', scope);
+    const claim = this.claimKey(name, 'sleep', scope, call);
+    const { key, count, known } = claim;
+    if (call?.abandoned || known?.abandoned) return this.#abandonedCall(claim, call);
     let until = known?.until;
     if (until === undefined) {
       try {
@@ -444,17 +511,20 @@ export class InstanceRun {
       }
       await this.commit([{ t: 'sleep', key, name, count, ...inScope(scope), kind: 'sleep', until, at: this.clock.now(), ...this.#pos(key) }]);
     }
+    if (call?.abandoned) return this.untrack(key); // while its record was written
     this.track(key, 'sleep', true, { name, until });
     try {
-      await this.waitUntil(until);
+      await this.waitUntil(until, 'wake', call);
     } finally {
       this.untrack(key);
     }
   }
 
-  async runWait(name, eventType, timeoutMs, scope = '') {
+  async runWait(name, eventType, timeoutMs, scope = '', call = null) {
     await this.unfrozen();
-    const { key, count, known } = this.claimKey(name, 'wait', scope);
+    const claim = this.claimKey(name, 'wait', scope, call);
+    const { key, count, known } = claim;
+    if (call?.abandoned || known?.abandoned) return this.#abandonedCall(claim, call);
     if (known?.done) {
       this.#unclaim(key);
       if (known.error) throw deserializeError(known.error);
@@ -465,6 +535,10 @@ export class InstanceRun {
       deadline = this.clock.now() + timeoutMs;
       await this.commit([{ t: 'wait', key, name, count, ...inScope(scope), kind: 'wait', eventType, deadline, at: this.clock.now(), ...this.#pos(key) }]);
     }
+    if (call?.abandoned) { // while its record was written
+      this.untrack(key);
+      return new Promise(() => {});
+    }
     try {
       return await new Promise((resolve, reject) => {
         const waiter = { key, name, eventType, resolve, reject, timer: null };
@@ -473,6 +547,8 @@ export class InstanceRun {
         this.deliverEvents();
         // Blocked only if no buffered event satisfied it at once (else settled() would see a passing 'waiting').
         if (this.waiters.includes(waiter)) this.track(key, 'wait', true, { name, eventType, deadline });
+        // Abandoned: no longer a waiter (a later event goes to another wait) nor a blocker; this never settles.
+        if (call) call.interrupt = () => { if (this.#removeWaiter(waiter)) this.untrack(key); };
       });
     } finally {
       this.untrack(key);

@@ -7,6 +7,9 @@
 //   sleep   {key,name,count,kind:'sleep',until, at, spos?}
 //   wait    {key,name,count,kind:'wait',eventType,deadline, at, spos?}
 //   got     {key, eid, event, at}     timeout {key, error, at}
+//   abandoned {key,name,count,kind,at, spos?}   the workflow stopped awaiting the call (InstanceRun.abandon): on
+//                                     replay it never settles and runs nothing; an outcome journaled after it stays
+//                                     undelivered
 //   event   {eid, eventType, payload, at}
 //   paused  resumed  terminated  restarted {from}
 // spos: the step's call position within its scope, only on records written while the scope's calls never
@@ -28,7 +31,7 @@ export function stepKey(name, count, scope = '') {
 }
 
 export function newStepState(r) {
-  return { key: r.key, name: r.name, count: r.count, scope: r.scope, kind: r.kind, pos: r.pos, spos: r.spos, attempts: [], done: false, value: undefined, error: null };
+  return { key: r.key, name: r.name, count: r.count, scope: r.scope, kind: r.kind, pos: r.pos, spos: r.spos, attempts: [], done: false, abandoned: false, value: undefined, error: null };
 }
 
 export function applyRecord(index, r) {
@@ -48,6 +51,7 @@ export function applyRecord(index, r) {
     case 'wait': { const s = step(); s.eventType = r.eventType; s.deadline = r.deadline; break; }
     case 'got': { const s = index.steps.get(r.key); s.done = true; s.value = r.event; index.consumed.add(r.eid); break; }
     case 'timeout': { const s = index.steps.get(r.key); s.done = true; s.error = r.error; break; }
+    case 'abandoned': step().abandoned = true; break;
     case 'event': index.events.push(r); break;
     default: break;
   }

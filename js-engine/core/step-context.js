@@ -18,11 +18,13 @@ export class Settled {
 // calls made in child asyncio tasks. JS workflows never need it.
 export function createWorkflowStep(run, scope = '') {
   const order = run.orderOf(scope); // the determinism check compares positions only while calls never overlap
+  // `c`: the call's handle (InstanceRun.abandon): its key once claimed, whether the workflow stopped awaiting it.
   const call = (fn) => {
     if (order.open++ > 0) order.sequential = false;
+    const c = { order, open: true, key: undefined, abandoned: false, interrupt: null };
     let p;
     try {
-      p = fn();
+      p = fn(c);
     } catch (err) {
       p = Promise.reject(err);
     }
@@ -30,9 +32,9 @@ export function createWorkflowStep(run, scope = '') {
       order.open--;
       return p.value;
     }
-    const leave = () => { order.open--; };
+    const leave = () => run.leave(c);
     p.then(leave, leave);
-    return run.guard(p);
+    return run.guard(p, c);
   };
   const maxSleep = run.limits.maxSleepMs;
   const checkSleep = (name, ms, what = 'Sleep') => {
@@ -49,24 +51,24 @@ export function createWorkflowStep(run, scope = '') {
 
   return {
     do(name, configOrCallback, maybeCallback) {
-      return call(() => run.runDo(...doArgs(name, configOrCallback, maybeCallback)));
+      return call((c) => run.runDo(...doArgs(name, configOrCallback, maybeCallback), c));
     },
     // Like do(), but a step that can be answered at once (journaled, or a callback that returns a plain value on
     // a store with commitSync) returns its value itself, already journaled, instead of a promise; otherwise the
     // same promise do() returns. For the Python SDK (one JS->Python call and one event-loop turn less per step);
     // optional in the contract: callers fall back to do() without it. Values are decoded JSON, never thenables.
     doNow(name, configOrCallback, maybeCallback) {
-      return call(() => run.runDoNow(...doArgs(name, configOrCallback, maybeCallback)));
+      return call((c) => run.runDoNow(...doArgs(name, configOrCallback, maybeCallback), c));
     },
     sleep(name, duration) {
-      return call(() => {
+      return call((c) => {
         validateStepName(name);
         const ms = checkSleep(name, parseDuration(duration, `the duration of sleep "${name}"`));
-        return run.runSleep(name, 'sleep', () => run.clock.now() + ms, scope);
+        return run.runSleep(name, 'sleep', () => run.clock.now() + ms, scope, c);
       });
     },
     sleepUntil(name, timestamp) {
-      return call(() => {
+      return call((c) => {
         validateStepName(name);
         const at = timestamp instanceof Date ? timestamp.getTime() : timestamp;
         if (typeof at !== 'number' || !Number.isFinite(at)) {
@@ -77,19 +79,25 @@ export function createWorkflowStep(run, scope = '') {
           if (at < now) throw new InvalidInputError('sleep.in_past', `sleepUntil "${name}" was given a time in the past (${new Date(at).toISOString()})`);
           checkSleep(name, at - now);
           return at;
-        }, scope);
+        }, scope, c);
       });
     },
     waitForEvent(name, options = {}) {
-      return call(() => {
+      return call((c) => {
         validateStepName(name);
         const { type, timeout = DEFAULT_EVENT_TIMEOUT } = options ?? {};
         if (typeof type !== 'string' || type.length === 0 || type.length > 100) {
           throw new InvalidInputError('event.invalid_type', `waitForEvent "${name}" needs an event type of 1-100 characters, got ${JSON.stringify(type)}`);
         }
         const ms = checkSleep(name, parseDuration(timeout, `the timeout of waitForEvent "${name}"`), 'The timeout of waitForEvent');
-        return run.runWait(name, type, ms, scope);
+        return run.runWait(name, type, ms, scope, c);
       });
+    },
+    // The workflow stopped awaiting the call that returned `promise` (its Python task was cancelled: wait_for,
+    // asyncio.timeout, task.cancel(), a TaskGroup): journaled, so a replay gives the same outcome. Optional in the
+    // step contract (docs/contracts.md); a promise that is not a pending step call is ignored.
+    abandon(promise) {
+      run.abandon(promise);
     },
     withScope(sub) {
       if (sub !== '' && !(typeof sub === 'string' && SCOPE_PATTERN.test(sub))) {

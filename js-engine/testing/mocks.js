@@ -86,6 +86,7 @@ export function createMocks() {
         waitForEvent: (name, options) => step.waitForEvent(name, options),
         // Scoped views (Python child tasks, journal-index.js stepKey) are mocked alike; `occurrence` counts in the scope.
         withScope: (scope) => wrap(step.withScope(scope), instanceId),
+        ...(step.abandon ? { abandon: (promise) => step.abandon(promise) } : {}),
       };
     },
   };

@@ -89,22 +89,42 @@ def _is_step(obj):
 # once-callable proxies and a WebLoop future, whose done-callback is one more event loop turn per step. Both
 # proxies live as long as the interpreter. An entry in _attempts lives until the engine's promise settles (or
 # the step was answered at once), which is also when the engine stops calling the callback.
-_attempts = {}  # token -> [WorkflowStep, StepFunction, dependency results, Future of (ok, value) or None]
+_attempts = {}  # token -> [WorkflowStep, StepFunction, dependency results, Future of (ok, value) or None, token]
 _tokens = itertools.count(1)
 _bridge = []  # [maker of do_step helpers, dispatch, settle]: made once per interpreter, on first use
 
 # `scope`: the calling task's scope ("" = root), see _scopes.py; a scoped view is made on the JS side, per call.
-# withScope and doNow are optional in the step contract (docs/contracts.md). `wantsCtx`: the ctx object only
-# crosses (as a JsProxy) for step functions that take it. The helper is made once per WorkflowStep with the step
-# and both proxies bound, so a step call passes five arguments (each JS call argument costs ~0.3 us).
+# withScope, doNow and abandon are optional in the step contract (docs/contracts.md). `wantsCtx`: the ctx object
+# only crosses (as a JsProxy) for step functions that take it. The helper is made once per WorkflowStep with the
+# step and both proxies bound, so a step call passes five arguments (each JS call argument costs ~0.3 us).
+# `calls` keeps a pending step's promise until the Python awaiter has taken its outcome (`release`) or was
+# cancelled first (`abandon`, also when the outcome had arrived but the awaiting task had not resumed yet).
 _DO_STEP_JS = """
-return (name, config, token, scope, wantsCtx) => {
+const calls = new Map();
+const doStep = (name, config, token, scope, wantsCtx) => {
   const s = scope && step.withScope ? step.withScope(scope) : step;
   const callback = wantsCtx ? (ctx) => dispatch(token, ctx) : () => dispatch(token);
   const r = s.doNow ? s.doNow(name, config, callback) : s.do(name, config, callback);
   if (!(r instanceof Promise) && s.doNow) return r === undefined ? null : r;
+  calls.set(token, r);
   Promise.resolve(r).then((value) => settle(token, true, value), (error) => settle(token, false, error));
 };
+// sleep, sleepUntil, waitForEvent: the promise is kept here by token (Python gets it converted, not as itself).
+doStep.call = (method, name, arg, token, scope) => {
+  const s = scope && step.withScope ? step.withScope(scope) : step;
+  const r = s[method](name, arg);
+  calls.set(token, r);
+  return r;
+};
+doStep.release = (token) => { calls.delete(token); };
+doStep.abandon = (token) => {
+  const r = calls.get(token);
+  calls.delete(token);
+  if (r === undefined || !step.abandon) return false;
+  step.abandon(r);
+  return true;
+};
+return doStep;
 """
 
 
@@ -125,8 +145,18 @@ def _settle(token, ok, value=None):
         pass
 
 
-async def _outcome(pending):
-    ok, value = await pending
+async def _outcome(entry):
+    """The outcome of a step the engine did not answer at once (entry: see _attempts)."""
+    step, token = entry[0], entry[4]
+    try:
+        ok, value = await entry[3]
+    except asyncio.CancelledError:
+        # The awaiting task was cancelled (wait_for, asyncio.timeout, task.cancel(), a TaskGroup) before it saw the
+        # outcome: the engine journals that, so a replay gives the same result (InstanceRun.abandon).
+        if step._abandon_js(token):
+            _attempts.pop(token, None)  # no further attempt will call back
+        raise
+    step._release_js(token)
     if not ok:
         raise exception_from_js(value) from None
     return from_js_value(value)
@@ -135,7 +165,7 @@ async def _outcome(pending):
 def _do_step_for(js_step):
     """The JS helper for one engine step object (see _DO_STEP_JS)."""
     if not _bridge:
-        make = js.Function.new("step", "dispatch", "settle", _DO_STEP_JS)
+        make = js.Function.new("step", "dispatch", "settle", _DO_STEP_JS)  # returns doStep
         _bridge.extend((make, create_proxy(_dispatch), create_proxy(_settle)))
     make, dispatch, settle = _bridge
     return make(js_step, dispatch, settle)
@@ -198,12 +228,12 @@ class WorkflowStep:
         if not fn.has_deps:
             # The common step: no dependencies to resolve, so it starts at once; a step the engine answers at
             # once (journaled, or finished without suspending) is done before anyone could share it.
-            pending = self._start(fn, [], scope)
-            if pending is None:
+            entry = self._start(fn, [], scope)
+            if entry is None:
                 result = self._answer
                 self._memo[fn] = result
                 return result
-            return await self._shared(fn, _outcome(pending))
+            return await self._shared(fn, _outcome(entry))
         return await self._shared(fn, self._execute(fn, scope))
 
     async def _shared(self, fn, call):
@@ -242,19 +272,19 @@ class WorkflowStep:
             results = await asyncio.gather(*(self._resolve(d) for d in deps))
         else:
             results = [await self._resolve(d) for d in deps]
-        pending = self._start(fn, results, scope)
-        if pending is None:
+        entry = self._start(fn, results, scope)
+        if entry is None:
             return self._answer
-        return await _outcome(pending)
+        return await _outcome(entry)
 
     def _start(self, fn, results, scope):
         """Calls the engine. None when it answered at once (the result is then in self._answer: no tuple per
-        step), else the Future of (ok, value) that _settle resolves."""
+        step), else its _attempts entry, whose Future of (ok, value) _settle resolves."""
         config = None if fn.config is None else to_js_value(fn.config, f"the config of step {fn.step_name!r}")
         # The engine calls the callback for every attempt (retries): its entry lives until the step settles
         # (also when the workflow cancelled its await: the engine still runs the step).
         token = next(_tokens)
-        entry = [self, fn, results, None]
+        entry = [self, fn, results, None, token]
         _attempts[token] = entry
         do_step = self._do_step or self._bind()
         try:
@@ -270,11 +300,12 @@ class WorkflowStep:
             self._answer = from_js_value(answer)
             return None
         # The promise reaction that calls _settle runs in a later microtask, after this Future exists.
-        entry[3] = pending = asyncio.Future(loop=asyncio.get_event_loop())
-        return pending
+        entry[3] = asyncio.Future(loop=asyncio.get_event_loop())
+        return entry
 
     def _bind(self):
         self._do_step = _do_step_for(self._js_step)
+        self._release_js, self._abandon_js = self._do_step.release, self._do_step.abandon  # looked up once
         return self._do_step
 
     async def _attempt(self, fn, results, js_ctx):
@@ -286,24 +317,35 @@ class WorkflowStep:
             value = await value
         return to_js_value(value, f"the result of step {fn.step_name!r}")
 
-    def _scoped(self):
-        """The engine's step, as a view keyed in the calling task's scope (_scopes.py) outside the root task."""
-        scope = current_scope()
-        if scope and hasattr(self._js_step, "withScope"):  # optional in the contract, as in _DO_STEP_JS
-            return self._js_step.withScope(scope)
-        return self._js_step
+    async def _await_call(self, method, name, arg):
+        """Calls the engine's sleep, sleepUntil or waitForEvent in the calling task's scope (_scopes.py) and awaits
+        it; a cancelled await is reported to the engine as for steps (_outcome)."""
+        token = next(_tokens)
+        if self._do_step is None:
+            self._bind()
+        promise = self._do_step.call(method, name, arg, token, current_scope())
+        try:
+            result = await _await_js(promise)
+        except asyncio.CancelledError:
+            self._abandon_js(token)
+            raise
+        except BaseException:
+            self._release_js(token)
+            raise
+        self._release_js(token)
+        return result
 
     # ---- sleeps and events ------------------------------------------------------------------------------
     async def sleep(self, name, duration):
         """Sleep durably: ``duration`` is "N unit(s)" text, milliseconds or a timedelta."""
         _check_name(name, "sleep")
-        await _await_js(self._scoped().sleep(name, duration_to_wire(duration, f"the duration of sleep {name!r}")))
+        await self._await_call("sleep", name, duration_to_wire(duration, f"the duration of sleep {name!r}"))
 
     async def sleep_until(self, name, timestamp):
         """Sleep until ``timestamp``: a datetime (naive = UTC), an ISO 8601 string or epoch milliseconds."""
         _check_name(name, "sleep_until")
         at = timestamp_to_ms(timestamp, f"the time of sleep_until {name!r}")
-        await _await_js(self._scoped().sleepUntil(name, at))
+        await self._await_call("sleepUntil", name, at)
 
     async def wait_for_event(self, name, event_type, /, timeout="24 hours"):
         """Wait for an event of ``event_type``: returns {"type", "payload", "timestamp": datetime}.
@@ -316,7 +358,7 @@ class WorkflowStep:
             dict_converter=js.Object.fromEntries,
             create_pyproxies=False,
         )
-        event = await _await_js(self._scoped().waitForEvent(name, options))
+        event = await self._await_call("waitForEvent", name, options)
         if isinstance(event, dict) and isinstance(event.get("timestamp"), (int, float)):
             event["timestamp"] = datetime_from_ms(event["timestamp"])
         return event
