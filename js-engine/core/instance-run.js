@@ -264,7 +264,7 @@ export class InstanceRun {
     // Positions: the n-th call in its scope, recorded and compared only while the scope's calls never overlapped
     // (call-order.js). Scopes run concurrently, so their calls interleave differently from run to run; within one
     // scope (one Python task, or a JS workflow) sequential calls come in code order.
-    const order = scope ? this.orderOf(scope) : this.rootOrder;
+    const order = call ? call.order : (scope ? this.orderOf(scope) : this.rootOrder);
     const pos = order.sequential ? order.calls : undefined;
     order.calls++;
     const there = pos === undefined ? undefined : order.places[pos];

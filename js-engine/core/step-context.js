@@ -3,6 +3,7 @@ import { parseDuration } from './durations.js';
 import { resolveStepConfig } from './retry-policy.js';
 import { validateStepName } from './validation.js';
 import { SCOPE_PATTERN } from './journal-index.js';
+import { newCallOrder } from './call-order.js';
 
 const DEFAULT_EVENT_TIMEOUT = '24 hours';
 
@@ -16,8 +17,11 @@ export class Settled {
 // `scope` ('' = root): the calling task's scope, for keys that do not depend on completion order (journal-index.js
 // stepKey). step.withScope(scope) gives a view whose calls are keyed in that scope; the Python SDK uses it for
 // calls made in child asyncio tasks. JS workflows never need it.
-export function createWorkflowStep(run, scope = '') {
-  const order = run.orderOf(scope); // the determinism check compares positions only while calls never overlap
+// `unordered`: calls keyed in `scope` but made from another task (the SDK resolving a dependency where it was
+// declared): their order is not the scope's own, so they take no position in it (call-order.js).
+export function createWorkflowStep(run, scope = '', unordered = false) {
+  // The determinism check compares positions only while a scope's calls never overlap.
+  const order = unordered ? { ...newCallOrder(), sequential: false } : run.orderOf(scope);
   // `c`: the call's handle (InstanceRun.abandon): its key once claimed, whether the workflow stopped awaiting it.
   const call = (fn) => {
     if (order.open++ > 0) order.sequential = false;
@@ -99,11 +103,12 @@ export function createWorkflowStep(run, scope = '') {
     abandon(promise) {
       run.abandon(promise);
     },
-    withScope(sub) {
+    withScope(sub, options) {
       if (sub !== '' && !(typeof sub === 'string' && SCOPE_PATTERN.test(sub))) {
         throw new InvalidInputError('step.invalid_scope', `A step scope is "" or a task path like "/2/1", got ${JSON.stringify(sub)}`);
       }
-      return sub === scope ? this : createWorkflowStep(run, sub);
+      if (options?.unordered) return createWorkflowStep(run, sub, true);
+      return sub === scope && !unordered ? this : createWorkflowStep(run, sub);
     },
   };
 }

@@ -85,7 +85,7 @@ export function createMocks() {
         sleepUntil: (name, timestamp) => (sleepsDisabled ? step.sleep(name, 0) : step.sleepUntil(name, timestamp)),
         waitForEvent: (name, options) => step.waitForEvent(name, options),
         // Scoped views (Python child tasks, journal-index.js stepKey) are mocked alike; `occurrence` counts in the scope.
-        withScope: (scope) => wrap(step.withScope(scope), instanceId),
+        withScope: (scope, options) => wrap(step.withScope(scope, options), instanceId),
         ...(step.abandon ? { abandon: (promise) => step.abandon(promise) } : {}),
       };
     },

@@ -135,7 +135,7 @@ export async function replayJournal({ journal, definition, timeoutMs = 30_000 })
     sleep(name, duration) { note(name, scope); return step.sleep(name, duration); },
     sleepUntil(name, at) { note(name, scope); return step.sleepUntil(name, at); },
     waitForEvent(name, options) { note(name, scope); return step.waitForEvent(name, options); },
-    withScope: (sub) => wrapScoped(step.withScope(sub), sub), // Python child tasks (journal-index.js stepKey)
+    withScope: (sub, options) => wrapScoped(step.withScope(sub, options), sub), // Python child tasks (journal-index.js stepKey)
     ...(step.abandon ? { abandon: (promise) => step.abandon(promise) } : {}),
   });
   const wrapStep = (step) => wrapScoped(step, ''); // the engine passes (step, instanceId)

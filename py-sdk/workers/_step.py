@@ -94,6 +94,7 @@ _tokens = itertools.count(1)
 _bridge = []  # [maker of do_step helpers, dispatch, settle]: made once per interpreter, on first use
 
 # `scope`: the calling task's scope ("" = root), see _scopes.py; a scoped view is made on the JS side, per call.
+# "~" before it: a dependency called where it was declared from another task, unordered in that scope (_resolve).
 # withScope, doNow and abandon are optional in the step contract (docs/contracts.md). `wantsCtx`: the ctx object
 # only crosses (as a JsProxy) for step functions that take it. The helper is made once per WorkflowStep with the
 # step and both proxies bound, so a step call passes five arguments (each JS call argument costs ~0.3 us).
@@ -101,8 +102,10 @@ _bridge = []  # [maker of do_step helpers, dispatch, settle]: made once per inte
 # cancelled first (`abandon`, also when the outcome had arrived but the awaiting task had not resumed yet).
 _DO_STEP_JS = """
 const calls = new Map();
+const unordered = { unordered: true };
 const doStep = (name, config, token, scope, wantsCtx) => {
-  const s = scope && step.withScope ? step.withScope(scope) : step;
+  let s = step;
+  if (scope && step.withScope) s = scope[0] === "~" ? step.withScope(scope.slice(1), unordered) : step.withScope(scope);
   const callback = wantsCtx ? (ctx) => dispatch(token, ctx) : () => dispatch(token);
   const r = s.doNow ? s.doNow(name, config, callback) : s.do(name, config, callback);
   if (!(r instanceof Promise) && s.doNow) return r === undefined ? null : r;
@@ -264,7 +267,8 @@ class WorkflowStep:
         if shared is not None:
             # shield: one dependent being cancelled must not cancel the call the others wait for.
             return await asyncio.shield(shared)
-        return await self._call(dep, dep.scope)
+        # From another task its order among the declaring task's calls depends on timing: not position-checked.
+        return await self._call(dep, dep.scope if dep.scope == current_scope() else "~" + dep.scope)
 
     async def _execute(self, fn, scope):
         deps = dependencies(fn.plan)

@@ -167,3 +167,26 @@ test('old positions count only up to a call that wrote no record (its scope is u
   });
   assert.equal(r.settled, 'waiting', r.error?.message);
 });
+
+test('calls through an unordered view keep their scope\'s keys but take no position in it', async () => {
+  // As the Python SDK resolves a dependency from another task: keyed where declared (root), order set by timing.
+  const store = createMemoryStore();
+  const wf = (order) => async (e, step) => {
+    const root = step.withScope('', { unordered: true });
+    for (const name of order) await root.do(name, () => name);
+    await step.do('own', () => 'own'); // the root task's own first call: position 0 of the workflow
+    await step.waitForEvent('hold', { type: 'go' });
+    return 'done';
+  };
+  const g1 = boot(store, wf(['a', 'b']), true);
+  await g1.engine.workflow('wf').create({ id: 'i' });
+  assert.equal(await g1.engine.settled('i'), 'waiting');
+  const positioned = (await g1.engine.history('i')).filter((r) => r.spos !== undefined).map((r) => [r.key, r.spos]);
+  assert.deepEqual(positioned, [['own#1', 0], ['hold#1', 1]]);
+  await g1.engine.close();
+  const g2 = boot(store, wf(['b', 'a']), true);
+  await g2.engine.recover();
+  assert.equal(await g2.engine.settled('i'), 'waiting');
+  await g2.engine.sendEvent('i', { type: 'go' });
+  assert.equal(await g2.engine.settled('i'), 'complete');
+});
