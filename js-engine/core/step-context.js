@@ -25,7 +25,7 @@ export function createWorkflowStep(run, scope = '', unordered = false) {
   // `c`: the call's handle (InstanceRun.abandon): its key once claimed, whether the workflow stopped awaiting it.
   const call = (fn) => {
     if (order.open++ > 0) order.sequential = false;
-    const c = { order, open: true, key: undefined, abandoned: false, interrupt: null };
+    const c = { order, open: true, key: undefined, name: undefined, count: 0, scope, kind: undefined, abandoned: false, interrupt: null };
     let p;
     try {
       p = fn(c);
