@@ -107,3 +107,12 @@ test('a running attempt in a child task (scoped key name#count@/n) shows as its 
   const running = dag.nodes.filter((n) => n.state === 'running').map((n) => [n.key, n.name, n.count]);
   assert.deepEqual(running, [['lookup a#1@/1', 'lookup a', 1], ['lookup b#1@/2', 'lookup b', 1]]);
 });
+
+test('an abandoned step (a cancelled Python await) shows as skipped, not as sleeping or running', () => {
+  const records = [{ t: 'run', at: T0 }, attempt('reserve', 1, true, T0), attempt('charge', 1, true, T0 + 10),
+    { t: 'sleep', key: 'cool#1', name: 'cool', count: 1, kind: 'sleep', until: T0 + 99_000, at: T0 + 20 },
+    { t: 'abandoned', key: 'cool#1', name: 'cool', count: 1, kind: 'sleep', at: T0 + 30 }];
+  const dag = buildDag(snap({ records, graph: FLAKY_GRAPH, now: T0 + 40 }));
+  assert.equal(states(dag)['cool#1'], 'skipped');
+  assert.equal(dag.nodes[2].detail, 'abandoned');
+});

@@ -117,6 +117,8 @@ function nodeState(node, s, liveEntry, { finished, status, now, isLive }) {
       if (stopped) return { ...base, state: 'skipped', detail: `${stopped} after ${s.attempts} attempt${s.attempts > 1 ? 's' : ''}` };
       if (running) return { ...base, state: 'running', attempts: running.attempt, detail: `attempt ${running.attempt}` };
       return { ...base, state: 'retrying', retryAt: s.retryAt, detail: `attempt ${s.attempts} failed · retry in ${formatDuration(Math.max(0, s.retryAt - now))}` };
+    case 'abandoned': // the workflow stopped awaiting it (a cancelled Python await)
+      return { ...base, state: 'skipped', detail: 'abandoned' };
     case 'waiting':
       if (stopped) return { ...base, state: 'skipped', detail: stopped };
       if (node.kind === 'sleep') return { ...base, state: 'waiting', until: s.until, detail: `sleeping · ${formatDuration(Math.max(0, s.until - now))} left` };
