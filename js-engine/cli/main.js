@@ -7,20 +7,21 @@ import { createRealClock, createVirtualClock } from '../core/clock.js';
 import { openStore, DEFAULT_DB } from '../node/store.js';
 import { parseArgs, parseJsonArg, UsageError } from './args.js';
 import { describeRecord, instanceReport } from './render.js';
+import { chooseWorkflow, loadWorkflowFile } from '../node/workflow-files.js';
 
 const USAGE = `usage:
-  pyworkflows run FILE.py [--class NAME] [--id ID] [--params JSON] [--db PATH] [--clock real|virtual] [--json]
+  pyworkflows run FILE.py|FILE.mjs [--class NAME] [--config WRANGLER | --no-config] [--id ID] [--params JSON] [--db PATH] [--clock real|virtual] [--json]
                 [--sdk ours|cloudflare]   (cloudflare: Cloudflare's own Python SDK, unmodified, over this engine)
   pyworkflows status ID [--db PATH] [--json]
   pyworkflows history ID [--db PATH] [--json]
   pyworkflows export ID [--db PATH]                       (the journal as JSON, for replay and golden files)
-  pyworkflows replay ID|JOURNAL.json [FILE.py] [--class NAME] [--db PATH] [--json]
+  pyworkflows replay ID|JOURNAL.json [FILE] [--class NAME] [--config WRANGLER] [--db PATH] [--json]
   pyworkflows list [--db PATH] [--json]
   pyworkflows event ID TYPE [PAYLOAD_JSON] [--db PATH] [--clock real|virtual] [--json]
   pyworkflows pause|resume|terminate|restart ID [--db PATH] [--clock real|virtual] [--json]
   pyworkflows serve [--port N] [--host H]`;
 
-const OPTIONS = { booleans: ['json', 'help'], values: ['class', 'id', 'params', 'db', 'clock', 'port', 'host', 'sdk'] };
+const OPTIONS = { booleans: ['json', 'help', 'no-config'], values: ['class', 'id', 'params', 'db', 'clock', 'port', 'host', 'config', 'sdk'] };
 
 async function main(argv) {
   const [command, ...rest] = argv;
@@ -44,27 +45,32 @@ function need(positionals, n, what) {
   return positionals;
 }
 
-// Loads the Python file into Pyodide and registers the chosen WorkflowEntrypoint subclass.
-async function loadWorkflow(engine, file, className, { json, sdk = 'ours' }) {
+// Loads the workflow file (Python into Pyodide, JavaScript as a module) and registers its workflows, named and
+// bound as the wrangler config says (node/workflow-files.js); returns the one to run (--class, or the only one).
+// `config`: the path a stored instance recorded (null: it ran without one); else --config, else found upward.
+// `sdk`: the Python SDK ('ours' or 'cloudflare', Cloudflare's own).
+async function loadWorkflow(engine, file, className, { json, config: configPath, 'no-config': noConfig, sdk = 'ours' }, stored) {
+  const configFlag = noConfig ? null : configPath;
   const path = resolve(file);
   if (!existsSync(path)) throw new UsageError(`no such file: ${file}`);
-  const { createPyodideHost, SDKS } = await import('../hosts/pyodide-node.js');
+  const { SDKS } = await import('../hosts/pyodide-node.js');
   if (!SDKS.includes(sdk)) throw new UsageError(`--sdk must be one of ${SDKS.join(', ')}, got "${sdk}"`);
-  // Python's print goes to the terminal; with --json it goes to stderr so stdout stays one JSON object.
-  const write = (stream) => (text) => stream.write(text.endsWith('\n') ? text : `${text}\n`);
-  const host = await createPyodideHost({ sdk, stdout: write(json ? process.stderr : process.stdout), stderr: write(process.stderr) });
-  const defs = await host.loadWorkflowFile(path);
-  let def;
-  if (className) {
-    def = defs.find((d) => d.name === className);
-    if (!def) throw new UsageError(`${file} has no WorkflowEntrypoint subclass named "${className}" (found: ${defs.map((d) => d.name).join(', ') || 'none'})`);
-  } else if (defs.length === 1) {
-    def = defs[0];
-  } else {
-    throw new UsageError(`${file} defines several workflows (${defs.map((d) => d.name).join(', ')}); choose one with --class`);
-  }
-  engine.register(def.name, def);
-  return { path, name: def.name, sdk };
+  let host;
+  const pythonHost = async () => {
+    const { createPyodideHost } = await import('../hosts/pyodide-node.js');
+    // Python's print goes to the terminal; with --json it goes to stderr so stdout stays one JSON object.
+    const write = (stream) => (text) => stream.write(text.endsWith('\n') ? text : `${text}\n`);
+    host ??= await createPyodideHost({ sdk, stdout: write(json ? process.stderr : process.stdout), stderr: write(process.stderr) });
+    return host;
+  };
+  const loaded = await loadWorkflowFile(path, { config: stored !== undefined ? stored : configFlag, pythonHost });
+  // Every instance of these workflows (children created through env bindings too) records where its code lives.
+  const config = loaded.config?.path ?? null;
+  const sdkField = sdk !== 'ours' && loaded.language === 'python' ? { sdk } : {};
+  for (const w of loaded.workflows) engine.register(w.name, w.def, { source: { file: path, className: w.className, config, ...sdkField } });
+  engine.configureEnv?.(loaded.env);
+  const chosen = chooseWorkflow(loaded, className);
+  return { path, name: chosen.name, className: chosen.className, def: chosen.def, env: loaded.env };
 }
 
 async function withEngine(flags, fn) {
@@ -124,8 +130,6 @@ async function run({ positionals, flags }) {
     } else {
       const instance = await engine.workflow(wf.name).create({ id, params });
       id = instance.id;
-      // Remember where the code lives so `event`, `resume` and `restart` can load it in a later process.
-      await store.commit(id, { patch: { source: { file: wf.path, className: wf.name, ...(wf.sdk !== 'ours' ? { sdk: wf.sdk } : {}) } } });
       if (!flags.json) console.log(`instance ${id} of ${wf.name} created`);
     }
     return drive(engine, store, id, flags);
@@ -136,8 +140,9 @@ async function loadRowWorkflow(engine, store, id, flags) {
   const row = await store.getInstance(id);
   if (!row) throw new UsageError(`(instance.not_found) Instance "${id}" does not exist`);
   if (!row.source?.file) throw new UsageError(`instance ${id} has no recorded workflow file`);
-  // The SDK it was started with, unless the command names another.
-  await loadWorkflow(engine, row.source.file, row.source.className, { ...flags, sdk: flags.sdk ?? row.source.sdk });
+  // The workflow name picks the class (a wrangler config may bind one class under several names); the SDK it was
+  // started with, unless the command names another.
+  await loadWorkflow(engine, row.source.file, row.workflow, { ...flags, sdk: flags.sdk ?? row.source.sdk }, row.source.config);
   return row;
 }
 
@@ -242,10 +247,11 @@ async function replay({ positionals, flags }) {
   if (!file) throw new UsageError('which code to replay against? give FILE.py');
   const className = flags.class ?? row?.source?.className ?? journal.instance?.workflow;
   // Registers nothing in a real engine: loadWorkflow only needs something with register().
-  let definition;
-  const loader = { register: (name, def) => { definition = def; } };
-  const wf = await loadWorkflow(loader, file, className && !Array.isArray(journal) ? className : flags.class, { json: true, sdk: flags.sdk ?? row?.source?.sdk });
-  const report = await replayJournal({ journal: normaliseJournal(journal, { workflow: Array.isArray(journal) ? wf.name : undefined }), definition });
+  const loader = { register() {} };
+  // The stored instance's wrangler config, unless --config names one (or the code is replayed from another file).
+  const stored = flags.config === undefined && !flags['no-config'] && !fileArg ? row?.source?.config : undefined;
+  const wf = await loadWorkflow(loader, file, className && !Array.isArray(journal) ? className : flags.class, { ...flags, json: true, sdk: flags.sdk ?? row?.source?.sdk }, stored);
+  const report = await replayJournal({ journal: normaliseJournal(journal, { workflow: Array.isArray(journal) ? wf.name : undefined }), definition: wf.def, env: wf.env });
   if (flags.json) console.log(JSON.stringify(report, null, 2));
   else console.log(`replay of ${report.id} (${report.workflow}) against ${file}: ${describeReplay(report)}`);
   return report.ok ? 0 : 1;

@@ -47,6 +47,7 @@ export function createEngine({ store, clock = createRealClock(), limits = {}, on
     engine.report(err);
   });
   const definitions = new Map();
+  let envConfig = { bindings: null, vars: {} }; // see configureEnv
   const runs = new Map(); // id -> live InstanceRun
   const listeners = new Set();
   const watchers = new Set(); // {id, predicate, resolve}
@@ -132,6 +133,8 @@ export function createEngine({ store, clock = createRealClock(), limits = {}, on
     const encoded = encodeLimited(params ?? {}, `The params of instance "${instanceId}"`, lim.maxParamsBytes, 'instance.params_too_large');
     const now = clock.now();
     const row = { id: instanceId, workflow, params: encoded, status: 'queued', output: null, error: null, createdAt: now, updatedAt: now };
+    const { source } = definitions.get(workflow);
+    if (source !== undefined) row.source = source;
     if (!(await store.insertInstance(row))) {
       if (parent && (await createdBy(instanceId, workflow)) === parent) return handle(instanceId);
       throw new InstanceExistsError(instanceId);
@@ -160,16 +163,27 @@ export function createEngine({ store, clock = createRealClock(), limits = {}, on
   }
 
   Object.assign(engine, {
-    register(name, def) {
+    // `source`: opaque data stored on the row of every instance created of this workflow, wherever it is created
+    // (the CLI records where the code lives, so a later process can load it for any instance, children included).
+    register(name, def, { source } = {}) {
       validateWorkflowName(name);
-      definitions.set(name, toDefinition(name, def));
+      definitions.set(name, { ...toDefinition(name, def), source });
       return engine.workflow(name);
     },
     workflows: () => [...definitions.keys()],
 
-    // The env an instance's run() receives: one binding per registered workflow, as Cloudflare's env.MY_WORKFLOW.
+    // The env an instance's run() receives, as Cloudflare's: configured bindings (binding name -> workflow name,
+    // from a wrangler config) and vars; else one binding per registered workflow, named after it.
     envFor(parentId) {
-      return Object.fromEntries([...definitions.keys()].map((n) => [n, engine.workflow(n, { parent: parentId })]));
+      const names = envConfig.bindings ?? Object.fromEntries([...definitions.keys()].map((n) => [n, n]));
+      const bindings = Object.entries(names).map(([binding, wf]) => [binding, engine.workflow(wf, { parent: parentId })]);
+      return { ...envConfig.vars, ...Object.fromEntries(bindings) };
+    },
+
+    // {bindings: {MY_WORKFLOW: 'workflow-name', ...}, vars: {...}}; with no bindings, every registered workflow is
+    // bound under its own name.
+    configureEnv({ bindings, vars } = {}) {
+      envConfig = { bindings: bindings ?? null, vars: vars ?? {} };
     },
 
     // Binding for one workflow, shaped like Cloudflare's env.MY_WORKFLOW.

@@ -2,7 +2,7 @@ import {
   DivergenceError, InvalidStateError, WorkflowLimitError, WorkflowTimeoutError, deserializeError, isNonRetryable, serializeError,
 } from './errors.js';
 import { applyRecord, indexJournal, nextEvent, stepKey } from './journal-index.js';
-import { backoffDelay, hasAttemptsLeft } from './retry-policy.js';
+import { backoffDelay, contextConfig, hasAttemptsLeft } from './retry-policy.js';
 import { decode, encode, encodeLimited } from './values.js';
 import { Settled, createWorkflowStep } from './step-context.js';
 import { describeKindDivergence, describePlaceDivergence, journaledOrders, newCallOrder } from './call-order.js';
@@ -407,7 +407,8 @@ export class InstanceRun {
         if (outcome.ok) return outcome.value;
         const final = isNonRetryable(outcome.error) || !hasAttemptsLeft(config.retries, attempt) || call?.abandoned === true;
         const error = serializeError(outcome.error);
-        const retryAt = final ? undefined : this.clock.now() + backoffDelay(config.retries, attempt);
+        // Back-off counts from the attempt's end, not from when this continuation got its turn.
+        const retryAt = final ? undefined : outcome.record.endedAt + backoffDelay(config.retries, attempt);
         await this.commit([{ ...outcome.record, ok: false, error, retryAt }]);
         if (final) throw deserializeError(error);
         this.track(key, 'do', true, { name, retryAt, attempt: attempt + 1 });
@@ -430,7 +431,7 @@ export class InstanceRun {
 
   // Calls the callback once: the attempt's state, with the callback's answer (a value or a thenable) or error.
   #begin(key, name, count, config, callback, attempt, scope) {
-    const ctx = { step: { name, count, ...inScope(scope) }, attempt, config: { ...config, retries: { ...config.retries } } };
+    const ctx = { step: { name, count, ...inScope(scope) }, attempt, config: contextConfig(config.given) };
     const a = { key, name, count, scope, config, attempt, ctx, startedAt: this.clock.now(), result: undefined, error: null };
     this.runningCallbacks++;
     try {

@@ -40,6 +40,17 @@ export function resolveStepConfig(config) {
   return { retries, timeout };
 }
 
+// ctx.config as Cloudflare hands it to a step's callback: the step's config over the defaults, durations as the
+// workflow wrote them ("5 seconds", and "10 minutes" for the default timeout); the engine itself runs on
+// resolveStepConfig's milliseconds. `given` has passed resolveStepConfig's checks (or is undefined).
+export function contextConfig(given) {
+  const r = given?.retries;
+  return {
+    retries: r ? { limit: r.limit, delay: r.delay, backoff: r.backoff ?? 'exponential' } : { ...DEFAULT_STEP_CONFIG.retries },
+    timeout: given?.timeout ?? '10 minutes',
+  };
+}
+
 // Delay before the attempt that follows failed attempt `attempt` (1-based). Pure, no jitter or cap.
 export function backoffDelay({ delay, backoff }, attempt) {
   if (backoff === 'constant') return delay;

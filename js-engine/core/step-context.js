@@ -50,7 +50,9 @@ export function createWorkflowStep(run, scope = '', unordered = false) {
     validateStepName(name);
     const [config, callback] = typeof configOrCallback === 'function' ? [undefined, configOrCallback] : [configOrCallback, maybeCallback];
     if (typeof callback !== 'function') throw new InvalidInputError('step.invalid_callback', `Step "${name}" needs a callback function`);
-    return [name, resolveStepConfig(config), callback, scope];
+    const resolved = resolveStepConfig(config);
+    if (config != null) resolved.given = config; // what the callback's ctx.config shows (contextConfig)
+    return [name, resolved, callback, scope];
   };
 
   return {

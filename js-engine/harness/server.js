@@ -3,6 +3,7 @@
 // (protocol.js).
 import { createPyodideHost } from '../hosts/pyodide-node.js';
 import { createSession } from './session.js';
+import { loadWorkflowFile } from '../node/workflow-files.js';
 import { send, serveRequests } from './protocol.js';
 import { serializeError } from '../core/errors.js';
 import { encode } from '../core/values.js';
@@ -19,7 +20,9 @@ try {
   send({ ready: false, error: err.message });
   process.exit(1);
 }
-session = await createSession({ host });
+// Loads by path: JavaScript workflows (imported anew each time) and wrangler configs.
+const files = { load: (path, opts) => loadWorkflowFile(path, { ...opts, pythonHost: async () => host, fresh: true }) };
+session = await createSession({ host, files });
 send({ ready: true });
 
 await serveRequests((op, args) => session.call(op, args).then(

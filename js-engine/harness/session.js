@@ -12,12 +12,16 @@ const FINISHED = ['complete', 'errored', 'terminated'];
 
 // A test session: one Pyodide, one engine on a memory (or given) store, a virtual clock the test controls.
 // Every operation takes and returns JSON-like data so it can be driven over a pipe from host CPython.
-export async function createSession({ host, store = createMemoryStore(), clock = 'virtual', start = Date.UTC(2026, 0, 1) } = {}) {
+// `files` (Node only): {load(path, {source, config})} -> node/workflow-files.js's answer, for loads by path
+// (JavaScript workflows, and wrangler configs that name and bind workflows).
+export async function createSession({ host, files, store = createMemoryStore(), clock = 'virtual', start = Date.UTC(2026, 0, 1) } = {}) {
   await store.open();
   let engine;
   let clk;
   const output = [];
   const loaded = new Map(); // workflow name -> definition
+  const classNames = new Map(); // class name -> workflow name, where a wrangler config renamed it
+  let envConfig = {}; // the last loaded file's bindings and vars (engine.configureEnv)
   const mocks = createMocks(); // test hooks, applied through the engine's wrapStep option
   const queued = new Map(); // instance id -> events sent before it was created
 
@@ -36,7 +40,10 @@ export async function createSession({ host, store = createMemoryStore(), clock =
     clk = (opts.clock ?? clock) === 'real' ? createRealClock() : createVirtualClock({ start: at, auto });
     engine = createEngine({ store: current, clock: clk, wrapStep: mocks.wrapStep, onError: (e) => output.push(`[engine] ${e.stack ?? e}\n`) });
     for (const [name, def] of loaded) engine.register(name, def);
+    engine.configureEnv(envConfig);
   }
+  // A workflow named by its class when a wrangler config registered it under another name.
+  const workflowName = (name) => (loaded.has(name) ? name : classNames.get(name) ?? name);
   reset();
 
   const report = async (id) => {
@@ -79,14 +86,30 @@ export async function createSession({ host, store = createMemoryStore(), clock =
   };
 
   const ops = {
-    async load({ source, filename = 'workflow.py' }) {
-      const defs = await host.loadWorkflowSource(source, filename);
-      for (const def of defs) { loaded.set(def.name, def); engine.register(def.name, def); }
-      return defs.map((d) => d.name);
+    // `path`: the file (a .js/.mjs file is imported; a .py file's text comes as `source`), which finds its wrangler
+    // config; `config`: a config path instead, or false for none. Returns the registered workflow names.
+    async load({ source, filename = 'workflow.py', path, config }) {
+      if (path === undefined || path === null) {
+        const defs = await host.loadWorkflowSource(source, filename);
+        for (const def of defs) { loaded.set(def.name, def); engine.register(def.name, def); }
+        envConfig = {};
+        engine.configureEnv(envConfig);
+        return defs.map((d) => d.name);
+      }
+      if (!files) throw new Error('loading a workflow file by path needs the Node harness');
+      const file = await files.load(path, { source, filename, config });
+      for (const w of file.workflows) {
+        loaded.set(w.name, w.def);
+        engine.register(w.name, w.def);
+        if (w.className !== w.name) classNames.set(w.className, w.name);
+      }
+      envConfig = file.env;
+      engine.configureEnv(envConfig);
+      return file.workflows.map((w) => w.name);
     },
     // events: [{type, payload}] sent right after the create, before the workflow can wait for them.
     async create({ workflow, id, params, events = [] }) {
-      const iid = (await engine.workflow(workflow).create({ id, params })).id;
+      const iid = (await engine.workflow(workflowName(workflow)).create({ id, params })).id;
       for (const ev of [...(queued.get(iid) ?? []), ...events]) await engine.sendEvent(iid, ev);
       queued.delete(iid);
       return iid;
@@ -99,7 +122,7 @@ export async function createSession({ host, store = createMemoryStore(), clock =
       return null;
     },
     async createBatch({ workflow, list }) {
-      return (await engine.createBatch(workflow, list)).map((h) => h.id);
+      return (await engine.createBatch(workflowName(workflow), list)).map((h) => h.id);
     },
     // Waits until the instance is finished, paused, or blocked on events only.
     async settle({ id, timeoutMs = 30_000 }) {
@@ -153,7 +176,7 @@ export async function createSession({ host, store = createMemoryStore(), clock =
     async replay({ id, journal, source, filename, workflow, timeoutMs }) {
       const j = journal ?? await journalOf(id);
       const name = workflow ?? j.instance?.workflow;
-      return replayJournal({ journal: j, definition: await definitionFor({ source, filename, workflow: name }), timeoutMs });
+      return replayJournal({ journal: j, definition: await definitionFor({ source, filename, workflow: name }), env: envConfig, timeoutMs });
     },
     // Simulates a process crash: the engine and its executions are dropped; the store keeps the journal.
     async crash() { reset(); return true; },

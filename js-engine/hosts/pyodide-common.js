@@ -56,7 +56,9 @@ export class WorkflowLoadError extends Error {
 
 /**
  * Wraps a Pyodide instance whose SDK is installed. Returns {pyodide, loadWorkflowSource, close}.
- * loadWorkflowSource(source, filename) -> [{name, module, run(event, step, env?, ctx?) -> Promise}]
+ * loadWorkflowSource(source, filename, compat?) -> [{name, module, run(event, step, env?, ctx?) -> Promise}]
+ * compat: {compatibilityDate, compatibilityFlags} of the Worker's wrangler config, handed to the SDK with the
+ * module (workers/_host.py load_workflows), which picks Cloudflare's behaviour for that date and those flags.
  */
 export function createHostCore(pyodide) {
   const hostModule = pyodide.pyimport('workers._host');
@@ -66,10 +68,10 @@ export function createHostCore(pyodide) {
   const owned = []; // run proxies created by the SDK for us; destroyed on close()
   let closed = false;
 
-  function loadWorkflowSource(source, filename = '<workflow>.py') {
+  function loadWorkflowSource(source, filename = '<workflow>.py', compat = undefined) {
     if (closed) throw new Error('This Pyodide host is closed');
     if (typeof source !== 'string') throw new TypeError('loadWorkflowSource(source, filename) needs the source text');
-    const answer = loadWorkflows(source, filename);
+    const answer = compat ? loadWorkflows(source, filename, compat) : loadWorkflows(source, filename);
     if (answer.error) throw new WorkflowLoadError(answer.error.message, answer.error.details);
     return answer.workflows.map(([name, run]) => {
       owned.push(run);

@@ -3,6 +3,7 @@
 //
 //   const host = await createPyodideHost({ indexURL?, sdkSource?: 'wheel' | 'dir', stdout?, stderr? });
 //   const defs = await host.loadWorkflowFile('/abs/path/workflow.py'); // [{name, module, run(event, step)}]
+//   (a second argument {compatibilityDate, compatibilityFlags} passes the wrangler config's values to the SDK)
 //   engine.register(defs[0].name, defs[0]);
 //   host.close();
 import fs from 'node:fs';
@@ -11,6 +12,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { loadPyodide } from 'pyodide';
 import { SDK_PACKAGE, createHostCore, installSdkFiles, installSdkWheel, routeOutput } from './pyodide-common.js';
+import { findWranglerConfig } from '../node/wrangler-config.js';
 import {
   CLOUDFLARE_SDK_WHEEL, createCloudflareHostCore, implicitDependenciesFor, installCloudflareSdk,
 } from './cloudflare-sdk.js';
@@ -143,9 +145,11 @@ async function createCloudflareSdkHost({ stdout, stderr, importSiblings, implici
   });
   const installed = await installCloudflareSdk(pyodide, new Uint8Array(fs.readFileSync(CLOUDFLARE_WHEEL_PATH)), { implicitDependencies });
   const core = createCloudflareHostCore(pyodide, installed);
-  // A file on disk gets the dependency mode of its wrangler config, unless the host was told one.
+  // A file gets the dependency mode of its wrangler config: the one its loader read (opts {compatibilityDate,
+  // compatibilityFlags}, as our SDK's host gets them), else the nearest to a file on disk; unless the host was told one.
+  const fromLoader = (opts) => ('compatibilityDate' in opts || 'compatibilityFlags' in opts ? implicitDependenciesFor(snakeCompat(opts)) : undefined);
   const loadWorkflowSource = (source, filename, opts = {}) => core.loadWorkflowSource(source, filename, {
-    implicitDependencies: opts.implicitDependencies ?? implicitDependencies
+    implicitDependencies: opts.implicitDependencies ?? implicitDependencies ?? fromLoader(opts)
       ?? (path.isAbsolute(filename ?? '') ? implicitDependenciesFor(compatOf(path.dirname(filename))) : undefined),
   });
   return nodeHost(pyodide, { ...core, loadWorkflowSource }, { importSiblings, sdk: 'cloudflare', flags: installed.flags });
@@ -153,18 +157,14 @@ async function createCloudflareSdkHost({ stdout, stderr, importSiblings, implici
 
 // {compatibility_date, compatibility_flags} of the nearest wrangler config from dir upward ({} when none).
 export function compatOf(dir) {
-  for (let d = dir; ; d = path.dirname(d)) {
-    for (const name of ['wrangler.jsonc', 'wrangler.json', 'wrangler.toml']) {
-      const file = path.join(d, name);
-      if (!fs.existsSync(file)) continue;
-      const text = fs.readFileSync(file, 'utf8');
-      const date = text.match(/compatibility_date"?\s*[:=]\s*"([^"]+)"/)?.[1];
-      const flags = [...(text.match(/compatibility_flags"?\s*[:=]\s*\[([^\]]*)\]/)?.[1] ?? '').matchAll(/"([^"]+)"/g)].map((m) => m[1]);
-      return { compatibility_date: date, compatibility_flags: flags };
-    }
-    if (path.dirname(d) === d) return {};
-  }
+  const cfg = findWranglerConfig(dir);
+  return cfg ? snakeCompat({ compatibilityDate: cfg.compatibilityDate, compatibilityFlags: cfg.compatibilityFlags }) : {};
 }
+
+// The workflow loaders' {compatibilityDate, compatibilityFlags} (node/workflow-files.js) in wrangler's own spelling.
+const snakeCompat = ({ compatibilityDate, compatibilityFlags }) => ({
+  compatibility_date: compatibilityDate ?? undefined, compatibility_flags: compatibilityFlags ?? [],
+});
 
 function nodeHost(pyodide, core, { importSiblings, ...info }) {
   const mounted = new Set();
@@ -172,11 +172,12 @@ function nodeHost(pyodide, core, { importSiblings, ...info }) {
     pyodide,
     ...info,
     loadWorkflowSource: core.loadWorkflowSource,
-    async loadWorkflowFile(file) {
+    // compat: {compatibilityDate, compatibilityFlags} from the Worker's wrangler config (see pyodide-common.js).
+    async loadWorkflowFile(file, compat) {
       const abs = path.resolve(file);
       const text = await fs.promises.readFile(abs, 'utf8');
       if (importSiblings) mountFolder(pyodide, path.dirname(abs), mounted);
-      return core.loadWorkflowSource(text, abs);
+      return core.loadWorkflowSource(text, abs, compat);
     },
     close: core.close,
   };

@@ -90,7 +90,8 @@ function journaledSteps(records) {
  * journal: see normaliseJournal. definition: {name?, run(event, step)} (e.g. from a Pyodide host). Resolves with
  * {ok, outcome, divergence, error, output, journalStatus, journalSteps, replayedSteps, unreached, stoppedAt}.
  */
-export async function replayJournal({ journal, definition, timeoutMs = 30_000 }) {
+// `env`: {bindings, vars} for the run's env (engine.configureEnv), as the instance had from its wrangler config.
+export async function replayJournal({ journal, definition, env, timeoutMs = 30_000 }) {
   const { instance, records } = normaliseJournal(journal);
   const workflow = instance.workflow ?? definition.name;
   const store = createMemoryStore();
@@ -145,6 +146,7 @@ export async function replayJournal({ journal, definition, timeoutMs = 30_000 })
   const clock = createVirtualClock({ start: lastTime(records), auto: true });
   const engine = createEngine({ store, clock, wrapStep, onError: (e) => errors.push(e) });
   engine.register(workflow, definition);
+  if (env) engine.configureEnv(env);
   let timer;
   try {
     await engine.recover({ ids: [instance.id] });

@@ -163,6 +163,16 @@ def _error_spec(error) -> dict:
     raise TypeError(f"error= takes an exception, a message or a dict, not {type(error).__name__}")
 
 
+def _is_js_file(path_or_source) -> bool:
+    text = str(path_or_source)
+    return "\n" not in text and Path(text).suffix in (".js", ".mjs")
+
+
+def _is_py_file(path_or_source) -> bool:
+    text = str(path_or_source)
+    return "\n" not in text and Path(text).suffix == ".py" and Path(text).exists()
+
+
 def _read_source(path_or_source, filename: str | None):
     text = str(path_or_source)
     looks_like_code = "\n" in text or text.lstrip().startswith(("from ", "import ", "class ", "#", '"""'))
@@ -253,10 +263,31 @@ class WorkflowTestEnv:
         return self.process.call(op, **args)
 
     # ---- code and instances -----------------------------------------------------------------------------------
-    def load(self, path_or_source: str | Path, *, filename: str | None = None) -> "WorkflowTestEnv":
-        """Loads workflow classes (WorkflowEntrypoint subclasses) from a .py file path or from source text."""
+    def load(self, path_or_source: str | Path, *, filename: str | None = None,
+             config: str | Path | bool | None = None) -> "WorkflowTestEnv":
+        """Loads workflow classes (WorkflowEntrypoint subclasses) from a .py file path, from Python source text, or
+        from a JavaScript file (.js/.mjs, written for ``cloudflare:workers``).
+
+        A file's wrangler config (the nearest wrangler.json, wrangler.jsonc or wrangler.toml from its folder upward,
+        or ``config=PATH``; ``config=False`` for none) registers each workflow it lists under its ``name`` and binds
+        it in ``env`` under its ``binding``, beside its ``vars``; ``start`` then takes that name or the class name.
+        Without a config every class is registered and bound under its class name (source text has none unless
+        ``config=PATH`` is given)."""
+        cfg = {} if config is None or config is True else {"config": False if config is False else str(Path(config).resolve())}
+        if _is_js_file(path_or_source):
+            p = Path(path_or_source)
+            if not p.exists():
+                raise FileNotFoundError(f"no such workflow file: {p}")
+            self.loaded = self.call("load", path=str(p.resolve()), **cfg)
+            return self
         source, filename = _read_source(path_or_source, filename)
-        self.loaded = self.call("load", source=source, filename=filename)
+        p = Path(path_or_source) if _is_py_file(path_or_source) else None
+        if p is not None or "config" in cfg and cfg["config"] is not False:
+            # By path, so the wrangler config is found (or the given one read); the text is still what runs.
+            where = p.resolve() if p is not None else Path.cwd() / filename
+            self.loaded = self.call("load", source=source, filename=filename, path=str(where), **cfg)
+        else:
+            self.loaded = self.call("load", source=source, filename=filename)
         return self
 
     def start(self, workflow: str, params: Any = None, id: str | None = None, *, events=None) -> TestInstance:

@@ -15,14 +15,31 @@ def _js(value):
     return to_js(value, dict_converter=js.Object.fromEntries, create_pyproxies=False)
 
 
-def load_workflows(source, filename):
+def _compat(options):
+    """The Worker's wrangler values, as plain Python: ``{"compatibility_date": str | None, "compatibility_flags": [str]}``."""
+    if options is None:
+        return None
+    date = getattr(options, "compatibilityDate", None)
+    flags = getattr(options, "compatibilityFlags", None)
+    return {
+        "compatibility_date": str(date) if isinstance(date, str) else None,
+        "compatibility_flags": [str(f) for f in flags] if flags is not None else [],
+    }
+
+
+def load_workflows(source, filename, options=None):
     """``{module, workflows: [[className, run], ...]}`` or ``{error: {message, details}}``.
+
+    ``options``: ``{compatibilityDate, compatibilityFlags}`` from the Worker's wrangler config (absent without
+    one). They are kept on the loaded module as ``__cloudflare_compat__`` (see ``_compat``), where the SDK reads
+    the compatibility date and flags that select Cloudflare's behaviour for that module's workflows.
 
     Each ``run`` is a created proxy: the host owns it and destroys it when it unloads the workflows.
     """
     require_pyodide("load_workflows")
     try:
         module = load_module(source, filename)
+        module.__cloudflare_compat__ = _compat(options)
         classes = entrypoints(module)
     except WorkflowLoadError as err:
         return _js({"error": {"message": err.message, "details": err.details}})

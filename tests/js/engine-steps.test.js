@@ -48,7 +48,7 @@ test('the workflow gets a copy of the result: mutating it does not change the jo
   assert.deepEqual(rec.value, { n: 1 });
 });
 
-test('ctx: {step: {name, count}, attempt, config (resolved, in ms)}', async () => {
+test('ctx: {step: {name, count}, attempt, config (as Cloudflare gives it: defaults filled in, durations as written)}', async () => {
   const seen = [];
   const { engine } = makeEngine({
     workflows: {
@@ -62,8 +62,8 @@ test('ctx: {step: {name, count}, attempt, config (resolved, in ms)}', async () =
   });
   await engine.workflow('wf').create({ id: 'i' });
   assert.equal(await engine.settled('i'), 'complete');
-  const defaults = { retries: { limit: 5, delay: 10_000, backoff: 'exponential' }, timeout: 600_000 };
-  const configured = { retries: { limit: 2, delay: 2000, backoff: 'linear' }, timeout: 60_000 };
+  const defaults = { retries: { limit: 5, delay: 10_000, backoff: 'exponential' }, timeout: '10 minutes' };
+  const configured = { retries: { limit: 2, delay: '2 seconds', backoff: 'linear' }, timeout: '1 minute' };
   assert.deepEqual(seen, [
     { step: { name: 'plain', count: 1 }, attempt: 1, config: defaults },
     { step: { name: 'configured', count: 1 }, attempt: 1, config: configured },

@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolveStepConfig, backoffDelay, DEFAULT_STEP_CONFIG } from '../../js-engine/core/index.js';
+import { contextConfig } from '../../js-engine/core/retry-policy.js';
 
 test('defaults: limit 5, delay 10 s, exponential, timeout 10 minutes', () => {
   const expected = { retries: { limit: 5, delay: 10_000, backoff: 'exponential' }, timeout: 600_000 };
@@ -85,4 +86,15 @@ test('backoffDelay tables (delay after failed attempt n)', () => {
   assert.deepEqual([1, 2, 3, 4, 5].map((n) => backoffDelay(r, n)), [10_000, 20_000, 40_000, 80_000, 160_000]);
   assert.equal(backoffDelay({ delay: 1000, backoff: 'exponential' }, 20), 1000 * 2 ** 19);
   assert.equal(backoffDelay({ delay: 0, backoff: 'exponential' }, 3), 0);
+});
+
+test('contextConfig: the given config over the defaults, durations as written (Cloudflare\'s ctx.config)', () => {
+  assert.deepEqual(contextConfig(undefined), { retries: { limit: 5, delay: 10_000, backoff: 'exponential' }, timeout: '10 minutes' });
+  assert.deepEqual(contextConfig({ timeout: 150 }), { retries: { limit: 5, delay: 10_000, backoff: 'exponential' }, timeout: 150 });
+  assert.deepEqual(contextConfig({ retries: { limit: 1, delay: '2 seconds' } }),
+    { retries: { limit: 1, delay: '2 seconds', backoff: 'exponential' }, timeout: '10 minutes' });
+  const given = { retries: { limit: 1, delay: 5, backoff: 'linear' } };
+  const ctxConfig = contextConfig(given);
+  ctxConfig.retries.limit = 9;
+  assert.equal(given.retries.limit, 1); // a copy: a callback mutating ctx.config changes nothing else
 });

@@ -37,7 +37,7 @@ def test_values_and_context_cross_the_bridge(workflow_env):
     r = env.run("Basics", params={"x": 21}, id="basics-1")
     assert r.status == "complete", r.error
     assert r.output["d"] == 42
-    assert r.output["c"] == {"attempt": 1, "name": "context", "count": 1, "limit": 2, "delay": 5000}
+    assert r.output["c"] == {"attempt": 1, "name": "context", "count": 1, "limit": 2, "delay": "5 seconds"}  # as written
     assert r.output["w_is_datetime"] and r.output["w"] == "2030-05-06T07:08:09+00:00"
     assert r.output["ts_is_datetime"] is True
     assert r.output["instance"] == "basics-1" and r.output["workflow"] == "Basics"

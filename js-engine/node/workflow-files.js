@@ -1,0 +1,99 @@
+// A workflow file (Python or JavaScript) with the wrangler configuration that applies to it: what the CLI and
+// the test harness register in an engine, under which names, and the env its runs receive.
+//
+//   const loaded = await loadWorkflowFile('/p/src/flow.py', { pythonHost: () => host });
+//   for (const w of loaded.workflows) engine.register(w.name, w.def);
+//   engine.configureEnv(loaded.env);
+//
+// With a config (the nearest wrangler.json/.jsonc/.toml from the file's folder upward, or `config`), each workflow
+// it lists is registered under its wrangler `name` (Cloudflare's instance.workflowName) and bound in env under its
+// `binding`, beside the config's `vars`. Without one, every workflow class of the file is registered and bound
+// under its class name.
+import fs from 'node:fs';
+import path from 'node:path';
+import { findWranglerConfig, readWranglerConfig } from './wrangler-config.js';
+import { isJsWorkflowFile, loadJsWorkflowFile } from '../hosts/js-node.js';
+
+export class WorkflowFileError extends Error {
+  constructor(code, message) {
+    super(`(${code}) ${message}`);
+    this.name = 'WorkflowFileError';
+    this.code = code;
+  }
+}
+
+/**
+ * The wrangler config for a file: `config` undefined -> the nearest one from the file's folder upward (or none);
+ * a path -> that file; null/false -> none.
+ */
+export function configFor(file, config) {
+  if (config === null || config === false) return null;
+  if (typeof config === 'string') return readWranglerConfig(config);
+  return findWranglerConfig(path.dirname(path.resolve(file)));
+}
+
+/**
+ * options: config (see configFor), pythonHost (async () => a Pyodide host, created only for .py files), source
+ * and filename (the Python text, when the caller already has it, and the name its tracebacks show), fresh
+ * (re-import a JavaScript file).
+ * Returns {file, language, config, compat, workflows: [{name, className, binding, def}], env: {bindings, vars}}.
+ * `compat` ({compatibilityDate, compatibilityFlags} or null) is what the Python SDK is loaded with.
+ */
+export async function loadWorkflowFile(file, { config, pythonHost, source, filename, fresh = false } = {}) {
+  const abs = path.resolve(file);
+  if (source === undefined && !fs.existsSync(abs)) throw new WorkflowFileError('workflow.no_file', `no such file: ${file}`);
+  const cfg = configFor(abs, config);
+  const compat = cfg ? { compatibilityDate: cfg.compatibilityDate, compatibilityFlags: cfg.compatibilityFlags } : null;
+  let defs;
+  const language = isJsWorkflowFile(abs) ? 'javascript' : 'python';
+  if (language === 'javascript') {
+    defs = await loadJsWorkflowFile(abs, { fresh });
+  } else {
+    const host = await pythonHost();
+    defs = source === undefined
+      ? await host.loadWorkflowFile(abs, compat ?? undefined)
+      : host.loadWorkflowSource(source, filename ?? path.basename(abs), compat ?? undefined);
+  }
+  return { file: abs, language, config: cfg, compat, ...bind(defs, cfg, file) };
+}
+
+function bind(defs, cfg, file) {
+  if (!cfg) {
+    return {
+      workflows: defs.map((d) => ({ name: d.name, className: d.name, binding: d.name, def: d })),
+      env: { bindings: null, vars: {} },
+    };
+  }
+  const byClass = new Map(defs.map((d) => [d.name, d]));
+  // A workflow whose class lives in another Worker (script_name) is bound, not registered: its binding reaches it
+  // when that Worker's file is loaded into the same engine (the test harness), else creating one says it is not.
+  const local = cfg.workflows.filter((w) => !w.scriptName || w.scriptName === cfg.name);
+  const workflows = local.map((w) => {
+    const def = byClass.get(w.className);
+    if (!def) {
+      throw new WorkflowFileError('config.class_missing', `${cfg.path} binds ${w.binding} to class "${w.className}", which ` +
+        `${path.basename(file)} does not define (it defines: ${[...byClass.keys()].join(', ') || 'none'}); pass --config FILE or --no-config`);
+    }
+    return { name: w.name, className: w.className, binding: w.binding, def };
+  });
+  return { workflows, env: { bindings: Object.fromEntries(cfg.workflows.map((w) => [w.binding, w.name])), vars: cfg.vars } };
+}
+
+/**
+ * The workflow of `loaded` that `choice` names (its class name, wrangler name or binding), or the only one.
+ */
+export function chooseWorkflow(loaded, choice) {
+  const { workflows, config } = loaded;
+  const file = path.basename(loaded.file);
+  if (choice) {
+    const w = workflows.find((x) => x.className === choice) ?? workflows.find((x) => x.name === choice || x.binding === choice);
+    if (w) return w;
+    const listed = workflows.map((x) => (x.name === x.className ? x.name : `${x.className} (${x.name})`)).join(', ') || 'none';
+    throw new WorkflowFileError('workflow.unknown', config
+      ? `${path.basename(config.path)} binds no workflow of ${file} named "${choice}" (bound: ${listed})`
+      : `${file} has no WorkflowEntrypoint subclass named "${choice}" (found: ${listed})`);
+  }
+  if (workflows.length === 1) return workflows[0];
+  if (workflows.length === 0) throw new WorkflowFileError('workflow.unknown', `${path.basename(config.path)} binds no workflow of ${file}`);
+  throw new WorkflowFileError('workflow.ambiguous', `${file} defines several workflows (${workflows.map((w) => w.className).join(', ')}); choose one with --class`);
+}
