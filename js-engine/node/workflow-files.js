@@ -7,8 +7,8 @@
 //
 // With a config (the nearest wrangler.json/.jsonc/.toml from the file's folder upward, or `config`), each workflow
 // it lists is registered under its wrangler `name` (Cloudflare's instance.workflowName) and bound in env under its
-// `binding`, beside the config's `vars`. Without one, every workflow class of the file is registered and bound
-// under its class name.
+// `binding`, beside the config's `vars`. Without one (or when it lists no workflows), every workflow class of the
+// file is registered and bound under its class name.
 import fs from 'node:fs';
 import path from 'node:path';
 import { findWranglerConfig, readWranglerConfig } from './wrangler-config.js';
@@ -58,10 +58,11 @@ export async function loadWorkflowFile(file, { config, pythonHost, source, filen
 }
 
 function bind(defs, cfg, file) {
-  if (!cfg) {
+  // A config that lists no workflows (only a compatibility date, vars...) keeps the class-name bindings.
+  if (!cfg || cfg.workflows.length === 0) {
     return {
       workflows: defs.map((d) => ({ name: d.name, className: d.name, binding: d.name, def: d })),
-      env: { bindings: null, vars: {} },
+      env: { bindings: null, vars: cfg?.vars ?? {} },
     };
   }
   const byClass = new Map(defs.map((d) => [d.name, d]));

@@ -116,6 +116,15 @@ test('a config binding a class the file does not define is a one-line error; con
   assert.deepEqual((await loadWorkflowFile(file, { config: other })).workflows.map((w) => w.name), ['kid']);
 });
 
+test('a config listing no workflows keeps class-name bindings, with its vars and compatibility values', async () => {
+  const { root, file } = project();
+  write(root, 'wrangler.toml', 'compatibility_date = "2025-01-01"\n[vars]\nMODE = "dev"\n');
+  const loaded = await loadWorkflowFile(file);
+  assert.deepEqual(loaded.workflows.map((w) => w.name), ['Child', 'Parent', 'Refuses']);
+  assert.deepEqual(loaded.env, { bindings: null, vars: { MODE: 'dev' } });
+  assert.deepEqual(loaded.compat, { compatibilityDate: '2025-01-01', compatibilityFlags: [] });
+});
+
 test('load errors: a syntax error and a file with no workflow class are one-line errors naming the file', async () => {
   const d = dir();
   await assert.rejects(loadWorkflowFile(write(d, 'broken.mjs', 'export class {')), /^WorkflowLoadError: \(workflow\.load\) .*broken\.mjs: SyntaxError: /);
