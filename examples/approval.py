@@ -4,7 +4,8 @@ Run it:   npx pyworkflows run examples/approval.py --clock virtual --params '{"t
 then:     npx pyworkflows event <id> approval '{"approved": true, "by": "ada"}'
 """
 
-from workers import NonRetryableError, WorkflowEntrypoint
+from workers import WorkflowEntrypoint
+from workers.workflows import NonRetryableError
 
 
 class ApprovalFlow(WorkflowEntrypoint):

@@ -1,7 +1,7 @@
 """A DAG of steps: three lookups run side by side, two steps each combine some of them, one books the trip.
 
-`depends=` names the steps whose results a step's parameters receive; `concurrent=True` runs those
-dependencies at the same time. Each step still runs once and is journaled once, whoever depends on it.
+A parameter named after a step receives that step's result; `concurrent=True` runs those dependencies at the
+same time. Each step still runs once and is journaled once, whoever depends on it.
 
 Run it:   npx pyworkflows run examples/dag.py --clock virtual --params '{"city": "Lisbon", "nights": 3}'
 """
@@ -21,34 +21,35 @@ class TripPlanner(WorkflowEntrypoint):
         nights = event["payload"].get("nights", 3)
 
         # The lookups stand for network calls: each takes a moment, and they overlap.
-        @step.do("fetch weather")
-        async def weather():
+        @step.do()
+        async def fetch_weather():
             await asyncio.sleep(0.4)
             return ["sun", "sun", "clouds", "rain", "sun"][:nights]
 
-        @step.do("find flights")
-        async def flights():
+        @step.do()
+        async def find_flights():
             await asyncio.sleep(0.8)
             return [{"flight": code, "price": price} for code, price in FLIGHTS.get(city, FLIGHTS["Lisbon"])]
 
-        @step.do("find hotels")
-        async def hotels():
+        @step.do()
+        async def find_hotels():
             await asyncio.sleep(0.6)
             return [{"name": n, "price": p, "rating": r} for n, p, r in HOTELS.get(city, HOTELS["Lisbon"])]
 
-        @step.do("pick flight", depends=[flights])
-        async def pick_flight(options):
-            return min(options, key=lambda f: f["price"])
+        @step.do()
+        async def pick_flight(find_flights):
+            return min(find_flights, key=lambda f: f["price"])
 
-        @step.do("pick hotel", depends=[hotels, weather], concurrent=True)
-        async def pick_hotel(options, forecast):
+        @step.do(concurrent=True)
+        async def pick_hotel(find_hotels, fetch_weather):
             # Rain in the forecast: pay for the better-rated hotel.
-            key = (lambda h: -h["rating"]) if "rain" in forecast else (lambda h: h["price"])
-            return min(options, key=key)
+            key = (lambda h: -h["rating"]) if "rain" in fetch_weather else (lambda h: h["price"])
+            return min(find_hotels, key=key)
 
-        @step.do("book trip", depends=[pick_flight, pick_hotel], concurrent=True)
-        async def book(flight, hotel):
-            total = round(flight["price"] + hotel["price"] * nights, 2)
-            return {"city": city, "flight": flight["flight"], "hotel": hotel["name"], "nights": nights, "total": total}
+        @step.do(concurrent=True)
+        async def book_trip(pick_flight, pick_hotel):
+            total = round(pick_flight["price"] + pick_hotel["price"] * nights, 2)
+            return {"city": city, "flight": pick_flight["flight"], "hotel": pick_hotel["name"], "nights": nights,
+                    "total": total}
 
-        return await book()
+        return await book_trip()

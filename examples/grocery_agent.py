@@ -4,7 +4,8 @@ Run it:   npx pyworkflows run examples/grocery_agent.py --clock virtual --params
 then:     npx pyworkflows event <id> grocery-list '{"recipes": ["soup", "salad"]}'
 """
 
-from workers import NonRetryableError, WorkflowEntrypoint
+from workers import WorkflowEntrypoint
+from workers.workflows import NonRetryableError
 
 RECIPES = {
     "soup": ["leek", "potato", "stock"],

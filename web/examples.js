@@ -13,7 +13,7 @@ export const EXAMPLES = [
     id: 'dag',
     file: 'dag.py',
     title: 'Trip planner (DAG)',
-    blurb: 'Three lookups run side by side; "pick hotel" needs two of them, "book trip" needs both picks. depends= wires results into parameters, concurrent=True runs dependencies at once.',
+    blurb: 'Three lookups run side by side; "pick_hotel" needs two of them, "book_trip" needs both picks. A parameter named after a step gets its result; concurrent=True runs dependencies at once.',
     params: { city: 'Lisbon', nights: 3 },
     event: null,
   },

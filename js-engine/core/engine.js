@@ -22,11 +22,13 @@ const RUNNABLE = new Set(['queued', 'running', 'waiting']);
 
 // A class with run(event, step) (as Cloudflare's WorkflowEntrypoint, constructed with (ctx, env)) or an object
 // {run(event, step, env)}. `env` holds one binding per registered workflow (see engine.envFor).
+// `workflowName` (optional): event.workflowName, the wrangler config's name for the workflow; default `name`.
 function toDefinition(name, def) {
+  const workflowName = typeof def?.workflowName === 'string' ? def.workflowName : undefined;
   if (typeof def === 'function' && typeof def.prototype?.run === 'function') {
-    return { name, run: (event, step, env) => new def({}, env ?? {}).run(event, step) };
+    return { name, workflowName, run: (event, step, env) => new def({}, env ?? {}).run(event, step) };
   }
-  if (def && typeof def.run === 'function') return { name, run: (event, step, env) => def.run(event, step, env) };
+  if (def && typeof def.run === 'function') return { name, workflowName, run: (event, step, env) => def.run(event, step, env) };
   throw new InvalidInputError('workflow.invalid', `Workflow "${name}" must be a class or object with a run(event, step) method`);
 }
 

@@ -4,5 +4,6 @@ export { createRealClock, createVirtualClock } from './clock.js';
 export { parseDuration } from './durations.js';
 export { resolveStepConfig, backoffDelay, DEFAULT_STEP_CONFIG } from './retry-policy.js';
 export * from './errors.js';
+export { dependencyMode, IMPLICIT_DEPENDENCIES } from './compat-flags.js';
 
 export { summariseSteps, settleSleeps } from './history.js';

@@ -33,6 +33,7 @@ export class InstanceRun {
     this.index = indexJournal(records);
     this.scanned = records.reduce((m, r) => Math.max(m, r.seq ?? 0), 0); // journal read up to here (absorb)
     this.nameCounts = new Map();
+    this.doCalls = new Map(); // name -> step.do calls of it so far, over all scopes (ctx.step.count, Cloudflare's)
     this.claimed = 0; // distinct step keys claimed by this generation
     // Determinism check by position within each scope (see claimKey and call-order.js).
     this.orders = journaledOrders(this.index.steps);
@@ -63,7 +64,8 @@ export class InstanceRun {
       payload: decode(this.row.params),
       timestamp: new Date(this.row.createdAt),
       instanceId: this.id,
-      workflowName: this.row.workflow,
+      // Cloudflare's value is the wrangler config's workflow name; a host that read one sets it on the definition.
+      workflowName: this.definition.workflowName ?? this.row.workflow,
     };
     await this.commit([{ t: 'run', at: this.clock.now() }], { status: 'running' });
     this.persistedStatus = 'running';
@@ -252,10 +254,17 @@ export class InstanceRun {
   // Allocates the deterministic journal key (name + per-name occurrence count) and checks the journal agrees.
   // Counted per (scope, name): a scope is one Python task, whose own calls are in a deterministic order even when
   // sibling tasks finish in another order than last time (journal-index.js stepKey). Root scope: per name.
+  // `seen` (do only): the call's occurrence among step.do calls of `name` over the whole instance, in call order,
+  // what Cloudflare reports as ctx.step.count (its counters are per kind and name, with no task scopes).
   claimKey(name, kind, scope = '', call = null) {
     const counter = scope ? `${scope}\u0000${name}` : name; // no control characters in names or scopes
     const count = (this.nameCounts.get(counter) ?? 0) + 1;
     this.nameCounts.set(counter, count);
+    let seen;
+    if (kind === 'do') {
+      seen = (this.doCalls.get(name) ?? 0) + 1;
+      this.doCalls.set(name, seen);
+    }
     const key = stepKey(name, count, scope);
     const known = this.index.steps.get(key);
     if (known && known.kind !== kind) {
@@ -288,7 +297,7 @@ export class InstanceRun {
     // no status is computed as 'waiting', and settled() does not fire, on the strength of the other steps alone.
     // Replaced by track(), removed by untrack() or, for calls answered at once, by #unclaim().
     this.inflight.set(key, { kind, blocked: false, detail: { name } });
-    return { key, count, known };
+    return { key, count, known, seen };
   }
 
   // A claimed call answered without being tracked (journaled, or done synchronously): drop its claim entry. Runs in
@@ -357,7 +366,7 @@ export class InstanceRun {
       return this.runDo(name, config, callback, scope, call);
     }
     const claim = this.claimKey(name, 'do', scope, call);
-    const { key, count, known } = claim;
+    const { key, count, known, seen } = claim;
     if (known) {
       if (known.abandoned) return this.#abandonedCall(claim, call);
       if (!known.done || known.error) return this.#doClaimed(claim, name, config, callback, scope, null, call);
@@ -365,7 +374,7 @@ export class InstanceRun {
       this.syncStreak++;
       return new Settled(decode(known.value));
     }
-    const a = this.#begin(key, name, count, config, callback, 1, scope);
+    const a = this.#begin(key, name, count, config, callback, 1, scope, seen);
     if (a.error === null && !isThenable(a.result)) {
       let record;
       try {
@@ -388,7 +397,7 @@ export class InstanceRun {
 
   // `begun`: an attempt runDoNow already started (its callback called), to be settled here. Once `call` is
   // abandoned no attempt starts and a failure is final (nobody awaits a retry).
-  async #doClaimed({ key, count, known }, name, config, callback, scope, begun = null, call = null) {
+  async #doClaimed({ key, count, known, seen }, name, config, callback, scope, begun = null, call = null) {
     if (known?.done) {
       this.#unclaim(key);
       if (known.error) throw deserializeError(known.error);
@@ -402,7 +411,7 @@ export class InstanceRun {
         await this.waitUntil(last.retryAt, 'wake', call);
       }
       for (;;) {
-        const outcome = begun ? await this.#settle(begun) : await this.#attempt(key, name, count, config, callback, attempt, scope, call);
+        const outcome = begun ? await this.#settle(begun) : await this.#attempt(key, name, count, config, callback, attempt, scope, call, seen);
         begun = null;
         if (outcome.ok) return outcome.value;
         const final = isNonRetryable(outcome.error) || !hasAttemptsLeft(config.retries, attempt) || call?.abandoned === true;
@@ -420,18 +429,21 @@ export class InstanceRun {
     }
   }
 
-  async #attempt(key, name, count, config, callback, attempt, scope, call) {
+  async #attempt(key, name, count, config, callback, attempt, scope, call, seen) {
     await this.unfrozen();
     if (call?.abandoned) throw abandonedError();
     this.track(key, 'do', false, { name, attempt });
     await undefined; // the callback runs in a later microtask, as before (never inside the caller's turn)
     if (call?.abandoned) throw abandonedError();
-    return this.#settle(this.#begin(key, name, count, config, callback, attempt, scope));
+    return this.#settle(this.#begin(key, name, count, config, callback, attempt, scope, seen));
   }
 
   // Calls the callback once: the attempt's state, with the callback's answer (a value or a thenable) or error.
-  #begin(key, name, count, config, callback, attempt, scope) {
-    const ctx = { step: { name, count, ...inScope(scope) }, attempt, config: contextConfig(config.given) };
+  // ctx is what Cloudflare passes ({step: {name, count}, attempt, config}); the journal's own key and count ride
+  // along as the non-enumerable `journalStep` (test mocks and the page match on them; never copied to Python).
+  #begin(key, name, count, config, callback, attempt, scope, seen = count) {
+    const ctx = { step: { name, count: seen }, attempt, config: contextConfig(config.given) };
+    Object.defineProperty(ctx, 'journalStep', { value: { key, count, scope } });
     const a = { key, name, count, scope, config, attempt, ctx, startedAt: this.clock.now(), result: undefined, error: null };
     this.runningCallbacks++;
     try {

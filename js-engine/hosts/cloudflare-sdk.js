@@ -2,6 +2,7 @@
 // the oracle that says how a workflow file behaves on Cloudflare (`--sdk cloudflare`). Host-independent: the Node
 // and browser hosts pass in a loaded Pyodide and the wheel's bytes.
 import { WorkflowLoadError } from './pyodide-common.js';
+import { dependencyMode } from '../core/compat-flags.js';
 //
 // The wheel expects what workerd gives a Python Worker: two JS modules (`_cloudflare_compat_flags`,
 // `_pyodide_entrypoint_helper`), the Worker's bundle with its own `workers/workflows.js`, an ExecutionContext, and
@@ -19,13 +20,10 @@ export function compatFlags({ implicitDependencies = true } = {}) {
   return { python_workflows_implicit_dependencies: implicitDependencies, python_request_headers_preserve_commas: true };
 }
 
-const IMPLICIT_FROM = '2026-02-25';
-// A wrangler config's {compatibility_date, compatibility_flags} -> the implicit-dependencies flag (workerd's rule:
-// an explicit flag wins, else the date). No config: the current default.
-export function implicitDependenciesFor({ compatibility_date: date, compatibility_flags: flags = [] } = {}) {
-  if (flags.includes('no_python_workflows_implicit_dependencies')) return false;
-  if (flags.includes('python_workflows_implicit_dependencies')) return true;
-  return date === undefined || date >= IMPLICIT_FROM;
+// A wrangler config's {compatibility_date, compatibility_flags} -> the implicit-dependencies flag (workerd's rule,
+// core/compat-flags.js: an explicit flag wins, else the date). No config: the current default.
+export function implicitDependenciesFor(config = {}) {
+  return dependencyMode(config) === 'implicit';
 }
 
 // What an ExecutionContext offers a workflow's constructor (`self.ctx`): nothing here outlives the run.

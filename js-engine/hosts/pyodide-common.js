@@ -56,9 +56,10 @@ export class WorkflowLoadError extends Error {
 
 /**
  * Wraps a Pyodide instance whose SDK is installed. Returns {pyodide, loadWorkflowSource, close}.
- * loadWorkflowSource(source, filename, compat?) -> [{name, module, run(event, step, env?, ctx?) -> Promise}]
- * compat: {compatibilityDate, compatibilityFlags} of the Worker's wrangler config, handed to the SDK with the
- * module (workers/_host.py load_workflows), which picks Cloudflare's behaviour for that date and those flags.
+ * loadWorkflowSource(source, filename, options?) -> [{name, module, run(event, step, env?, ctx?) -> Promise}]
+ * options: {compatibilityDate, compatibilityFlags} of the Worker's wrangler config, handed to the SDK with the
+ * module (workers/_host.py load_workflows), which picks Cloudflare's behaviour for that date and those flags
+ * (the dependency mode: core/compat-flags.js); or {dependencyMode: 'implicit' | 'legacy'} to choose it directly.
  */
 export function createHostCore(pyodide) {
   const hostModule = pyodide.pyimport('workers._host');
@@ -68,10 +69,10 @@ export function createHostCore(pyodide) {
   const owned = []; // run proxies created by the SDK for us; destroyed on close()
   let closed = false;
 
-  function loadWorkflowSource(source, filename = '<workflow>.py', compat = undefined) {
+  function loadWorkflowSource(source, filename = '<workflow>.py', options = undefined) {
     if (closed) throw new Error('This Pyodide host is closed');
     if (typeof source !== 'string') throw new TypeError('loadWorkflowSource(source, filename) needs the source text');
-    const answer = compat ? loadWorkflows(source, filename, compat) : loadWorkflows(source, filename);
+    const answer = options ? loadWorkflows(source, filename, options) : loadWorkflows(source, filename);
     if (answer.error) throw new WorkflowLoadError(answer.error.message, answer.error.details);
     return answer.workflows.map(([name, run]) => {
       owned.push(run);

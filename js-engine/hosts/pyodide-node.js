@@ -128,7 +128,16 @@ export async function createPyodideHost({
   if (source === 'wheel') await installSdkWheel(pyodide);
   else installSdkFiles(pyodide, sdkFiles(sdkDir));
 
-  return nodeHost(pyodide, createHostCore(pyodide), { importSiblings, sdk, sdkSource: source, indexURL: index });
+  const core = createHostCore(pyodide);
+  // As for Cloudflare's SDK below: a file on disk loaded without its loader's compat values gets those of its
+  // nearest wrangler config (which choose the dependency mode, workers/_host.py).
+  const loadWorkflowSource = (source, filename, opts = undefined) => {
+    const given = opts && ('dependencyMode' in opts || 'compatibilityDate' in opts || 'compatibilityFlags' in opts);
+    const cfg = given || !path.isAbsolute(filename ?? '') ? null : findWranglerConfig(path.dirname(filename));
+    const compat = cfg ? { compatibilityDate: cfg.compatibilityDate, compatibilityFlags: cfg.compatibilityFlags } : opts;
+    return core.loadWorkflowSource(source, filename, compat);
+  };
+  return nodeHost(pyodide, { ...core, loadWorkflowSource }, { importSiblings, sdk, sdkSource: source, indexURL: index });
 }
 
 // Cloudflare's unmodified SDK instead of ours (one `workers` package per Pyodide): see cloudflare-sdk.js.

@@ -33,7 +33,8 @@ export function createMocks() {
   // The mock for this call, decided when an attempt starts (ctx carries the occurrence count and attempt).
   function mockedCallback(name, instanceId, callback) {
     return (ctx) => {
-      const m = [...mocks].reverse().find((x) => applies(x, name, instanceId, ctx.step.count)); // latest wins
+      const count = ctx.journalStep?.count ?? ctx.step.count; // the journal's occurrence (per task scope)
+      const m = [...mocks].reverse().find((x) => applies(x, name, instanceId, count)); // latest wins
       if (!m) return callback(ctx);
       if (m.failTimes !== undefined && m.failTimes !== null) {
         if (ctx.attempt <= m.failTimes) {

@@ -124,8 +124,9 @@ export async function replayJournal({ journal, definition, env, timeoutMs = 30_0
     note(name, scope);
     // Only reached when the journal has no result for this call: stop rather than run new work.
     return step[method](name, config, (ctx) => {
-      const journaled = steps.has(stepKey(name, ctx.step.count, scope));
-      stoppedAt ??= { name, count: ctx.step.count, ...(scope ? { scope } : {}), type: 'do', attempt: ctx.attempt, journaled };
+      const count = ctx.journalStep?.count ?? ctx.step.count; // the journal's occurrence (per task scope)
+      const journaled = steps.has(stepKey(name, count, scope));
+      stoppedAt ??= { name, count, ...(scope ? { scope } : {}), type: 'do', attempt: ctx.attempt, journaled };
       stop();
       return new Promise(() => {});
     });

@@ -14,8 +14,11 @@ determinism check (``replay``) are described in docs/testing.md.
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import json
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -163,6 +166,15 @@ def _error_spec(error) -> dict:
     raise TypeError(f"error= takes an exception, a message or a dict, not {type(error).__name__}")
 
 
+def _config_file(config: dict) -> Path:
+    """A wrangler.json holding ``config`` (a config given as a dict), in a folder of its own, removed at exit."""
+    folder = Path(tempfile.mkdtemp(prefix="pyworkflows-wrangler-"))
+    atexit.register(shutil.rmtree, folder, True)
+    path = folder / "wrangler.json"
+    path.write_text(json.dumps(config))
+    return path
+
+
 def _is_js_file(path_or_source) -> bool:
     text = str(path_or_source)
     return "\n" not in text and Path(text).suffix in (".js", ".mjs")
@@ -264,7 +276,7 @@ class WorkflowTestEnv:
 
     # ---- code and instances -----------------------------------------------------------------------------------
     def load(self, path_or_source: str | Path, *, filename: str | None = None,
-             config: str | Path | bool | None = None) -> "WorkflowTestEnv":
+             config: str | Path | bool | dict | None = None) -> "WorkflowTestEnv":
         """Loads workflow classes (WorkflowEntrypoint subclasses) from a .py file path, from Python source text, or
         from a JavaScript file (.js/.mjs, written for ``cloudflare:workers``).
 
@@ -272,7 +284,11 @@ class WorkflowTestEnv:
         or ``config=PATH``; ``config=False`` for none) registers each workflow it lists under its ``name`` and binds
         it in ``env`` under its ``binding``, beside its ``vars``; ``start`` then takes that name or the class name.
         Without a config every class is registered and bound under its class name (source text has none unless
-        ``config=PATH`` is given)."""
+        ``config=PATH`` is given). ``config`` may also be the config itself, a dict as in wrangler.json
+        (``{"compatibility_date": "2025-08-01", "workflows": [{"name", "binding", "class_name"}]}``): its
+        compatibility date and flags choose the dependency mode as on Cloudflare (implicit from 2026-02-25)."""
+        if isinstance(config, dict):
+            config = _config_file(config)
         cfg = {} if config is None or config is True else {"config": False if config is False else str(Path(config).resolve())}
         if _is_js_file(path_or_source):
             p = Path(path_or_source)

@@ -1,6 +1,7 @@
 """pyworkflows' Python SDK: durable Cloudflare-style Workflows, run by a JavaScript engine in Pyodide.
 
-    from workers import WorkflowEntrypoint, NonRetryableError
+    from workers import WorkflowEntrypoint
+    from workers.workflows import NonRetryableError
 
     class Groceries(WorkflowEntrypoint):
         async def run(self, event, step):
@@ -8,10 +9,13 @@
             async def compile_list():
                 return sorted(event["payload"]["recipes"])
             return await compile_list()
+
+Every name Cloudflare's ``workers`` module exports is here too (a file written for Cloudflare imports them beside
+its workflow); the rest of the names below are pyworkflows' own (see the README, "Extensions").
 """
 
 from ._binding import WorkflowBinding, WorkflowInstance
-from ._entrypoint import WorkflowEntrypoint
+from ._entrypoint import DurableObject, WorkerEntrypoint, WorkflowEntrypoint
 from ._errors import (
     DivergenceError,
     InstanceExistsError,
@@ -25,12 +29,73 @@ from ._errors import (
     WorkflowLimitError,
     WorkflowTimeoutError,
 )
+from ._runtime import (
+    GlobalEnv,
+    handler,
+    import_from_javascript,
+    patch_env,
+    python_from_rpc,
+    python_to_rpc,
+    wait_until,
+)
 from ._step import StepFunction, WorkflowStep
+from ._web import (
+    Blob,
+    BlobEnding,
+    BlobValue,
+    Body,
+    Context,
+    FetchKwargs,
+    FetchResponse,
+    File,
+    FormData,
+    FormDataValue,
+    Headers,
+    JSBody,
+    Request,
+    RequestInitCfProperties,
+    Response,
+    fetch,
+)
 
 __version__ = "0.1.0"
 
-__all__ = [
+env = GlobalEnv()  # Cloudflare's global env; workflows here use self.env
+waitUntil = wait_until
+
+# The names of Cloudflare's `workers` module (workers-runtime-sdk 1.9.5), in its order.
+CLOUDFLARE_NAMES = [
+    "Blob",
+    "BlobEnding",
+    "BlobValue",
+    "Body",
+    "Context",
+    "DurableObject",
+    "FetchKwargs",
+    "FetchResponse",
+    "File",
+    "FormData",
+    "FormDataValue",
+    "Headers",
+    "JSBody",
+    "Request",
+    "RequestInitCfProperties",
+    "Response",
+    "WorkerEntrypoint",
     "WorkflowEntrypoint",
+    "env",
+    "fetch",
+    "handler",
+    "import_from_javascript",
+    "patch_env",
+    "python_from_rpc",
+    "python_to_rpc",
+    "waitUntil",
+    "wait_until",
+]
+
+# pyworkflows' own names (not in Cloudflare's `workers`: a file using them does not deploy unchanged).
+EXTENSION_NAMES = [
     "WorkflowStep",
     "StepFunction",
     "WorkflowBinding",
@@ -47,3 +112,5 @@ __all__ = [
     "SerializationError",
     "DivergenceError",
 ]
+
+__all__ = CLOUDFLARE_NAMES + EXTENSION_NAMES

@@ -21,16 +21,23 @@ async def _call(js_fn, *args):
         raise exception_from_js(err) from None
 
 
+def _python(value):
+    # Cloudflare's docs (2025) build binding arguments with to_js(..., dict_converter=Object.fromEntries): take
+    # those JS objects (or Maps, from to_js without a converter) as the dicts they were made from.
+    return from_js_value(value) if isinstance(value, JsProxy) else value
+
+
 def _options(options, what, **named):
     """A JS options object from a positional dict and/or keyword arguments (keywords win); None left out."""
     merged = {}
+    options = _python(options)
     if options is not None:
         if not isinstance(options, dict):
             raise TypeError(f"{what} takes a dict or keyword arguments, not {type(options).__name__}")
         merged.update(options)
     merged.update({k: v for k, v in named.items() if v is not None})
     merged = {k: v for k, v in merged.items() if v is not None}
-    return to_js_value(merged, what)
+    return to_js_value(merged, what, tuples=False)  # Cloudflare's python_to_rpc refuses tuples
 
 
 class WorkflowInstance:
@@ -62,7 +69,8 @@ class WorkflowInstance:
         await _call(self._js.restart, opts)
 
     async def send_event(self, event=None, /, *, type=None, payload=None):
-        """``send_event(type="approved", payload={...})`` (or one dict with those keys)."""
+        """``send_event({"type": "approved", "payload": {...}})`` (or type=/payload= keywords, ours)."""
+        event = _python(event)
         if event is not None and not isinstance(event, dict):
             raise TypeError(f"send_event takes a dict or type=/payload= keywords, not {event.__class__.__name__}")
         merged = dict(event or {})
@@ -70,7 +78,9 @@ class WorkflowInstance:
             merged["type"] = type
         if payload is not None:
             merged["payload"] = payload
-        await _call(self._js.sendEvent, to_js_value(merged, f"the event for instance {self.id!r}"))
+        await _call(self._js.sendEvent, to_js_value(merged, f"the event for instance {self.id!r}", tuples=False))
+
+    sendEvent = send_event  # Cloudflare's instances keep the JS name too
 
     def __repr__(self):
         return f"<WorkflowInstance {self.id!r}>"
@@ -97,11 +107,15 @@ class WorkflowBinding:
 
     async def create_batch(self, batch):
         """Start up to 100 instances: a list of dicts with ``id`` and/or ``params``. Ids that exist are returned."""
+        if isinstance(batch, JsProxy) and not isinstance(batch, (list, tuple)):
+            batch = list(batch)  # a JS array (to_js of the list): its items are handled by _options
         if not isinstance(batch, (list, tuple)):
             raise TypeError(f"{self.name}.create_batch takes a list of dicts, not {type(batch).__name__}")
         items = [_options(b, f"item {i} of {self.name}.create_batch") for i, b in enumerate(batch)]
         handles = await _call(self._js.createBatch, js.Array.of(*items))
         return [WorkflowInstance(h) for h in handles]
+
+    createBatch = create_batch  # Cloudflare's bindings keep the JS name too
 
     async def get(self, id):
         """The instance with that id; raises InstanceNotFoundError."""

@@ -1,11 +1,13 @@
 """Which argument each parameter of a step function receives. Pure Python: no JS imports.
 
-Both of Cloudflare's styles work (docs/semantics: "depends= wins when given"):
-- explicit: ``@step.do("c", depends=[a, b])`` -> the non-``ctx`` parameters get a's and b's results, in order;
-- implicit: a parameter named after an earlier declared step (its function name or its step name) gets
-  that step's result.
-In both, a parameter named ``ctx`` gets the step context. Checked when the step is declared, so a mistake
-fails at once with the parameter's name instead of at the first run of the step.
+Cloudflare has two modes, chosen by its compatibility date/flag (``dependency_mode``):
+- implicit (the default since 2026-02-25): a parameter named after a declared step gets that step's result;
+- legacy: ``@step.do("c", depends=[a, b])`` -> the non-``ctx`` parameters get a's and b's results, in order.
+In both, a parameter named ``ctx`` gets the step context. As on Cloudflare, parameters are matched when the
+step is *called*, so a dependency may be declared after its dependent, and a mistake is a TypeError raised
+where the step is awaited. Ours beyond Cloudflare (README, "Extensions"): ``depends=`` also works in implicit
+mode (and wins when given), a parameter may name a step's function instead of its step name, and a parameter
+with a default value that names no step keeps its default.
 """
 
 import inspect
@@ -13,9 +15,31 @@ import types
 
 _FunctionType = types.FunctionType
 
-__all__ = ["CTX", "plan_arguments", "dependencies", "call_arguments"]
+__all__ = ["CTX", "IMPLICIT", "LEGACY", "dependency_mode", "plan_arguments", "takes_nothing", "dependencies",
+           "call_arguments"]
 
 CTX = object()  # marks the parameter that receives the step context
+IMPLICIT = "implicit"
+LEGACY = "legacy"
+# Cloudflare's flag (workerd compatibility-date.capnp: pythonWorkflowsImplicitDeps), on by date from this day.
+IMPLICIT_FLAG = "python_workflows_implicit_dependencies"
+IMPLICIT_OFF_FLAG = "no_python_workflows_implicit_dependencies"
+IMPLICIT_FROM_DATE = "2026-02-25"
+
+
+def dependency_mode(config=None):
+    """IMPLICIT or LEGACY for a wrangler config (a dict with ``compatibility_date`` / ``compatibility_flags``),
+    as Cloudflare decides it; IMPLICIT without a config or a date (what a new project gets today)."""
+    config = config or {}
+    flags = set(config.get("compatibility_flags") or ())
+    if IMPLICIT_OFF_FLAG in flags:
+        return LEGACY
+    if IMPLICIT_FLAG in flags:
+        return IMPLICIT
+    date = config.get("compatibility_date")
+    if date is None:
+        return IMPLICIT
+    return IMPLICIT if str(date) >= IMPLICIT_FROM_DATE else LEGACY
 
 
 def _signature_params(func):
@@ -25,7 +49,7 @@ def _signature_params(func):
         return []  # builtins without a signature: called without arguments
 
 
-def _takes_nothing(func):
+def takes_nothing(func):
     # A plain function with no parameters at all. (__wrapped__ or __signature__ could change what
     # inspect.signature reports, so those take the full path.)
     if type(func) is not _FunctionType:
@@ -48,14 +72,15 @@ def _check_dep(step_name, label, dep, is_step):
         )
 
 
-def plan_arguments(func, step_name, depends, known_steps, is_step):
+def plan_arguments(func, step_name, depends, find_step, is_step, mode=IMPLICIT):
     """A list of (parameter, source): source is CTX or a declared step whose result the parameter gets.
 
-    ``known_steps`` maps names to steps declared so far; ``is_step(obj)`` tells a decorated step.
-    Parameters left to their default values are not in the list. With ``depends``, a ``*args`` parameter
-    takes the results beyond the named parameters (one plan entry per result).
+    ``find_step(name)`` is the step declared under that name (step name, then function name) or None;
+    ``is_step(obj)`` tells a decorated step. Parameters left to their default values are not in the list.
+    With ``depends``, a ``*args`` parameter takes the results beyond the named parameters (one plan entry per
+    result). Raises TypeError as Cloudflare does for a parameter it cannot fill.
     """
-    if depends is None and _takes_nothing(func):
+    if depends is None and takes_nothing(func):
         return []  # the common step (``async def one(): ...``, declared in a loop): no inspect.signature
     all_params = _signature_params(func)
     params = [p for p in all_params if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
@@ -95,15 +120,21 @@ def plan_arguments(func, step_name, depends, known_steps, is_step):
     for p in params:
         if p.name == "ctx":
             plan.append((p, CTX))
-        elif p.name in known_steps:
-            plan.append((p, known_steps[p.name]))
+            continue
+        dep = find_step(p.name) if mode == IMPLICIT else None
+        if dep is not None:
+            plan.append((p, dep))
         elif p.default is not p.empty:
             continue
-        else:
-            names = ", ".join(sorted(known_steps)) or "none yet"
+        elif mode == IMPLICIT:
             raise TypeError(
-                f"step {step_name!r}: parameter {p.name!r} is neither 'ctx' nor the name of a step declared "
-                f"before it (declared steps: {names}); pass depends=[...] to name dependencies explicitly"
+                f"Received unexpected parameter {p.name} (step {step_name!r}: a step parameter is 'ctx' or the "
+                "name of a declared step)"
+            )
+        else:
+            raise TypeError(
+                f"step {step_name!r} has a non-ctx parameter ({p.name}) but no 'depends' list (legacy dependency "
+                "mode: compatibility date before 2026-02-25)"
             )
     return plan
 

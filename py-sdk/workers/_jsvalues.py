@@ -1,4 +1,4 @@
-"""Values across the JS bridge: Python -> JS (checked, JSON-like) and JS -> Python (dict/list/datetime).
+"""Values across the JS bridge: Python -> JS (checked, JSON-like) and JS -> Python (JsDict/list/datetime).
 
 One check-and-copy walk (``to_wire``) plus one ``to_js`` call per value each way: the walk refuses what JSON
 cannot hold and puts in the JS stand-ins (null for None, a Date for a datetime); ``to_js`` then copies the
@@ -6,6 +6,7 @@ containers in C.
 """
 
 from ._ffi import JsProxy, js, jsnull, require_pyodide, to_js
+from ._jsdict import JsDict
 from ._values import MAX_SAFE_INT, datetime_from_ms, to_wire
 
 __all__ = ["to_js_value", "from_js_value"]
@@ -15,14 +16,18 @@ def _make_date(ms):
     return js.Date.new(ms)
 
 
-def to_js_value(value, what):
-    """A JS value for ``value`` (see _values.to_wire for what is allowed); raises SerializationError."""
+def to_js_value(value, what, *, tuples=True):
+    """A JS value for ``value`` (see _values.to_wire for what is allowed); raises SerializationError.
+
+    ``tuples=False`` for what Cloudflare sends with ``python_to_rpc`` (a tuple there is a TypeError); the
+    default keeps tuples as lists for our own values (exception args).
+    """
     require_pyodide("Converting a value for the engine")
     kind = type(value)
     if kind is str or kind is bool or (kind is int and -MAX_SAFE_INT <= value <= MAX_SAFE_INT):
         return value  # the common scalar result: no walk, no conversion (to_wire would return it as is)
     # None -> JS null, not undefined: JSON drops undefined members, so {"a": None} would lose its key.
-    wire = to_wire(value, what, none=jsnull, make_date=_make_date)
+    wire = to_wire(value, what, none=jsnull, make_date=_make_date, tuples=tuples)
     if not isinstance(wire, (dict, list)):
         return wire
     # create_pyproxies=False: nothing in `wire` may become a PyProxy that JS would have to destroy.
@@ -37,18 +42,20 @@ def _convert_special(value, convert, cache):
 
 
 def _replace_nulls(v):
-    # to_py keeps JS null as the `jsnull` singleton; Python code expects None.
+    # to_py keeps JS null as the `jsnull` singleton; Python code expects None. Objects become JsDicts, as
+    # Cloudflare's python_from_rpc makes them (attribute access: event.payload.user).
     if v is jsnull:
         return None
     if type(v) is dict:
-        return {k: _replace_nulls(x) for k, x in v.items()}
+        return JsDict({k: _replace_nulls(x) for k, x in v.items()})
     if type(v) is list:
         return [_replace_nulls(x) for x in v]
     return v
 
 
 def from_js_value(value):
-    """Plain Python data for a value from the engine: dicts, lists, scalars, None and UTC datetimes."""
+    """Python data for a value from the engine, as Cloudflare delivers it: JsDicts, lists, scalars, None and
+    naive UTC datetimes."""
     kind = type(value)
     if kind is int or kind is str or kind is float or kind is bool:
         return value  # converted by Pyodide already (isinstance(value, JsProxy) is a costly metaclass check)

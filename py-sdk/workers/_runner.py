@@ -4,29 +4,35 @@ import asyncio
 import inspect
 
 from ._binding import Env
+from ._deps import IMPLICIT, LEGACY
 from ._jsvalues import from_js_value, to_js_value
 from ._promises import promise_from
+from ._runtime import ExecutionContext
 from ._scopes import enter_root
 from ._step import WorkflowStep
 
 __all__ = ["workflow_runner"]
 
 
-def workflow_runner(cls):
+def workflow_runner(cls, dependency_mode=IMPLICIT):
     """The function JS calls as ``run(event, step[, env, ctx])``; it returns a Promise of the JS output.
 
     A new ``cls`` object per run, as the engine may run several instances of one workflow at once.
+    ``dependency_mode``: how step parameters find their dependencies (_deps.py).
     """
+    if dependency_mode not in (IMPLICIT, LEGACY):
+        raise ValueError(f"dependencyMode must be {IMPLICIT!r} or {LEGACY!r}, not {dependency_mode!r}")
 
     async def run(js_event, js_step, env, ctx):
         event = from_js_value(js_event)
         enter_root(asyncio.get_event_loop())  # this task's scope "": tasks run() creates get deterministic scopes
         # env: the engine's bindings (one per registered workflow), wrapped for Python (self.env.Name).
-        workflow = cls(ctx, Env(env) if env is not None else None)
-        output = workflow.run(event, WorkflowStep(js_step))
+        workflow = cls(ExecutionContext() if ctx is None else ctx, Env(env) if env is not None else None)
+        output = workflow.run(event, WorkflowStep(js_step, dependency_mode))
         if inspect.isawaitable(output):
             output = await output
-        return to_js_value(output, f"the output of workflow {cls.__name__!r}")
+        # Cloudflare sends the output with python_to_rpc, which refuses tuples.
+        return to_js_value(output, f"the output of workflow {cls.__name__!r}", tuples=False)
 
     def call(js_event, js_step, env=None, ctx=None):
         return promise_from(run, js_event, js_step, env, ctx)

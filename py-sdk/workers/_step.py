@@ -12,7 +12,7 @@ import asyncio
 import inspect
 import itertools
 
-from ._deps import CTX, call_arguments, dependencies, plan_arguments
+from ._deps import CTX, IMPLICIT, LEGACY, call_arguments, dependencies, plan_arguments, takes_nothing
 from ._durations import duration_to_wire, timestamp_to_ms
 from ._ffi import JsException, create_proxy, js, require_pyodide, to_js
 from ._jserrors import exception_from_js
@@ -38,13 +38,28 @@ async def _await_js(awaitable):
         raise exception_from_js(err) from None
 
 
+class _Started:
+    """A sleep already under way in the engine (as on Cloudflare, where ``step.sleep`` returns the engine's
+    promise), awaited later or never. Awaiting it is awaiting the call (``_finish_call``: errors, cancellation)."""
+
+    __slots__ = ("_step", "_token", "_promise")
+
+    def __init__(self, step, token, promise):
+        self._step = step
+        self._token = token
+        self._promise = promise
+
+    def __await__(self):
+        return self._step._finish_call(self._token, self._promise).__await__()
+
+
 _WRAPPED_ATTRS = ("__module__", "__name__", "__qualname__", "__doc__")
 
 
 class StepFunction:
     """What ``@step.do`` returns. ``await fn()`` runs the step (or takes its result from the journal)."""
 
-    def __init__(self, step, func, name, plan, concurrent, config):
+    def __init__(self, step, func, name, depends, concurrent, config):
         # What functools.update_wrapper copies, without its generic loop (one StepFunction per step call in a
         # loop: measured 2.5 us of a ~50 us step).
         for attr in _WRAPPED_ATTRS:
@@ -55,13 +70,26 @@ class StepFunction:
         if getattr(func, "__dict__", None):
             self.__dict__.update(func.__dict__)
         self.__wrapped__ = func
-        self.step_name = name
+        self.step_name = self._step_name = name  # _step_name: the attribute Cloudflare's step wrappers carry
         self.func = func
-        self.plan = plan
+        self.depends = depends
         self.concurrent = bool(concurrent)
         self.config = config
-        self.wants_ctx = any(source is CTX for _, source in plan)
-        self.has_deps = any(source is not CTX for _, source in plan)
+        # Parameters are matched to dependencies at the first call, as on Cloudflare (a dependency may be
+        # declared after its dependent); a function without parameters needs no matching.
+        self.plan = None
+        self.wants_ctx = self.has_deps = False
+        self.earlier = None  # parameter name -> step declared earlier from a function of that name (ours)
+        if depends is None and takes_nothing(func):
+            self.plan = []
+        elif depends is None and step._by_func_name:
+            # Function names are matched as at declaration (the `link` of a chain built in a loop is the previous
+            # link, not this one); step names, Cloudflare's only kind, when the step is called.
+            try:
+                params = inspect.signature(func).parameters
+            except (TypeError, ValueError):
+                params = {}
+            self.earlier = {p: step._by_func_name[p] for p in params if p in step._by_func_name}
         self._step = step
         # Where it was declared: a step resolved as a dependency is keyed in this scope, not in that of whichever
         # dependent reached it first (_resolve), so its journal key does not depend on the order dependents ran in.
@@ -70,12 +98,53 @@ class StepFunction:
     def __call__(self):
         return self._step._call(self)
 
+    def _make_plan(self, check_cycles=True):
+        plan = plan_arguments(
+            self.func, self.step_name, self.depends, self._find, _is_step, self._step.dependency_mode
+        )
+        self.wants_ctx = any(source is CTX for _, source in plan)
+        self.has_deps = any(source is not CTX for _, source in plan)
+        self.plan = plan
+        path = _cycle_through(self) if check_cycles else None
+        if path:
+            self.plan = None  # asked again at the next call, when the culprit may have been redeclared
+            raise TypeError(f"(step.cycle) step {self.step_name!r} depends on itself: {' -> '.join(path)}")
+
+    def _find(self, name):
+        found = self._step._by_step_name.get(name)
+        if found is None and self.earlier:
+            found = self.earlier.get(name)
+        return found
+
     def __repr__(self):
         return f"<step {self.step_name!r} ({self.func.__qualname__})>"
 
 
 def _is_step(obj):
     return isinstance(obj, StepFunction)
+
+
+def _cycle_through(start):
+    """Step names of a dependency path from ``start`` back to itself, or None. (Resolving a cycle would wait
+    forever here; Cloudflare's SDK recurses until RecursionError.)"""
+    def walk(fn, path, seen):
+        for dep in dependencies(fn.plan or []):
+            if dep is start:
+                return [*path, dep.step_name]
+            if dep in seen:
+                continue
+            seen.add(dep)
+            if dep.plan is None:
+                try:
+                    dep._make_plan(check_cycles=False)
+                except TypeError:
+                    continue  # reported when that step is called
+            found = walk(dep, [*path, dep.step_name], seen)
+            if found:
+                return found
+        return None
+
+    return walk(start, [start.step_name], set())
 
 
 # step.do without a proxy or a JsProxy'd Promise per step. One JS helper calls the engine's step with a
@@ -117,6 +186,8 @@ doStep.call = (method, name, arg, token, scope) => {
   const s = scope && step.withScope ? step.withScope(scope) : step;
   const r = s[method](name, arg);
   calls.set(token, r);
+  // A sleep the workflow never awaits (it starts at the call) must not be an unhandled rejection.
+  Promise.resolve(r).catch(() => {});
   return r;
 };
 doStep.release = (token) => { calls.delete(token); };
@@ -177,12 +248,16 @@ def _do_step_for(js_step):
 class WorkflowStep:
     """Cloudflare's Python ``step``: ``do`` (a decorator), ``sleep``, ``sleep_until``, ``wait_for_event``."""
 
-    def __init__(self, js_step):
+    def __init__(self, js_step, dependency_mode=IMPLICIT):
         require_pyodide("WorkflowStep")
+        if dependency_mode not in (IMPLICIT, LEGACY):
+            raise ValueError(f"dependency_mode must be {IMPLICIT!r} or {LEGACY!r}, not {dependency_mode!r}")
+        self.dependency_mode = dependency_mode
         self._js_step = js_step
         self._do_step = None  # the JS helper for js_step (_do_step_for), made at the first step.do call
         self._answer = None  # the result of the step the engine last answered at once (_start)
-        self._declared = {}  # step name and function name -> StepFunction, for implicit dependencies
+        self._by_step_name = {}  # step name -> StepFunction, for implicit dependencies (latest declaration wins)
+        self._by_func_name = {}  # function name -> StepFunction (ours: Cloudflare looks up step names only)
         self._memo = {}  # StepFunction -> result of its latest completed call (dependencies run once)
         self._in_flight = {}  # StepFunction -> future of its running call (dependents share it)
 
@@ -191,8 +266,8 @@ class WorkflowStep:
         """Decorator: ``@step.do("name", config={...})``, ``@step.do()`` or bare ``@step.do``.
 
         The step's name defaults to the function's name. Parameters: ``ctx`` gets the step context
-        (``ctx["attempt"]``, ``ctx["step"]["name"]``...); others get the results of the steps named in
-        ``depends`` (in order) or, without ``depends``, of earlier steps named like the parameter.
+        (``ctx.attempt``, ``ctx.step.name``...); others get the results of the steps named like the parameter
+        (implicit mode) or named in ``depends``, in order (legacy mode). Matched when the step is called.
         ``concurrent=True`` resolves those dependencies in parallel.
         """
         if callable(name) and not isinstance(name, str):  # bare @step.do
@@ -215,11 +290,12 @@ class WorkflowStep:
                 raise TypeError(f"step.do decorates a function, not {type(func).__name__}")
             step_name = getattr(func, "__name__", None) if name is None else name
             _check_name(step_name, "step")
-            plan = plan_arguments(func, step_name, depends, self._declared, _is_step)
-            fn = StepFunction(self, func, step_name, plan, concurrent, config)
-            self._declared[step_name] = fn
+            if depends is not None and (isinstance(depends, (str, bytes)) or not hasattr(depends, "__iter__")):
+                raise TypeError(f"step {step_name!r}: 'depends' must be a list of steps, not {type(depends).__name__}")
+            fn = StepFunction(self, func, step_name, depends, concurrent, config)
+            self._by_step_name[step_name] = fn
             if getattr(func, "__name__", None):
-                self._declared[func.__name__] = fn
+                self._by_func_name[func.__name__] = fn
             return fn
 
         return decorator
@@ -228,6 +304,8 @@ class WorkflowStep:
         # Runs in the caller's task (a task per call would cost event-loop turns, each a JS timer in Pyodide).
         if scope is None:
             scope = current_scope()
+        if fn.plan is None:
+            fn._make_plan()  # a TypeError for a parameter nothing fills, raised where the step is awaited
         if not fn.has_deps:
             # The common step: no dependencies to resolve, so it starts at once; a step the engine answers at
             # once (journaled, or finished without suspending) is done before anyone could share it.
@@ -319,15 +397,19 @@ class WorkflowStep:
         value = fn.func(*args, **kwargs)
         if inspect.isawaitable(value):
             value = await value
-        return to_js_value(value, f"the result of step {fn.step_name!r}")
+        # Cloudflare sends a step's result with python_to_rpc: a tuple is a (retried) TypeError there too.
+        return to_js_value(value, f"the result of step {fn.step_name!r}", tuples=False)
 
-    async def _await_call(self, method, name, arg):
-        """Calls the engine's sleep, sleepUntil or waitForEvent in the calling task's scope (_scopes.py) and awaits
-        it; a cancelled await is reported to the engine as for steps (_outcome)."""
+    def _start_call(self, method, name, arg):
+        """Calls the engine's sleep, sleepUntil or waitForEvent in the calling task's scope (_scopes.py) now:
+        (token, promise)."""
         token = next(_tokens)
         if self._do_step is None:
             self._bind()
-        promise = self._do_step.call(method, name, arg, token, current_scope())
+        return token, self._do_step.call(method, name, arg, token, current_scope())
+
+    async def _finish_call(self, token, promise):
+        """Awaits a call _start_call made; a cancelled await is reported to the engine as for steps (_outcome)."""
         try:
             result = await _await_js(promise)
         except asyncio.CancelledError:
@@ -339,17 +421,26 @@ class WorkflowStep:
         self._release_js(token)
         return result
 
-    # ---- sleeps and events ------------------------------------------------------------------------------
-    async def sleep(self, name, duration):
-        """Sleep durably: ``duration`` is "N unit(s)" text, milliseconds or a timedelta."""
-        _check_name(name, "sleep")
-        await self._await_call("sleep", name, duration_to_wire(duration, f"the duration of sleep {name!r}"))
+    async def _await_call(self, method, name, arg):
+        return await self._finish_call(*self._start_call(method, name, arg))
 
-    async def sleep_until(self, name, timestamp):
-        """Sleep until ``timestamp``: a datetime (naive = UTC), an ISO 8601 string or epoch milliseconds."""
+    # ---- sleeps and events ------------------------------------------------------------------------------
+    def sleep(self, name, duration):
+        """Sleep durably: ``duration`` is "N unit(s)" text or milliseconds (a timedelta is ours, not Cloudflare's).
+
+        Starts at once, as on Cloudflare (whose ``sleep`` returns the engine's promise): a sleep that is never
+        awaited is still journaled."""
+        _check_name(name, "sleep")
+        wire = duration_to_wire(duration, f"the duration of sleep {name!r}")
+        return _Started(self, *self._start_call("sleep", name, wire))
+
+    def sleep_until(self, name, timestamp):
+        """Sleep until ``timestamp``: a datetime (naive = UTC) or epoch milliseconds (an ISO 8601 string is ours).
+
+        Starts at once, as ``sleep`` does."""
         _check_name(name, "sleep_until")
         at = timestamp_to_ms(timestamp, f"the time of sleep_until {name!r}")
-        await self._await_call("sleepUntil", name, at)
+        return _Started(self, *self._start_call("sleepUntil", name, at))
 
     async def wait_for_event(self, name, event_type, /, timeout="24 hours"):
         """Wait for an event of ``event_type``: returns {"type", "payload", "timestamp": datetime}.

@@ -16,6 +16,7 @@ ALLOWED = "dict with str keys, list, tuple, str, int, float, bool, None, datetim
 # JS numbers hold integers exactly only up to 2**53 - 1; larger ones would silently change.
 MAX_SAFE_INT = 2**53 - 1
 EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
+_NAIVE_EPOCH = _dt.datetime(1970, 1, 1)
 _ONE_MS = _dt.timedelta(milliseconds=1)
 
 
@@ -28,8 +29,12 @@ def ms_from_datetime(value):
 
 
 def datetime_from_ms(ms):
-    """Timezone-aware UTC datetime for epoch milliseconds (JS Date precision)."""
-    return EPOCH + _dt.timedelta(milliseconds=ms)
+    """The naive UTC datetime for epoch milliseconds, as Cloudflare delivers a JS Date.
+
+    Cloudflare's ``python_from_rpc`` calls ``datetime.fromtimestamp(ms / 1000)``: local time, and workerd's
+    zone is always UTC. Computed from the UTC epoch instead, so it is the same on a host in another zone.
+    """
+    return _NAIVE_EPOCH + _dt.timedelta(milliseconds=ms)
 
 
 def _fail(what, path, message):
@@ -41,12 +46,19 @@ def _type_name(value):
     return cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
 
 
-def to_wire(value, what, *, none=None, make_date=None, path="value"):
+def _refuse_tuple(what, path):
+    # Cloudflare's python_to_rpc (step results, the output of run, binding arguments, events) raises a plain
+    # TypeError for a tuple anywhere in the value: in a step it is retried like any error, so not fatal here either.
+    raise TypeError(f"<class 'tuple'> cannot be sent over RPC: {path} of {what} is a tuple (use a list)")
+
+
+def to_wire(value, what, *, none=None, make_date=None, path="value", tuples=True):
     """A copy of ``value`` made only of dict/list/str/int/float/bool plus the given stand-ins.
 
     ``none`` replaces None (the bridge passes JS null, so a None inside a dict is not dropped as undefined);
     ``make_date(ms)`` replaces each datetime (the bridge makes a JS Date). ``what`` names the value in errors,
-    e.g. "the result of step 'compile list'".
+    e.g. "the result of step 'compile list'". ``tuples=False`` refuses tuples (a plain TypeError), as
+    Cloudflare's ``python_to_rpc`` does for everything it sends to the engine.
     """
     active = set()  # ids of the containers on the current path, to report cycles instead of recursing forever
 
@@ -70,6 +82,8 @@ def to_wire(value, what, *, none=None, make_date=None, path="value"):
             ms = ms_from_datetime(v)
             return make_date(ms) if make_date is not None else ms
         if isinstance(v, (dict, list, tuple)):
+            if not tuples and isinstance(v, tuple):
+                _refuse_tuple(what, path)
             if id(v) in active:
                 _fail(what, path, "contains itself (a cycle)")
             active.add(id(v))

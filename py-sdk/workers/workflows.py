@@ -1,6 +1,10 @@
-"""Cloudflare's ``workers.workflows`` module: ``from workers.workflows import NonRetryableError``."""
+"""Cloudflare's ``workers.workflows`` module: ``from workers.workflows import NonRetryableError``.
 
-from . import __all__ as _names
-from . import *  # noqa: F403 - the same public names as the package
+On Cloudflare this module holds only NonRetryableError; the engine's error classes beside it are pyworkflows'
+own (README, "Extensions").
+"""
 
-__all__ = list(_names)
+from ._errors import *  # noqa: F403
+from ._errors import __all__ as _errors
+
+__all__ = ["NonRetryableError", *(n for n in _errors if n != "NonRetryableError")]

@@ -126,11 +126,11 @@ test('DAG example: independent steps side by side, each dependent below its depe
   assert.equal(nodes.length, 6);
   assert.ok(nodes.every((n) => n.state === 'done'), JSON.stringify(nodes));
   const y = Object.fromEntries(nodes.map((n) => [n.name, n.y]));
-  assert.ok(y['find flights'] === y['find hotels'] && y['find hotels'] === y['fetch weather'], 'the three lookups share the top layer');
-  assert.ok(y['pick flight'] === y['pick hotel'] && y['pick hotel'] > y['find hotels']);
-  assert.ok(y['book trip'] > y['pick hotel']);
+  assert.ok(y['find_flights'] === y['find_hotels'] && y['find_hotels'] === y['fetch_weather'], 'the three lookups share the top layer');
+  assert.ok(y['pick_flight'] === y['pick_hotel'] && y['pick_hotel'] > y['find_hotels']);
+  assert.ok(y['book_trip'] > y['pick_hotel']);
   const edges = await page.$$eval('#dag path.edge', (els) => els.map((e) => `${e.dataset.from} -> ${e.dataset.to}`).sort());
-  assert.deepEqual(edges, ['fetch weather -> pick hotel', 'find flights -> pick flight', 'find hotels -> pick hotel', 'pick flight -> book trip', 'pick hotel -> book trip']);
+  assert.deepEqual(edges, ['fetch_weather -> pick_hotel', 'find_flights -> pick_flight', 'find_hotels -> pick_hotel', 'pick_flight -> book_trip', 'pick_hotel -> book_trip']);
   assert.deepEqual(await output(page), { city: 'Lisbon', flight: 'FR 8354', hotel: 'Pensão Azul', nights: 3, total: 272 });
   await screenshot(page, 'dag-complete');
 });

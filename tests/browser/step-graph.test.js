@@ -24,11 +24,11 @@ test('grocery agent: a chain in await order, with the event wait and the sleep',
     'place order > wait for delivery slot > order', 'wait for delivery slot > pay > order']);
 });
 
-test('DAG example: depends= gives data edges; roots have no order edge', () => {
+test('DAG example: parameters named after steps give data edges; roots have no order edge', () => {
   const g = analyse(example('dag.py')).TripPlanner;
   assert.deepEqual(g.edges.map((e) => e.join(' > ')).sort(), [
-    'fetch weather > pick hotel > data', 'find flights > pick flight > data', 'find hotels > pick hotel > data',
-    'pick flight > book trip > data', 'pick hotel > book trip > data']);
+    'fetch_weather > pick_hotel > data', 'find_flights > pick_flight > data', 'find_hotels > pick_hotel > data',
+    'pick_flight > book_trip > data', 'pick_hotel > book_trip > data']);
 });
 
 test('branches: both sides hang off the code before the if; a returning branch does not lead on', () => {

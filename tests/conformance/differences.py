@@ -3,8 +3,6 @@ missing here, or an entry whose difference has closed, fails tests/conformance/t
 new one, or delete the closed one, then `bash scripts/conformance --write`."""
 
 KINDS = {
-    "closing": "our SDK is being changed to match Cloudflare (branch cf-compat: values as JsDict with naive "
-               "datetimes, Cloudflare's exports, implicit dependencies resolved when the step is called)",
     "to fix": "our SDK differs where issue 12 asks it to match Cloudflare; no branch closes it yet",
     "extension": "our SDK accepts an idiom Cloudflare's rejects (issue 12 item 6: to be flagged as an extension "
                  "by `pyworkflows check` and refused under `--strict`, or dropped)",
@@ -18,44 +16,41 @@ KINDS = {
 _NRE = ("extension", "`from workers import NonRetryableError` is an ImportError on Cloudflare, which exports it "
                      "only from `workers.workflows` (examples/ should import it from there)")
 _DEPENDS_IMPLICIT = ("extension", "`depends=` under the current default (implicit mode) is a TypeError on Cloudflare")
-_IMPLICIT_LEGACY = ("extension", "in legacy mode Cloudflare's `do` needs a name and `depends=`; ours also resolves "
-                                 "parameter-named dependencies there")
+_IMPLICIT_LEGACY = ("extension", "both fail in legacy mode; Cloudflare's `do` needs a name there (TypeError at "
+                                 "`@step.do()`), ours names the step after its function and fails when it is called, "
+                                 "for want of `depends=`")
 _MESSAGE = ("ours keeps more", "Cloudflare's SDK rebuilds TypeError/ValueError from the traceback's last line, so "
                                "the message starts with the class name")
-_VALUES = ("closing", "Cloudflare delivers engine values as JsDict (attribute access) with naive datetimes")
 
 KNOWN = {
-    "examples/approval approved": _NRE,
-    "examples/approval rejected": _NRE,
-    "examples/grocery_agent": _NRE,
-    "examples/grocery_agent unknown recipe": _NRE,
     "idiom/from workers import NonRetryableError": _NRE,
-    "examples/dag": _DEPENDS_IMPLICIT,
     "docs/dag depends= (implicit mode)": _DEPENDS_IMPLICIT,
     "probe/depends_keyword": _DEPENDS_IMPLICIT,
     "cloudflare-test/implicit_deps (legacy mode)": _IMPLICIT_LEGACY,
     "cloudflare-test/concurrent (legacy mode)": _IMPLICIT_LEGACY,
-    "sdk-tests/fanout": ("extension", "reads `ctx['step']['scope']`, a field only our SDK gives (Cloudflare's ctx "
-                                      "has name and count)"),
-    "sdk-tests/inbox": ("scoped keys", "a wait and a sleep run side by side under `asyncio.gather`"),
+    "sdk-tests/fanout": ("scoped keys", "same-named steps fanned out with `asyncio.gather`"),
+    "sdk-tests/inbox": ("scoped keys", "a wait runs in a `gather`ed task (the sleep beside it starts at the call, "
+                                       "in the calling task)"),
     "sdk-tests/soak": ("scoped keys", "six differently named steps fanned out with `asyncio.gather`"),
-    "docs/starter": ("closing", "`from workers import Response, WorkerEntrypoint` is an ImportError in our SDK"),
+    "sdk-tests/cloudflare_docs/bindings Driver": ("ours keeps more", "the docs page binds `MY_WORKFLOW` in its "
+                                                  "wrangler config (tests/py/test_cloudflare_docs.py passes it); run "
+                                                  "without one, both fail with AttributeError, ours naming the "
+                                                  "bindings there are"),
+    "sdk-tests/cloudflare_docs/dag_defaults MyWorkflow": ("extension", "a 2025 docs page for the legacy mode "
+                                                          "(compatibility_date 2025-08-01, as its test runs it); run "
+                                                          "without a config, `depends=` meets the implicit mode"),
+    "sdk-tests/cloudflare_docs/dag_depends PythonWorkflowStarter": ("extension", "a 2025 docs page for the legacy "
+                                                                    "mode (compatibility_date 2025-08-01, as its test "
+                                                                    "runs it); run without a config, `depends=` meets "
+                                                                    "the implicit mode"),
     "cloudflare-test/catch_error": _MESSAGE,
     "cloudflare-test/catch_error (legacy mode)": _MESSAGE,
     "probe/uncaught_step_error": _MESSAGE,
-    "probe/event_values": _VALUES,
-    "probe/ctx_values": _VALUES,
-    "probe/step_result_values": _VALUES,
-    "probe/event_wait_values": _VALUES,
-    "probe/aware_datetime_result": _VALUES,
-    "probe/binding_status_values": _VALUES,
-    "probe/import_names": ("closing", "Cloudflare's `workers` exports Response, Request, fetch, handler, "
-                                      "WorkerEntrypoint... and not NonRetryableError; its `workers.workflows` has "
-                                      "only NonRetryableError"),
-    "probe/dependency_declared_later": ("closing", "Cloudflare looks dependencies up when the step is called, so one "
-                                                   "may be declared after its dependent"),
-    "probe/tuple_result": ("extension", "a tuple cannot cross Cloudflare's RPC: TypeError inside the step, retried "
-                                        "to the limit; ours stores it as a list"),
+    "probe/import_names": ("extension", "ours also exports NonRetryableError from `workers` and the engine's error "
+                                        "classes from `workers.workflows`; Cloudflare's `workers.workflows` has "
+                                        "only NonRetryableError"),
+    "probe/tuple_result": ("ours keeps more", "a tuple is a TypeError in both, retried to the limit; Cloudflare's "
+                                              "message starts with the class name, ours adds where the tuple is"),
     "probe/catch_own_error": ("ours keeps more", "a step's exception reaches `run` on Cloudflare as a generic "
                                                  "JsException, so `except MyError` does not match"),
     "probe/catch_builtin_error": ("ours keeps more", "a step's KeyError reaches `run` on Cloudflare as a generic "
@@ -73,9 +68,6 @@ KNOWN = {
     "probe/bytes_result": ("ours keeps more", "both refuse bytes; Cloudflare's SDK raises a JsException"),
     "probe/sleep_until_datetime": ("extension", "Cloudflare's SDK passes a string to the engine unparsed, and the "
                                                 "engine takes only a Date or epoch milliseconds; ours parses ISO text"),
-    "probe/empty_payload": _VALUES,
-    "probe/unawaited_sleep": ("to fix", "an un-awaited `step.sleep` is journaled on Cloudflare (its promise starts "
-                                        "at the call); ours never runs it"),
-    "probe/same_name_gather": ("to fix", "Cloudflare counts same-named steps per instance (`ctx.step.count` 1, 2); "
-                                         "ours counts per task scope (1, 1) and keys them `twin#1@/1`, `twin#1@/2`"),
+    "probe/same_name_gather": ("scoped keys", "two same-named steps under `asyncio.gather` (`ctx.step.count` is "
+                                              "1 and 2 in both)"),
 }

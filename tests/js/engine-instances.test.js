@@ -242,3 +242,11 @@ test('run() gets env with a binding per workflow; a parent re-creating its own c
   assert.equal((await engine.status('s')).output, 'InstanceExistsError'); // another creator: as on Cloudflare
   await assert.rejects(engine.workflow('child').create({ id: 'kid' }), { name: 'InstanceExistsError' }); // from outside
 });
+
+test('event.workflowName is the definition\'s workflowName (a wrangler config\'s name) when it has one', async () => {
+  const { engine } = makeEngine();
+  engine.register('MyWorkflow', { workflowName: 'workflows-demo', run: async (event) => event.workflowName });
+  const inst = await engine.workflow('MyWorkflow').create({ id: 'named' });
+  assert.equal(await engine.settled('named'), 'complete');
+  assert.equal((await inst.status()).output, 'workflows-demo');
+});

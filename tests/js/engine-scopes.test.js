@@ -7,13 +7,13 @@ import { createVirtualClock } from '../../js-engine/core/index.js';
 import { createMemoryStore } from '../../js-engine/stores/memory.js';
 import { counter, eventually, makeEngine, records } from './helpers/engine.js';
 
-test('scoped calls count per scope and name; root keys, records and ctx.step stay as they were', async () => {
+test('scoped calls count per scope and name; root keys and records stay as they were; ctx.step.count is Cloudflare\'s (per name, whole instance)', async () => {
   const seen = [];
   const { engine } = makeEngine({
     workflows: {
       wf: async (e, step) => {
         const s1 = step.withScope('/1');
-        const note = (ctx) => { seen.push(ctx.step); return 0; };
+        const note = (ctx) => { seen.push({ ...ctx.step, journal: ctx.journalStep.key }); return 0; };
         await step.do('x', note);
         await s1.do('x', note);
         await s1.do('x', note);
@@ -28,8 +28,8 @@ test('scoped calls count per scope and name; root keys, records and ctx.step sta
   const keys = (await engine.history('i')).filter((r) => r.key && r.t !== 'got').map((r) => r.key);
   assert.deepEqual(keys, ['x#1', 'x#1@/1', 'x#2@/1', 'x#1@/1/2', 'x#2', 'nap#1@/1']);
   assert.deepEqual(seen, [
-    { name: 'x', count: 1 }, { name: 'x', count: 1, scope: '/1' }, { name: 'x', count: 2, scope: '/1' },
-    { name: 'x', count: 1, scope: '/1/2' }, { name: 'x', count: 2 },
+    { name: 'x', count: 1, journal: 'x#1' }, { name: 'x', count: 2, journal: 'x#1@/1' }, { name: 'x', count: 3, journal: 'x#2@/1' },
+    { name: 'x', count: 4, journal: 'x#1@/1/2' }, { name: 'x', count: 5, journal: 'x#2' },
   ]);
   const [root] = await records(engine, 'i', 'attempt', 'x#1');
   assert.equal('scope' in root, false);
@@ -77,4 +77,20 @@ test('branches that finish in another order after a crash keep their own same-na
   assert.deepEqual([0, 1, 2, 3].map((i) => ran.get(i)), [1, 1, 1, 1]); // no journaled step ran again
   const keys = (await records(p2.engine, 'i', 'attempt')).map((r) => r.key).sort();
   assert.deepEqual(keys, ['process#1@/1', 'process#1@/2', 'process#1@/3', 'process#1@/4']);
+});
+
+test('ctx.step.count counts step.do calls of a name only, as Cloudflare\'s per-kind counters do (a same-named sleep does not count)', async () => {
+  const seen = [];
+  const { engine } = makeEngine({
+    workflows: {
+      wf: async (e, step) => {
+        await step.sleep('x', 1);
+        await step.do('x', (ctx) => { seen.push([ctx.step.count, ctx.journalStep.key]); });
+        await step.withScope('/1').do('x', (ctx) => { seen.push([ctx.step.count, ctx.journalStep.key]); });
+      },
+    },
+  });
+  await engine.workflow('wf').create({ id: 'i' });
+  assert.equal(await engine.settled('i'), 'complete');
+  assert.deepEqual(seen, [[1, 'x#2'], [2, 'x#1@/1']]);
 });

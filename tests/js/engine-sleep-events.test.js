@@ -331,3 +331,21 @@ test('the journal tail poll runs by itself on a store that offers readJournalSin
   assert.equal((await engine.status('j')).output, 42);
   await engine.close();
 });
+
+test('a sleep never awaited is journaled and the instance still completes (Cloudflare starts it eagerly)', async () => {
+  const { engine } = makeEngine({
+    workflows: {
+      wf: async (e, step) => {
+        step.sleep('demo sleep', '10 seconds'); // not awaited
+        return step.do('work', () => 1);
+      },
+    },
+  });
+  await engine.workflow('wf').create({ id: 'i' });
+  assert.equal(await engine.settled('i'), 'complete');
+  const inst = await engine.workflow('wf').get('i');
+  const st = await inst.status();
+  assert.equal(st.status, 'complete');
+  assert.equal(st.output, 1);
+  assert.equal((await records(engine, 'i', 'sleep')).length, 1);
+});

@@ -39,7 +39,13 @@ utc = dt.timezone.utc
 assert to_wire({"a": (1, None, True, 2.5)}, "v", none="NULL") == {"a": [1, "NULL", True, 2.5]}
 assert to_wire(dt.datetime(1970, 1, 1, 0, 0, 1, 999999, tzinfo=utc), "v") == 1999  # ms, truncated like JS
 assert ms_from_datetime(dt.datetime(2030, 1, 1)) == ms_from_datetime(dt.datetime(2030, 1, 1, tzinfo=utc))
-assert datetime_from_ms(5).isoformat() == "1970-01-01T00:00:00.005000+00:00"
+assert datetime_from_ms(5).isoformat() == "1970-01-01T00:00:00.005000"  # naive UTC, as Cloudflare delivers dates
+try:
+    to_wire([(1, 2)], "the output", tuples=False)
+except TypeError as e:
+    assert type(e) is TypeError and "value[0] of the output is a tuple" in str(e), str(e)
+else:
+    raise AssertionError("tuples=False refuses tuples")
 for bad, needle in [({1}, "set"), ({2: 1}, "key of type int"), (float("inf"), "inf"), (2**53, "2**53"), (object(), "object")]:
     try:
         to_wire({"x": bad}, "the result of step 's'")
@@ -77,12 +83,13 @@ class S:  # stands in for a decorated step
 a, b = S(), S()
 is_step = lambda o: isinstance(o, S)
 def f(ctx, a, b=1): pass
-plan = plan_arguments(f, "f", None, {"a": a}, is_step)
+plan = plan_arguments(f, "f", None, {"a": a}.get, is_step)
 assert [(p.name, src) for p, src in plan] == [("ctx", CTX), ("a", a)] and dependencies(plan) == [a]
 assert call_arguments(plan, ["A"], {"c": 1}) == ([], {"ctx": {"c": 1}, "a": "A"})
 def g(x, ctx, y): pass
-assert dependencies(plan_arguments(g, "g", [b, a], {}, is_step)) == [b, a]
-for args in [(f, "f", None, {}, is_step), (g, "g", [a], {}, is_step), (g, "g", [a, "nope"], {}, is_step)]:
+assert dependencies(plan_arguments(g, "g", [b, a], {}.get, is_step)) == [b, a]
+for args in [(f, "f", None, {}.get, is_step), (g, "g", [a], {}.get, is_step), (g, "g", [a, "nope"], {}.get, is_step),
+             (f, "f", None, {"a": a}.get, is_step, "legacy")]:  # legacy mode: never by parameter name
     try:
         plan_arguments(*args)
     except TypeError as e:

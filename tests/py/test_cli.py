@@ -7,6 +7,8 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "grocery_agent.py"
 STEADY = Path(__file__).parent / "workflows" / "steady.py"
@@ -178,3 +180,37 @@ def test_sdk_option_errors_are_one_line(cli, tmp_path):
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "(sdk.cloudflare_missing)" in lines[0] and "node scripts/build-dist.mjs" in lines[0], proc.stderr
+
+
+# ---- the dependency mode of the nearest wrangler config (both SDKs) -------------------------------------------------
+IMPLICIT_PARAMS = '''
+from workers import WorkflowEntrypoint
+
+class Deps(WorkflowEntrypoint):
+    async def run(self, event, step):
+        @step.do("base")
+        async def base():
+            return 1
+
+        @step.do("derived")
+        async def derived(base):
+            return base + 1
+
+        try:
+            return await derived()
+        except TypeError as e:
+            return f"TypeError: {e}"
+'''
+
+
+@pytest.mark.parametrize("sdk", ["ours", "cloudflare"])
+def test_run_takes_the_dependency_mode_from_the_nearest_wrangler_config(cli, tmp_path, sdk):
+    (tmp_path / "proj" / "src").mkdir(parents=True)
+    flow = tmp_path / "proj" / "src" / "deps.py"
+    flow.write_text(IMPLICIT_PARAMS)
+    r = cli("run", flow, "--sdk", sdk, "--id", f"implicit-{sdk}", "--json", check=0)
+    assert json.loads(r.stdout)["output"] == 2  # no config: implicit dependencies
+    (tmp_path / "proj" / "wrangler.jsonc").write_text('{\n  // a 2025 project\n  "compatibility_date": "2025-08-01"\n}\n')
+    r = cli("run", flow, "--sdk", sdk, "--id", f"legacy-{sdk}", "--json", check=0)
+    out = json.loads(r.stdout)["output"]
+    assert out.startswith("TypeError: ") and "depends" in out, out

@@ -61,7 +61,7 @@ def test_dag_runs_each_step_once_and_books_the_trip(workflow_env):
     r = env.run("TripPlanner", params={"city": "Lisbon", "nights": 3})
     assert r.status == "complete", r.error
     assert r.output == {"city": "Lisbon", "flight": "FR 8354", "hotel": "Pensão Azul", "nights": 3, "total": 272.0}
-    assert sorted(r.step_names) == sorted(["fetch weather", "find flights", "find hotels", "pick flight", "pick hotel", "book trip"])
+    assert sorted(r.step_names) == sorted(["fetch_weather", "find_flights", "find_hotels", "pick_flight", "pick_hotel", "book_trip"])
     assert all(s["count"] == 1 and s["attempts"] == 1 for s in r.steps)
 
 
@@ -69,11 +69,11 @@ def test_dag_rain_picks_the_better_hotel_and_lookups_can_be_mocked(workflow_env)
     env = workflow_env.load(example("dag.py"))
     r = env.run("TripPlanner", params={"city": "Kyoto", "nights": 4})
     assert r.output["hotel"] == "Ryokan Hana"  # rain on day 4
-    env.mock_step("fetch weather", result=["sun"])
-    env.mock_step("find flights", result=[{"flight": "XX 1", "price": 1.0}])
+    env.mock_step("fetch_weather", result=["sun"])
+    env.mock_step("find_flights", result=[{"flight": "XX 1", "price": 1.0}])
     r = env.run("TripPlanner", params={"city": "Kyoto", "nights": 4})
     assert (r.output["hotel"], r.output["flight"]) == ("Gion Inn", "XX 1")
-    assert r.step("find flights")["mocked"] is True
+    assert r.step("find_flights")["mocked"] is True
 
 
 # ---- flaky.py --------------------------------------------------------------------------------------------------

@@ -135,7 +135,7 @@ export class DemoRuntime extends EventTarget {
 
   // One attempt of a step callback, marked live from its start until it ends; returns what the callback returns.
   attempt(id, ctx, callback) {
-    const key = stepKey(ctx.step.name, ctx.step.count, ctx.step.scope ?? '');
+    const key = ctx.journalStep?.key ?? stepKey(ctx.step.name, ctx.step.count);
     if (!this.live.has(id)) this.live.set(id, new Map());
     this.live.get(id).set(key, { attempt: ctx.attempt, startedAt: this.clock.now() });
     this.emit('attempt', { id, key, attempt: ctx.attempt, phase: 'start' });

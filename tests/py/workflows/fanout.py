@@ -19,7 +19,8 @@ class FanOut(WorkflowEntrypoint):
                 print(f"start item {i}", flush=True)
                 # Later branches finish first: completion order is the reverse of call order.
                 await asyncio.sleep(unit * (n - i))
-                return {"branch": i, "key": f"{ctx['step']['name']}#{ctx['step']['count']}@{ctx['step']['scope']}"}
+                # ctx.step.count is Cloudflare's: the call's occurrence of "item" over the instance (i + 1).
+                return {"branch": i, "count": ctx.step.count}
 
             return run_item
 

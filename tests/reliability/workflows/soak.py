@@ -7,11 +7,12 @@ import asyncio
 from workers import WorkflowEntrypoint
 
 
-def mark(ctx):
-    # The journal key: steps of gather's child tasks are scoped by task ("fan 0#1@/1"), see journal-index.js.
+def mark(ctx, scope=""):
+    # The journal key: steps of gather's child tasks are keyed in their task's scope ("fan 0#1@/1", see
+    # journal-index.js), which ctx (Cloudflare's shape) does not carry: the caller passes it. Every name here is
+    # called once, so Cloudflare's ctx.step.count is the journal's count.
     s = ctx["step"]
-    scope = f"@{s['scope']}" if s.get("scope") else ""
-    print(f"EXEC {s['name']}#{s['count']}{scope} {ctx['attempt']}", flush=True)
+    print(f"EXEC {s['name']}#{s['count']}{'@' + scope if scope else ''} {ctx['attempt']}", flush=True)
 
 
 class Soak(WorkflowEntrypoint):
@@ -38,7 +39,7 @@ class Soak(WorkflowEntrypoint):
         async def fan(i):
             @step.do(f"fan {i}")
             async def part(ctx):
-                mark(ctx)
+                mark(ctx, f"/{i + 1}")  # gather's (i + 1)-th task
                 await asyncio.sleep(0.015 * (i % 3 + 1))
                 return i * n
 

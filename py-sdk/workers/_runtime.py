@@ -1,0 +1,104 @@
+"""Cloudflare's Worker runtime helpers (``env``, ``wait_until``, ``handler``, ``import_from_javascript``,
+``patch_env``, ``python_from_rpc``, ``python_to_rpc``): importable everywhere, working where they can here.
+
+What needs the Workers runtime itself (the global ``env`` of ``cloudflare:workers``, JS module imports,
+``patch_env``) fails at use with one clear line, never at import: a file written for Cloudflare imports them at
+the top and may only use them in its fetch handler.
+"""
+
+import asyncio
+import functools
+import inspect
+
+from ._ffi import JsProxy
+from ._jsvalues import from_js_value, to_js_value
+
+__all__ = ["handler", "import_from_javascript", "patch_env", "python_from_rpc", "python_to_rpc", "wait_until",
+           "LocalRuntimeError", "GlobalEnv", "ExecutionContext"]
+
+
+class LocalRuntimeError(RuntimeError):
+    """A Workers runtime feature that this local engine does not provide."""
+
+
+def _unavailable(what, instead):
+    return LocalRuntimeError(f"(workers.local) {what} is not available in pyworkflows, which runs workflows only; {instead}")
+
+
+class GlobalEnv:
+    """``from workers import env``: Cloudflare's global env. Here workflows get theirs as ``self.env``."""
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise _unavailable(f"the global `workers.env` (reading {name!r})", "use self.env in the workflow")
+
+    def __repr__(self):
+        return "<workers.env (global env: not available here; use self.env)>"
+
+
+def wait_until(awaitable):
+    """Keeps work running after the response: here it runs as a task of the current event loop."""
+    if not inspect.isawaitable(awaitable):
+        raise TypeError(f"wait_until takes an awaitable, not {type(awaitable).__name__}")
+    asyncio.ensure_future(awaitable)
+
+
+class ExecutionContext:
+    """``self.ctx`` of a workflow when the host passes none: Cloudflare's ExecutionContext methods, run locally."""
+
+    def waitUntil(self, awaitable):
+        wait_until(awaitable)
+
+    wait_until = waitUntil
+
+    def passThroughOnException(self):
+        pass
+
+    def __repr__(self):
+        return "<ExecutionContext (local)>"
+
+
+def import_from_javascript(module_name):
+    raise _unavailable(
+        f"import_from_javascript({module_name!r})", "JS modules of the Workers runtime exist only on Cloudflare"
+    )
+
+
+def patch_env(d=None, **kwds):
+    raise _unavailable("patch_env()", "the global env of the Workers runtime exists only on Cloudflare")
+
+
+def python_from_rpc(obj):
+    """A JS value as Cloudflare's SDK delivers it: JsDicts, lists, naive datetimes, None for null, and the
+    Fetch API wrappers (Response, Request, Blob, File, FormData) for those JS objects."""
+    if not isinstance(obj, JsProxy):
+        return None if obj is None else obj
+    from . import _web
+
+    wrapper = getattr(_web, str(getattr(getattr(obj, "constructor", None), "name", "")), None)
+    if wrapper in (_web.Response, _web.Request, _web.Blob, _web.File, _web.FormData):
+        return wrapper(obj)
+    return from_js_value(obj)
+
+
+def python_to_rpc(value):
+    """A Python value as a JS value (refusing tuples, as Cloudflare does); the Fetch API wrappers give their JS
+    object."""
+    js_object = getattr(value, "js_object", None)
+    if js_object is not None:
+        return js_object
+    return to_js_value(value, "the value", tuples=False)
+
+
+def handler(func):
+    """Cloudflare's decorator for module-level handlers (``on_fetch``): wraps a JS Request argument in Request."""
+    from ._web import Request
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        if args and isinstance(args[0], JsProxy) and getattr(args[0].constructor, "name", None) == "Request":
+            args = (Request(args[0]), *args[1:])
+        return func(*args, **kwargs)
+
+    return wrapper
