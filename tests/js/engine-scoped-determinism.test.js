@@ -25,13 +25,14 @@ const realDelay = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // Four branches (scopes /1../4, as Python tasks), each waiting a real random moment before its first step, as in
 // issue 11: "work", a durable sleep, "work". `jitter` gives the delays of one execution; `ran` counts callbacks.
+// ctx.journalStep.count: the count within the scope (ctx.step.count is Cloudflare's, over the instance).
 function branches({ jitter, ran, rename = null }) {
   return async (e, step) => Promise.all([1, 2, 3, 4].map(async (b) => {
     const s = step.withScope(`/${b}`);
     await realDelay(jitter() * 5);
-    const first = await s.do('work', (ctx) => { ran.bump(`${b}:${ctx.step.count}`); return [b, ctx.step.count]; });
+    const first = await s.do('work', (ctx) => { ran.bump(`${b}:${ctx.journalStep.count}`); return [b, ctx.journalStep.count]; });
     await s.sleep(rename?.branch === b ? rename.to : 'rest', MINUTE);
-    const second = await s.do('work', (ctx) => { ran.bump(`${b}:${ctx.step.count}`); return [b, ctx.step.count]; });
+    const second = await s.do('work', (ctx) => { ran.bump(`${b}:${ctx.journalStep.count}`); return [b, ctx.journalStep.count]; });
     return [first, second];
   }));
 }
