@@ -23,13 +23,19 @@ class Jitter(WorkflowEntrypoint):
         async def branch(i):
             await asyncio.sleep(rng.random() * 0.05)  # a real, non-durable moment: the order branches call in varies
 
+            # Both keyed "work" in this branch's scope (work#1@/n, work#2@/n); each result says whose it is.
+            # (ctx.step.count is Cloudflare's, counted over the instance in call order, so it varies with jitter.)
             @step.do("work")
-            async def work(ctx):
-                return [i, ctx["step"]["count"]]
+            async def first_work():
+                return [i, 1]
 
-            first = await work()
+            @step.do("work")
+            async def second_work():
+                return [i, 2]
+
+            first = await first_work()
             await step.sleep("rest", "1 minute")
-            second = await work()
+            second = await second_work()
             return [first, second]
 
         return await asyncio.gather(*(branch(i) for i in range(4)))
