@@ -189,11 +189,11 @@ class PythonWorkflowStarter(WorkflowEntrypoint):
 
 
 def test_workflow_name_is_the_wrangler_name_when_a_config_lists_the_class(workflow_env):
-    env = workflow_env.load(NAMES, filename="names.py")
-    assert env.run("PythonWorkflowStarter", id="by-class").output == "PythonWorkflowStarter"
     config = {"workflows": [{"name": "workflows-demo", "binding": "MY_WORKFLOW", "class_name": "PythonWorkflowStarter"}]}
     env = workflow_env.load(NAMES, filename="names.py", config=config)
-    assert env.run("PythonWorkflowStarter", id="by-config").output == "workflows-demo"
+    assert env.run("workflows-demo", id="by-config").output == "workflows-demo"
+    env = workflow_env.load(NAMES, filename="names.py")
+    assert env.run("PythonWorkflowStarter", id="by-class").output == "PythonWorkflowStarter"
 
 
 TO_JS = '''
