@@ -4,8 +4,8 @@
 // fresh module load and, every K-th recovery, a fresh Pyodide; the outcome and the journal must match the live run
 // (js-engine/testing/fuzz-check.js lists the invariants).
 //
-//   node scripts/crash-fuzz.mjs [--programs 100] [--seed S] [--features all|a,b,...] [--crash-points all|N]
-//                               [--fresh-every K (0 = never)] [--max-statements 6] [--timeout-ms 20000] [--json]
+//   node scripts/crash-fuzz.mjs [--programs 100] [--seed S] [--features all|ci|none|a,b,...] [--crash-points all|N]
+//                               [--fresh-every K (500; 0 = never)] [--max-statements 6] [--timeout-ms 20000] [--json]
 //
 // Program i has seed S+i; a failure prints that seed, the invariant, the crash point, the program and a one-line
 // command that runs just that program again. Exit code 1 when any invariant broke.
@@ -18,7 +18,7 @@ const flag = (name, fallback) => {
   return i >= 0 ? argv[i + 1] : fallback;
 };
 if (argv.includes('--help')) {
-  console.log(`usage: node scripts/crash-fuzz.mjs [--programs N] [--seed S] [--features all|a,b] [--crash-points all|N] [--fresh-every K] [--json]\nfeatures: ${FEATURES.join(', ')}`);
+  console.log(`usage: node scripts/crash-fuzz.mjs [--programs N] [--seed S] [--features all|ci|none|a,b] [--crash-points all|N] [--fresh-every K] [--json]\nfeatures: ${FEATURES.join(', ')}`);
   process.exit(0);
 }
 const json = argv.includes('--json');
@@ -28,13 +28,14 @@ const opts = {
   seed: Number(flag('seed', Date.now() % 1_000_000)),
   features: parseFeatures(flag('features', 'all')),
   crashPoints: points === 'all' ? 'all' : Number(points),
-  freshEvery: Number(flag('fresh-every', 50)),
+  freshEvery: Number(flag('fresh-every', 500)),
+  fault: flag('fault'), // checker self-test only: 'wrong-value' | 'rerun-completed'
   maxStatements: Number(flag('max-statements', 6)),
   timeoutMs: Number(flag('timeout-ms', 20_000)),
 };
 const say = json ? () => {} : (m) => process.stderr.write(`${m}\n`);
 
-const repro = (seed) => `node scripts/crash-fuzz.mjs --programs 1 --seed ${seed} --features ${opts.features.join(',') || 'none'} --crash-points all --max-statements ${opts.maxStatements}`;
+const repro = (seed) => `node scripts/crash-fuzz.mjs --programs 1 --seed ${seed} --features ${opts.features.join(',') || 'none'} --crash-points all --max-statements ${opts.maxStatements}${opts.fault ? ` --fault ${opts.fault}` : ''}`;
 const summary = await fuzz({
   ...opts,
   onProgram(r, i) {

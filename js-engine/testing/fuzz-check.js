@@ -194,6 +194,9 @@ function crashPoints(journal, spec, seed) {
  * Pyodide host; default createPyodideHost). check(program) -> {program, crashPoints, recoveries, failures}.
  */
 export async function createFuzzer({ crashPoints: spec = 'all', freshEvery = 0, timeoutMs = 20_000, fault, loadHost } = {}) {
+  if (fault !== undefined && fault !== 'wrong-value' && fault !== 'rerun-completed') {
+    throw new Error(`(fuzz.unknown_fault) fault must be 'wrong-value' or 'rerun-completed', got ${JSON.stringify(fault)}`);
+  }
   const load = loadHost ?? (() => createPyodideHost({ stdout: () => {}, stderr: () => {} }));
   let host = await load();
   let recoveries = 0;

@@ -31,6 +31,15 @@ export const FEATURES = Object.freeze([
   'nested', // a step called inside another step's body (and a root step of the same name later)
 ]);
 
+// The features whose programs hold every invariant on the current code: the CI slice (tests/reliability) and
+// scripts/soak run these. Not yet: local-exc (a class defined in run() is not caught after a crash), jitter (random
+// real delays before branches' steps: DivergenceError after a crash), wait-for and timeout (a cut-off step is
+// journaled later and replays as its value), nested (a nested step shares keys with root steps). Add each here once
+// its fix is in.
+export const CI_FEATURES = Object.freeze([
+  'retry', 'catch', 'nonretryable', 'uncaught', 'sleep', 'sleep-until', 'event', 'wait-timeout', 'gather', 'create-task', 'loop',
+]);
+
 // mulberry32: small, fast, and the same sequence for a seed on every platform.
 export function rng(seed) {
   let a = seed >>> 0;
@@ -46,6 +55,7 @@ export function rng(seed) {
 export function parseFeatures(list) {
   if (list === undefined || list === null || list === 'all') return [...FEATURES];
   if (list === 'none') return [];
+  if (list === 'ci') return [...CI_FEATURES];
   const names = Array.isArray(list) ? list : String(list).split(',').map((s) => s.trim()).filter(Boolean);
   for (const n of names) {
     if (!FEATURES.includes(n)) throw new Error(`(fuzz.unknown_feature) unknown feature "${n}"; known: ${FEATURES.join(', ')}`);
