@@ -5,7 +5,7 @@
 // (js-engine/testing/fuzz-check.js lists the invariants).
 //
 //   node scripts/crash-fuzz.mjs [--programs 100] [--seed S] [--features all|ci|none|a,b,...] [--crash-points all|N]
-//                               [--fresh-every K (500; 0 = never)] [--max-statements 6] [--timeout-ms 20000] [--json]
+//                               [--fresh-every K (500; 0 = never)] [--stores mixed|per-program|sync|async|ci] [--max-statements 6] [--timeout-ms 20000] [--json]
 //
 // Program i has seed S+i; a failure prints that seed, the invariant, the crash point, the program and a one-line
 // command that runs just that program again. Exit code 1 when any invariant broke.
@@ -29,13 +29,14 @@ const opts = {
   features: parseFeatures(flag('features', 'all')),
   crashPoints: points === 'all' ? 'all' : Number(points),
   freshEvery: Number(flag('fresh-every', 500)),
+  stores: flag('stores', 'mixed'), // STORE_MODES in js-engine/testing/fuzz-check.js, or 'ci' (CI_STORES)
   fault: flag('fault'), // checker self-test only: 'wrong-value' | 'rerun-completed'
   maxStatements: Number(flag('max-statements', 6)),
   timeoutMs: Number(flag('timeout-ms', 20_000)),
 };
 const say = json ? () => {} : (m) => process.stderr.write(`${m}\n`);
 
-const repro = (seed) => `node scripts/crash-fuzz.mjs --programs 1 --seed ${seed} --features ${opts.features.join(',') || 'none'} --crash-points all --max-statements ${opts.maxStatements}${opts.fault ? ` --fault ${opts.fault}` : ''}`;
+const repro = (seed) => `node scripts/crash-fuzz.mjs --programs 1 --seed ${seed} --features ${opts.features.join(',') || 'none'} --crash-points all --stores ${opts.stores} --max-statements ${opts.maxStatements}${opts.fault ? ` --fault ${opts.fault}` : ''}`;
 const summary = await fuzz({
   ...opts,
   onProgram(r, i) {

@@ -26,6 +26,7 @@ export const FEATURES = Object.freeze([
   'create-task', // asyncio.create_task, awaited after more root work
   'jitter', // a real asyncio.sleep of random length at the start of branches
   'loop', // a step called several times in a loop (same name, counts 1..n)
+  'long-loop', // a loop of 65-70 steps: past the engine's streak of steps answered without a promise (64)
   'wait-for', // asyncio.wait_for around a step (one that finishes in time, or one cut off)
   'timeout', // `async with asyncio.timeout(...)` around a step
   'nested', // a step called inside another step's body (and a root step of the same name later)
@@ -33,9 +34,10 @@ export const FEATURES = Object.freeze([
 
 // The features whose programs hold every invariant on the current code: the CI slice (tests/reliability) and
 // scripts/soak run these. Not yet: local-exc (a class defined in run() is not caught after a crash), jitter (random
-// real delays before branches' steps: DivergenceError after a crash), wait-for and timeout (a cut-off step is
-// journaled later and replays as its value), nested (a nested step shares keys with root steps). Add each here once
-// its fix is in.
+// real delays before branches' steps: DivergenceError after a crash), long-loop (with create-task: the task's first
+// step lands at another call position in the replay, which answers every journaled step without a promise:
+// DivergenceError), wait-for and timeout (a cut-off step is journaled later and replays as its value), nested (a
+// nested step shares keys with root steps). Add each here once its fix is in.
 export const CI_FEATURES = Object.freeze([
   'retry', 'catch', 'nonretryable', 'uncaught', 'sleep', 'sleep-until', 'event', 'wait-timeout', 'gather', 'create-task', 'loop',
 ]);
@@ -117,6 +119,7 @@ export function generateProgram(seed, { features, maxStatements = 6 } = {}) {
       return [
         `@step.do(${JSON.stringify(name)})`,
         `async def _f${n}(${ctxArg ? 'ctx' : ''}):`,
+        ...(chance(0.25) ? ['    await asyncio.sleep(0)'] : []), // suspends: the engine's promise path
         `    return ${pyLiteral(value(n))}`,
         `o.append(await _f${n}())`,
       ];
@@ -208,6 +211,16 @@ export function generateProgram(seed, { features, maxStatements = 6 } = {}) {
         `    o.append(await _f${n}())`,
       ];
     },
+    longLoop(ctx) {
+      const n = ++site;
+      return [
+        `@step.do(${JSON.stringify(stepName(ctx, n))})`,
+        `async def _f${n}(ctx):`,
+        '    return ctx["step"]["count"]',
+        `for _ in range(${int(65, 70)}):`,
+        `    o.append(await _f${n}())`,
+      ];
+    },
     waitFor(ctx) {
       const n = ++site;
       const name = stepName(ctx, n);
@@ -281,6 +294,7 @@ export function generateProgram(seed, { features, maxStatements = 6 } = {}) {
     add('gather', 'gatherSteps', 1);
     add('create-task', 'task', 1, ctx.depth < 2);
     add('loop', 'loop', 1);
+    add('long-loop', 'longLoop', 0.5);
     add('wait-for', 'waitFor', 1);
     add('timeout', 'timeout', 1);
     add('nested', 'nested', 1);

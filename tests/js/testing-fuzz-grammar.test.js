@@ -52,6 +52,7 @@ test('each feature brings its own productions and no other feature\'s', () => {
     'wait-for': 'asyncio.wait_for(',
     timeout: 'asyncio.timeout(',
     nested: '    @step.do("inner',
+    'long-loop': 'for _ in range(6',
   };
   const needs = { 'local-exc': ['catch'], nonretryable: ['catch'], jitter: ['gather'] }; // only shows with these
   for (const f of FEATURES) {

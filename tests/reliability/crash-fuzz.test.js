@@ -1,7 +1,8 @@
 // The differential crash fuzzer (js-engine/testing/fuzz-check.js, scripts/crash-fuzz.mjs): the CI slice, and proof
 // that the checker catches the faults it exists for. The slice runs the features that hold on the current code
-// (CI_FEATURES); scripts/soak runs thousands of programs with every crash point.
-//   PYWORKFLOWS_FUZZ_PROGRAMS (300), PYWORKFLOWS_FUZZ_SEED (1), PYWORKFLOWS_FUZZ_FEATURES (ci; all, or a,b,...)
+// (CI_FEATURES, CI_STORES); scripts/soak runs thousands of programs with every crash point.
+//   PYWORKFLOWS_FUZZ_PROGRAMS (300), PYWORKFLOWS_FUZZ_SEED (1), PYWORKFLOWS_FUZZ_FEATURES (ci; all, or a,b,...),
+//   PYWORKFLOWS_FUZZ_STORES (ci; mixed, per-program, sync, async)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -24,6 +25,7 @@ test('CI slice: a few hundred random workflows, each crashed at sampled journal 
     programs: Number(process.env.PYWORKFLOWS_FUZZ_PROGRAMS ?? 300),
     seed: Number(process.env.PYWORKFLOWS_FUZZ_SEED ?? 1),
     features: parseFeatures(process.env.PYWORKFLOWS_FUZZ_FEATURES ?? 'ci'),
+    stores: process.env.PYWORKFLOWS_FUZZ_STORES ?? 'ci',
     crashPoints: 6,
     freshEvery: 400, // a few recoveries in a newly loaded Pyodide
   });
