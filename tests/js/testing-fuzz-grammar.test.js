@@ -28,7 +28,7 @@ test('a program is one WorkflowEntrypoint that returns what it observed', () => 
 
 test('without features a program is sequential steps only (repeated names allowed)', () => {
   const all = sources([]).join('\n');
-  for (const banned of ['asyncio.gather', 'create_task', 'wait_for_event', 'step.sleep', 'raise ', 'wait_for(', 'asyncio.timeout', 'random.random']) {
+  for (const banned of ['asyncio.gather', 'create_task', 'wait_for_event', 'step.sleep', 'raise ', 'wait_for(', 'asyncio.timeout', 'random.random', 'asyncio.sleep(']) {
     assert.ok(!all.includes(banned), `"${banned}" appears with no features`);
   }
   assert.match(all, /@step\.do\("s\d+"\)/);
@@ -53,6 +53,7 @@ test('each feature brings its own productions and no other feature\'s', () => {
     timeout: 'asyncio.timeout(',
     nested: '    @step.do("inner',
     'long-loop': 'for _ in range(6',
+    suspend: '    await asyncio.sleep(0)\n',
   };
   const needs = { 'local-exc': ['catch'], nonretryable: ['catch'], jitter: ['gather'] }; // only shows with these
   for (const f of FEATURES) {

@@ -64,6 +64,15 @@ test('without a fault the same programs pass: the checker itself adds no noise',
   }
 });
 
+test('a program that does not load is reported as a harness failure with its seed; the fuzzer goes on', async () => {
+  const fuzzer = await createFuzzer({ loadHost: borrowed });
+  const broken = await fuzzer.check({ seed: 5, source: 'class Broken(:\n', waits: [], background: [] });
+  assert.equal(broken.failures.length, 1);
+  assert.equal(broken.failures[0].invariant, 'harness');
+  assert.match(broken.failures[0].detail, /SyntaxError/);
+  assert.deepEqual((await fuzzer.check(generateProgram(5, { features: [] }))).failures, []);
+});
+
 test('crash-fuzz.mjs: a failure prints the seed, the broken invariant, the program and a command to reproduce it', async () => {
   const { code, stdout } = await new Promise((resolve) => {
     execFile(process.execPath, ['scripts/crash-fuzz.mjs', '--programs', '1', '--seed', '3', '--features', 'none', '--fault', 'wrong-value'],
