@@ -37,7 +37,7 @@ test('CI slice: a few hundred random workflows, each crashed at sampled journal 
 });
 
 test('a store that answers a journaled step with another value is reported (outcome and results)', async () => {
-  const fuzzer = await createFuzzer({ fault: 'wrong-value', loadHost: borrowed });
+  const fuzzer = await createFuzzer({ fault: 'wrong-value', loadHost: borrowed, stores: 'ci' });
   for (const seed of [3, 4]) {
     const r = await fuzzer.check(generateProgram(seed, { features: [] }));
     const invariants = new Set(r.failures.map((f) => f.invariant));
@@ -48,7 +48,7 @@ test('a store that answers a journaled step with another value is reported (outc
 });
 
 test('a recovery that runs the callback of a completed step again is reported (no-rerun)', async () => {
-  const fuzzer = await createFuzzer({ fault: 'rerun-completed', loadHost: borrowed });
+  const fuzzer = await createFuzzer({ fault: 'rerun-completed', loadHost: borrowed, stores: 'ci' });
   const r = await fuzzer.check(generateProgram(3, { features: ['gather', 'retry'] }));
   const reruns = r.failures.filter((f) => f.invariant === 'no-rerun');
   assert.ok(reruns.length > 0);
@@ -56,7 +56,7 @@ test('a recovery that runs the callback of a completed step again is reported (n
 });
 
 test('without a fault the same programs pass: the checker itself adds no noise', async () => {
-  const fuzzer = await createFuzzer({ loadHost: borrowed });
+  const fuzzer = await createFuzzer({ loadHost: borrowed, stores: 'ci' });
   for (const [seed, features] of [[3, []], [4, []], [3, ['gather', 'retry']]]) {
     const r = await fuzzer.check(generateProgram(seed, { features }));
     assert.deepEqual(r.failures, []);
@@ -65,7 +65,7 @@ test('without a fault the same programs pass: the checker itself adds no noise',
 });
 
 test('a program that does not load is reported as a harness failure with its seed; the fuzzer goes on', async () => {
-  const fuzzer = await createFuzzer({ loadHost: borrowed });
+  const fuzzer = await createFuzzer({ loadHost: borrowed, stores: 'ci' });
   const broken = await fuzzer.check({ seed: 5, source: 'class Broken(:\n', waits: [], background: [] });
   assert.equal(broken.failures.length, 1);
   assert.equal(broken.failures[0].invariant, 'harness');
