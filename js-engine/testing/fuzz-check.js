@@ -8,7 +8,8 @@
 // Invariants, per recovery (and the journal ones for the live run too):
 //   outcome        the same output, or the same error (name and message), as live; no DivergenceError
 //   finished       the recovery reaches an end (no hang)
-//   attempts       every step key has at most one successful attempt, numbered 1..n without gaps
+//   attempts       every step key has at most one successful attempt, attempts numbered 1..n without gaps, and a
+//                  step that succeeded live succeeds exactly once after recovery
 //   results        a step journaled successfully both live and recovered has the same value in both
 //   steps          the same step keys are journaled (except steps a cancelled await may leave running at the end)
 //   no-rerun       no callback runs for a step the prefix holds as done, nor for an attempt the prefix holds
@@ -248,6 +249,7 @@ export async function createFuzzer({ crashPoints: spec = 'all', freshEvery = 0, 
     const want = outcomeOf(live.status);
     const liveValues = new Map(live.journal.filter((r) => r.t === 'attempt' && r.ok).map((r) => [r.key, r.value]));
     const background = new Set(program.background);
+    const liveOk = new Map(live.journal.filter((r) => r.t === 'attempt' && r.ok && !background.has(r.name)).map((r) => [r.key, r]));
     const keysOf = (j) => new Set(stepRecords(j).filter((r) => !background.has(r.name)).map((r) => r.key));
     const liveKeys = keysOf(live.journal);
 
@@ -273,10 +275,13 @@ export async function createFuzzer({ crashPoints: spec = 'all', freshEvery = 0, 
       else if (!isDeepStrictEqual(got, want)) fail('outcome', at, `live ${short(want)}, recovered ${short(got)}`);
       for (const [inv, d] of journalViolations(rec.journal)) fail(inv, at, d);
       for (const e of rec.engineErrors) fail('engine', at, `the engine reported ${e.split('\n')[0]}`);
+      const recOk = new Set();
       for (const r of rec.journal) {
-        if (r.t !== 'attempt' || !r.ok || !liveValues.has(r.key)) continue;
-        if (!isDeepStrictEqual(r.value, liveValues.get(r.key))) fail('results', at, `step ${r.key}: live ${short(liveValues.get(r.key))}, recovered ${short(r.value)}`);
+        if (r.t !== 'attempt' || !r.ok) continue;
+        recOk.add(r.key);
+        if (liveValues.has(r.key) && !isDeepStrictEqual(r.value, liveValues.get(r.key))) fail('results', at, `step ${r.key}: live ${short(liveValues.get(r.key))}, recovered ${short(r.value)}`);
       }
+      for (const [key, ok] of liveOk) if (!recOk.has(key)) fail('attempts', at, `step ${key} succeeded live (${ok.name}) but has no successful attempt after recovery`);
       const recKeys = keysOf(rec.journal);
       const missing = [...liveKeys].filter((x) => !recKeys.has(x));
       const extra = [...recKeys].filter((x) => !liveKeys.has(x));
