@@ -35,7 +35,7 @@ test('without features a program is sequential steps only (repeated names allowe
   assert.ok(SEEDS.some((s) => generateProgram(s, { features: [] }).waits.length === 0));
 });
 
-test('each feature brings its own productions and no other feature\'s', () => {
+test('each feature flag brings its own productions', () => {
   const marks = {
     retry: 'if ctx["attempt"] <=',
     catch: 'except ',
