@@ -75,7 +75,8 @@ function execLogger(log, { fault, doneKeys } = {}) {
       sleep: (name, d) => step.sleep(name, d),
       sleepUntil: (name, at) => step.sleepUntil(name, at),
       waitForEvent: (name, opts) => step.waitForEvent(name, opts),
-      withScope: (sub) => wrap(step.withScope(sub), sub),
+      withScope: (sub, options) => wrap(step.withScope(sub, options), sub),
+      ...(step.abandon ? { abandon: (promise) => step.abandon(promise) } : {}),
     };
   };
   return (step) => wrap(step, '');
@@ -204,10 +205,8 @@ function crashPoints(journal, spec, seed) {
 // ('per-program'), or alternating between the live run and its recoveries ('mixed': a crash also moves the instance
 // between the engine's two step paths).
 export const STORE_MODES = Object.freeze(['mixed', 'per-program', 'sync', 'async']);
-// What the CI slice and scripts/soak use ('ci' in the options). Not yet 'mixed': moved between the two step paths by a
-// crash, a program with create_task or gather fails with DivergenceError (the task's first step lands at another call
-// position when the root's steps are answered without a promise), the same flaw as the long-loop feature.
-export const CI_STORES = 'per-program';
+// What the CI slice and scripts/soak use ('ci' in the options).
+export const CI_STORES = 'mixed';
 
 /**
  * A fuzzer bound to a Pyodide. options: stores (STORE_MODES or 'ci'), crashPoints ('all' | n), freshEvery (a new Pyodide for every n-th recovery;

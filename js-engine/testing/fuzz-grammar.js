@@ -34,14 +34,10 @@ export const FEATURES = Object.freeze([
 ]);
 
 // The features whose programs hold every invariant on the current code: the CI slice (tests/reliability) and
-// scripts/soak run these. Not yet: local-exc (a class defined in run() is not caught after a crash), jitter (random
-// real delays before branches' steps: DivergenceError after a crash), suspend and long-loop (with gather or
-// create-task: a branch's step lands at another call position in the replay, which answers every journaled step
-// without a promise: DivergenceError), wait-for and timeout (a cut-off step is journaled later and replays as its value), nested (a
-// nested step shares keys with root steps). Add each here once its fix is in.
-export const CI_FEATURES = Object.freeze([
-  'retry', 'catch', 'nonretryable', 'uncaught', 'sleep', 'sleep-until', 'event', 'wait-timeout', 'gather', 'create-task', 'loop',
-]);
+// scripts/soak run these. Not yet: local-exc (a class defined in run() is no longer caught after a crash: the
+// replayed failure comes back as WorkflowError) and nested (a step called in a step body shares keys with root
+// steps: a later root step of the same name gets the nested one's result). Add each here once its fix is in.
+export const CI_FEATURES = Object.freeze(FEATURES.filter((f) => f !== 'local-exc' && f !== 'nested'));
 
 // mulberry32: small, fast, and the same sequence for a seed on every platform.
 export function rng(seed) {
