@@ -200,21 +200,23 @@ export function generateProgram(seed, { features, maxStatements = 6 } = {}) {
     loop(ctx) {
       const n = ++site;
       const name = stepName(ctx, n);
+      // The value is the loop index, not ctx.step.count: that count is Cloudflare's, per name over the whole
+      // instance in call order, so a step name shared with a concurrent branch would see a timing-dependent count.
       return [
-        `@step.do(${JSON.stringify(name)})`,
-        `async def _f${n}(ctx):`,
-        `    return [${n}, ctx["step"]["count"]]`,
-        `for _ in range(${int(2, 4)}):`,
+        `for _i${n} in range(${int(2, 4)}):`,
+        `    @step.do(${JSON.stringify(name)})`,
+        `    async def _f${n}():`,
+        `        return [${n}, _i${n}]`,
         `    o.append(await _f${n}())`,
       ];
     },
     longLoop(ctx) {
       const n = ++site;
       return [
-        `@step.do(${JSON.stringify(stepName(ctx, n))})`,
-        `async def _f${n}(ctx):`,
-        '    return ctx["step"]["count"]',
-        `for _ in range(${int(65, 70)}):`,
+        `for _i${n} in range(${int(65, 70)}):`,
+        `    @step.do(${JSON.stringify(stepName(ctx, n))})`,
+        `    async def _f${n}():`,
+        `        return _i${n}`,
         `    o.append(await _f${n}())`,
       ];
     },
