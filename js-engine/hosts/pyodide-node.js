@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { loadPyodide } from 'pyodide';
 import { SDK_PACKAGE, createHostCore, installSdkFiles, installSdkWheel, routeOutput } from './pyodide-common.js';
 import { findWranglerConfig } from '../node/wrangler-config.js';
+import { loadFromSnapshot } from './pyodide-snapshot.js';
 import {
   CLOUDFLARE_SDK_WHEEL, createCloudflareHostCore, implicitDependenciesFor, installCloudflareSdk,
 } from './cloudflare-sdk.js';
@@ -120,13 +121,19 @@ export async function createPyodideHost({
     throw new Error(`sdkSource 'wheel' needs a Pyodide folder whose pyodide-lock.json lists "${SDK_PACKAGE}" ` +
       `(${index} has none): run \`node scripts/build-dist.mjs\`, or use sdkSource: 'dir'`);
   }
-  const pyodide = await loadPyodide({ indexURL: index });
+  // The wheel (a fixed build) starts from a memory snapshot; SDK sources being edited ('dir') load plainly.
+  const snap = source === 'wheel' ? await loadFromSnapshot({ indexURL: index, wheelFile: distSdkWheel(index).file }) : null;
+  const pyodide = snap?.pyodide ?? await loadPyodide({ indexURL: index });
   routeOutput(pyodide, {
     stdout: stdout ?? ((text) => process.stdout.write(text)),
     stderr: stderr ?? ((text) => process.stderr.write(text)),
   });
-  if (source === 'wheel') await installSdkWheel(pyodide);
-  else installSdkFiles(pyodide, sdkFiles(sdkDir));
+  if (!snap?.pyodide) {
+    if (source === 'wheel') await installSdkWheel(pyodide);
+    else installSdkFiles(pyodide, sdkFiles(sdkDir));
+  }
+  // A corrupt snapshot is rebuilt while this process loads plainly; wait so no builder outlives us.
+  await snap?.rebuild;
 
   const core = createHostCore(pyodide);
   // As for Cloudflare's SDK below: a file on disk loaded without its loader's compat values gets those of its
@@ -137,7 +144,9 @@ export async function createPyodideHost({
     const compat = cfg ? { compatibilityDate: cfg.compatibilityDate, compatibilityFlags: cfg.compatibilityFlags } : opts;
     return core.loadWorkflowSource(source, filename, compat);
   };
-  return nodeHost(pyodide, { ...core, loadWorkflowSource }, { importSiblings, sdk, sdkSource: source, indexURL: index });
+  return nodeHost(pyodide, { ...core, loadWorkflowSource }, {
+    importSiblings, sdk, sdkSource: source, indexURL: index, startedFrom: snap?.pyodide ? 'snapshot' : 'plain',
+  });
 }
 
 // Cloudflare's unmodified SDK instead of ours (one `workers` package per Pyodide): see cloudflare-sdk.js.
