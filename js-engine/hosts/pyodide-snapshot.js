@@ -6,8 +6,9 @@
 // (`_makeSnapshot` wraps JS globals in a recording proxy, so that process is not fit to run workflows) and stored in
 // build/snapshots/ (PYWORKFLOWS_SNAPSHOT_DIR). PYWORKFLOWS_SNAPSHOT=off forces plain loads.
 //
-// What a snapshot does not carry, redone after each restore: files (the wheel is unpacked again, so tracebacks show
-// SDK source lines) and fresh randomness (`random` is reseeded; hash() randomisation stays frozen).
+// What a snapshot does not carry, redone after each restore: files (the wheel's files, kept on disk beside the
+// snapshot, are mounted again, so tracebacks show SDK source lines) and fresh randomness (`random` is reseeded;
+// hash() randomisation stays frozen).
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -21,8 +22,10 @@ const ROOT = path.resolve(path.dirname(HERE), '..', '..');
 const PYODIDE_DIR = path.dirname(createRequire(import.meta.url).resolve('pyodide'));
 // A builder's lock older than this is from a dead process.
 const LOCK_STALE_MS = 120_000;
-// Python modules the host needs, imported before the snapshot is taken.
-const PRELOAD = ['workers', 'workers._host', 'workers.workflows'];
+// Python modules imported before the snapshot is taken: the host's, and importlib.metadata, which the first
+// importlib.invalidate_caches() imports (~0.7 s; the host calls it when it mounts a workflow's folder).
+const PRELOAD = ['workers', 'workers._host', 'workers.workflows', 'importlib.metadata'];
+const RECIPE = 1;
 
 export const snapshotDir = () => process.env.PYWORKFLOWS_SNAPSHOT_DIR ?? path.join(ROOT, 'build', 'snapshots');
 export const snapshotsEnabled = () => !['off', '0', 'false', 'no'].includes((process.env.PYWORKFLOWS_SNAPSHOT ?? '').toLowerCase());
@@ -37,7 +40,9 @@ export function pyodideBuildId() {
 export function snapshotKey(wheelBytes, dependencies = []) {
   const version = JSON.parse(fs.readFileSync(path.join(PYODIDE_DIR, 'package.json'), 'utf8')).version;
   const wheel = createHash('sha256').update(wheelBytes).digest('hex');
-  return createHash('sha256').update(JSON.stringify([version, pyodideBuildId(), wheel, dependencies])).digest('hex').slice(0, 32);
+  // RECIPE: what the builder does (bump it when makeSnapshot changes beyond PRELOAD).
+  return createHash('sha256').update(JSON.stringify([RECIPE, PRELOAD, version, pyodideBuildId(), wheel, dependencies]))
+    .digest('hex').slice(0, 32);
 }
 
 export const snapshotPath = (key) => path.join(snapshotDir(), `sdk-${key}.snapshot`);
@@ -58,14 +63,33 @@ export function assertSnapshotSafe(pyodide) {
   }
 }
 
-// In the throwaway process: load, install, import, snapshot. Returns the snapshot bytes.
+// In the throwaway process: load, install, import, snapshot. Returns {bytes, files: the wheel's top-level entries in
+// site-packages ({name: {path: bytes}})}, which the snapshot does not carry.
 export async function makeSnapshot({ indexURL, wheelBytes, before }) {
   const pyodide = await loadPyodide({ indexURL, _makeSnapshot: true });
+  const site = sitePackages(pyodide);
+  const existing = new Set(pyodide.FS.readdir(site));
   unpackWheel(pyodide, wheelBytes);
   pyodide.runPython(PRELOAD.map((m) => `import ${m}`).join('\n'));
   if (before) await before(pyodide);
   assertSnapshotSafe(pyodide);
-  return pyodide.makeMemorySnapshot();
+  const files = {};
+  for (const name of pyodide.FS.readdir(site)) {
+    if (name === '.' || name === '..' || existing.has(name) || name === '__pycache__') continue;
+    files[name] = readTree(pyodide.FS, `${site}/${name}`);
+  }
+  return { bytes: pyodide.makeMemorySnapshot(), files };
+}
+
+// {relative path: bytes} of the files under dir in Pyodide's file system (no bytecode caches).
+function readTree(FS, dir, base = dir, out = {}) {
+  for (const name of FS.readdir(dir)) {
+    if (name === '.' || name === '..' || name === '__pycache__') continue;
+    const full = `${dir}/${name}`;
+    if (FS.isDir(FS.stat(full).mode)) readTree(FS, full, base, out);
+    else out[full.slice(base.length + 1)] = FS.readFile(full);
+  }
+  return out;
 }
 
 function writeAtomically(file, bytes) {
@@ -75,11 +99,43 @@ function writeAtomically(file, bytes) {
   fs.renameSync(tmp, file);
 }
 
+// The wheel's files go to disk beside the snapshot (FILE.files/NAME/...), mounted read-through after a restore:
+// a mount costs far less than unpacking the wheel again in Python.
+function writeFiles(file, files) {
+  const dir = `${file}.files`;
+  const tmp = `${dir}.${process.pid}.tmp`;
+  fs.rmSync(tmp, { recursive: true, force: true });
+  for (const [top, tree] of Object.entries(files)) {
+    for (const [rel, bytes] of Object.entries(tree)) {
+      const dest = path.join(tmp, top, rel);
+      fs.mkdirSync(path.dirname(dest), { recursive: true });
+      fs.writeFileSync(dest, bytes);
+    }
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.renameSync(tmp, dir);
+}
+
+// Puts the wheel's files back after a restore: each top-level entry mounted from FILE.files (not site-packages
+// itself, so packages installed later never write into build/).
+function mountFiles(pyodide, file) {
+  const dir = `${file}.files`;
+  const names = fs.readdirSync(dir);
+  if (!names.length) throw new Error(`${path.basename(dir)} is empty`);
+  const { FS } = pyodide;
+  const site = sitePackages(pyodide);
+  for (const name of names) {
+    const target = `${site}/${name}`;
+    FS.mkdirTree(target);
+    FS.mount(FS.filesystems.NODEFS, { root: path.join(dir, name) }, target);
+  }
+}
+
 // Other keys' snapshots (an older wheel or Pyodide) are ~30 MB each and never used again.
 function pruneOthers(keep) {
   for (const name of fs.readdirSync(path.dirname(keep))) {
     const full = path.join(path.dirname(keep), name);
-    if (full !== keep && /^sdk-[0-9a-f]+\.snapshot$/.test(name)) fs.rmSync(full, { force: true });
+    if (!name.startsWith(path.basename(keep)) && /^sdk-[0-9a-f]+\.snapshot(\.files)?$/.test(name)) fs.rmSync(full, { recursive: true, force: true });
   }
 }
 
@@ -117,9 +173,9 @@ function warnOnce(message) {
 }
 
 // Restore + redo what a snapshot does not carry. Throws when the snapshot is unusable.
-async function restore({ indexURL, wheelBytes, bytes }) {
+async function restore({ indexURL, file, bytes }) {
   const pyodide = await loadPyodide({ indexURL, _loadSnapshot: bytes });
-  unpackWheel(pyodide, wheelBytes);
+  mountFiles(pyodide, file);
   pyodide.runPython(`
 import importlib, random, sys
 random.seed()
@@ -152,7 +208,7 @@ export async function loadFromSnapshot({ indexURL, wheelFile }) {
   }
   try {
     const bytes = new Uint8Array(fs.readFileSync(file));
-    return { pyodide: await restore({ indexURL, wheelBytes, bytes }), from: 'snapshot', file };
+    return { pyodide: await restore({ indexURL, file, bytes }), from: 'snapshot', file };
   } catch (err) {
     fs.rmSync(file, { force: true });
     warnOnce(`(snapshot.unusable) ${path.basename(file)} could not be restored (${err.message.split('\n')[0]}): ` +
@@ -162,11 +218,23 @@ export async function loadFromSnapshot({ indexURL, wheelFile }) {
   }
 }
 
+/**
+ * Builds the snapshot for (indexURL, wheelFile) unless current, and deletes other keys' snapshots (scripts/setup).
+ * Returns {file, built}.
+ */
+export async function warmSnapshot({ indexURL, wheelFile }) {
+  const file = snapshotPath(snapshotKey(fs.readFileSync(wheelFile)));
+  const built = !fs.existsSync(file) && await buildSnapshot({ indexURL, wheelFile, file });
+  if (fs.existsSync(file)) pruneOthers(file);
+  return { file, built };
+}
+
 // `node pyodide-snapshot.js --make INDEX_URL WHEEL OUT`: the throwaway builder process.
 if (process.argv[1] === HERE && process.argv[2] === '--make') {
   const [indexURL, wheelFile, out] = process.argv.slice(3);
   try {
-    const bytes = await makeSnapshot({ indexURL, wheelBytes: fs.readFileSync(wheelFile) });
+    const { bytes, files } = await makeSnapshot({ indexURL, wheelBytes: fs.readFileSync(wheelFile) });
+    writeFiles(out, files); // before the snapshot: a snapshot on disk implies its files are there
     writeAtomically(out, bytes);
     process.exit(0);
   } catch (err) {
