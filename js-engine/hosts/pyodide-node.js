@@ -107,10 +107,11 @@ importlib.invalidate_caches()
  * options: indexURL (a Pyodide folder; default build/pyodide for 'wheel', node_modules/pyodide for 'dir'),
  * sdkSource ('wheel': loadPackage('pyworkflows') from that folder; 'dir': py-sdk/ sources written into Pyodide's
  * file system; default see defaultSdkSource), sdkDir, stdout/stderr (text callbacks; default the process's),
- * importSiblings (default true).
+ * importSiblings (default true), packages (wheel files to install: the workflow's dependencies).
  */
 export async function createPyodideHost({
   indexURL, sdkSource, sdkDir = SDK_DIR, stdout, stderr, importSiblings = true, sdk = 'ours', implicitDependencies,
+  packages = [],
 } = {}) {
   if (!SDKS.includes(sdk)) throw new TypeError(`(sdk.unknown) sdk must be one of ${SDKS.join(', ')}, got ${JSON.stringify(sdk)}`);
   if (sdk === 'cloudflare') return createCloudflareSdkHost({ stdout, stderr, importSiblings, implicitDependencies });
@@ -134,6 +135,7 @@ export async function createPyodideHost({
   }
   // A corrupt snapshot is rebuilt while this process loads plainly; wait so no builder outlives us.
   await snap?.rebuild;
+  installWheels(pyodide, packages);
 
   const core = createHostCore(pyodide);
   // As for Cloudflare's SDK below: a file on disk loaded without its loader's compat values gets those of its
@@ -147,6 +149,15 @@ export async function createPyodideHost({
   return nodeHost(pyodide, { ...core, loadWorkflowSource }, {
     importSiblings, sdk, sdkSource: source, indexURL: index, startedFrom: snap?.pyodide ? 'snapshot' : 'plain',
   });
+}
+
+// The workflow's own packages (wheel files, see node/packages.js), unpacked into site-packages: loadPackage only
+// knows the lock file's packages.
+function installWheels(pyodide, wheels) {
+  if (!wheels.length) return;
+  const site = pyodide.runPython('import site; site.getsitepackages()[0]');
+  for (const wheel of wheels) pyodide.unpackArchive(new Uint8Array(fs.readFileSync(wheel)), 'wheel', { extractDir: site });
+  pyodide.runPython('import importlib; importlib.invalidate_caches()');
 }
 
 // Cloudflare's unmodified SDK instead of ours (one `workers` package per Pyodide): see cloudflare-sdk.js.

@@ -1,0 +1,101 @@
+"""Python packages in workflows: declared in pyproject.toml or a PEP 723 block, resolved by `pyworkflows install` with
+the host's pip for Pyodide's platform into an offline cache, loaded by `run`. Offline: the package is built here with
+`pip wheel` and found with --find-links (PIP_NO_INDEX, PIP_FIND_LINKS)."""
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+# scripts/setup's tools venv: its setuptools builds wheels without network (build isolation off).
+TOOLS_PYTHON = ROOT / ".cache" / "pyodide-build-venv" / "bin" / "python"
+
+FLOW = """\
+from workers import WorkflowEntrypoint
+import tinypkg
+
+class Flow(WorkflowEntrypoint):
+    async def run(self, event, step):
+        @step.do("greet")
+        async def greet():
+            return tinypkg.greet("step")
+        return await greet()
+"""
+
+
+@pytest.fixture
+def offline_index(tmp_path, monkeypatch):
+    """A wheel of `tinypkg` 1.2.3 built with pip, pip pointed at it and nowhere else, a fresh package cache."""
+    src = tmp_path / "tinypkg-src"
+    (src / "tinypkg").mkdir(parents=True)
+    (src / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n'
+        '[project]\nname = "tinypkg"\nversion = "1.2.3"\n'
+    )
+    (src / "tinypkg" / "__init__.py").write_text('def greet(name):\n    return f"hello {name} from tinypkg"\n')
+    wheels = tmp_path / "wheels"
+    subprocess.run([str(TOOLS_PYTHON), "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(wheels), str(src)],
+                   check=True, capture_output=True)
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    monkeypatch.setenv("PIP_FIND_LINKS", str(wheels))
+    monkeypatch.setenv("PYWORKFLOWS_PIP_PYTHON", str(TOOLS_PYTHON))
+    monkeypatch.setenv("PYWORKFLOWS_PACKAGE_CACHE", str(tmp_path / "package-cache"))
+    return wheels
+
+
+def project(tmp_path, deps='"tinypkg==1.2.3"'):
+    wf = tmp_path / "proj"
+    (wf / "flows").mkdir(parents=True)
+    (wf / "pyproject.toml").write_text(f'[project]\nname = "proj"\ndependencies = [\n  {deps},  # ours\n]\n\n[tool.other]\ndependencies = ["nope"]\n')
+    (wf / "flows" / "flow.py").write_text(FLOW)
+    return wf / "flows" / "flow.py"
+
+
+def test_a_declared_package_must_be_installed_first(cli, tmp_path, offline_index):
+    flow = project(tmp_path)
+    r = cli("run", flow, check=2)
+    assert r.stderr.strip() == (
+        f"pyworkflows: (packages.not_installed) {flow} needs tinypkg==1.2.3, not installed for Pyodide: "
+        f"run `npx pyworkflows install {flow}`"
+    )
+
+
+def test_install_then_run_imports_the_package_offline(cli, tmp_path, offline_index):
+    flow = project(tmp_path)
+    r = cli("install", flow, check=0)
+    assert "installed 1 wheel(s) for tinypkg==1.2.3" in r.stdout
+    r = cli("run", flow, "--json", check=0)
+    report = json.loads(r.stdout)
+    assert report["status"] == "complete"
+    assert report["output"] == "hello step from tinypkg"
+    # The nearest pyproject.toml stands for its folder: installing it is the same install.
+    cli("install", flow.parent.parent / "pyproject.toml", check=0)
+
+
+def test_the_cache_is_keyed_by_the_requirement_set(cli, tmp_path, offline_index):
+    flow = project(tmp_path)
+    cli("install", flow, check=0)
+    (flow.parent.parent / "pyproject.toml").write_text('[project]\nname = "proj"\ndependencies = ["tinypkg>=1"]\n')
+    r = cli("run", flow, check=2)
+    assert "(packages.not_installed)" in r.stderr and "tinypkg>=1" in r.stderr
+
+
+def test_an_inline_pep_723_block_declares_packages(cli, tmp_path, offline_index):
+    flow = tmp_path / "inline_flow.py"
+    flow.write_text('# /// script\n# dependencies = [\n#   "tinypkg",\n# ]\n# ///\n' + FLOW)
+    cli("run", flow, check=2)
+    cli("install", flow, check=0)
+    assert json.loads(cli("run", flow, "--json", check=0).stdout)["output"] == "hello step from tinypkg"
+
+
+def test_packages_only_pyodide_builds_are_named_as_such(cli, tmp_path, offline_index):
+    flow = project(tmp_path, deps='"numpy>=2"')
+    r = cli("install", flow, check=2)
+    assert r.stderr.startswith("pyworkflows: (packages.pyodide_only) numpy: compiled for Pyodide only by Pyodide's own distribution")
+
+
+def test_an_unresolvable_package_is_a_clear_error(cli, tmp_path, offline_index):
+    flow = project(tmp_path, deps='"tinypkg==9.9"')
+    r = cli("install", flow, check=2)
+    assert r.stderr.startswith("pyworkflows: (packages.resolve_failed) pip could not resolve tinypkg==9.9 for Pyodide")
