@@ -14,6 +14,7 @@ import { loadPyodide } from 'pyodide';
 import { SDK_PACKAGE, createHostCore, installSdkFiles, installSdkWheel, routeOutput } from './pyodide-common.js';
 import { findWranglerConfig } from '../node/wrangler-config.js';
 import { loadFromSnapshot } from './pyodide-snapshot.js';
+import { declaredDependencies, installedWheels } from '../node/packages.js';
 import {
   CLOUDFLARE_SDK_WHEEL, createCloudflareHostCore, implicitDependenciesFor, installCloudflareSdk,
 } from './cloudflare-sdk.js';
@@ -147,7 +148,7 @@ export async function createPyodideHost({
     return core.loadWorkflowSource(source, filename, compat);
   };
   return nodeHost(pyodide, { ...core, loadWorkflowSource }, {
-    importSiblings, sdk, sdkSource: source, indexURL: index, startedFrom: snap?.pyodide ? 'snapshot' : 'plain',
+    importSiblings, packages, sdk, sdkSource: source, indexURL: index, startedFrom: snap?.pyodide ? 'snapshot' : 'plain',
   });
 }
 
@@ -195,12 +196,26 @@ const snakeCompat = ({ compatibilityDate, compatibilityFlags }) => ({
   compatibility_date: compatibilityDate ?? undefined, compatibility_flags: compatibilityFlags ?? [],
 });
 
-function nodeHost(pyodide, core, { importSiblings, ...info }) {
+function nodeHost(pyodide, core, { importSiblings, packages = [], ...info }) {
   const mounted = new Set();
+  const installed = new Set(packages);
   return {
     pyodide,
     ...info,
     loadWorkflowSource: core.loadWorkflowSource,
+    // The packages a workflow file declares (node/packages.js), installed once `pyworkflows install` has run.
+    async installDeclaredPackages(file) {
+      if (!fs.existsSync(file)) return; // source text loaded under a made-up path
+      const { requirements } = declaredDependencies(file);
+      if (!requirements.length) return;
+      const wheels = installedWheels(requirements);
+      if (!wheels) {
+        throw new Error(`(packages.not_installed) ${file} needs ${requirements.join(', ')}, not installed for Pyodide: ` +
+          `run \`npx pyworkflows install ${file}\``);
+      }
+      installWheels(pyodide, wheels.filter((w) => !installed.has(w)));
+      for (const w of wheels) installed.add(w);
+    },
     // compat: {compatibilityDate, compatibilityFlags} from the Worker's wrangler config (see pyodide-common.js).
     async loadWorkflowFile(file, compat) {
       const abs = path.resolve(file);

@@ -99,3 +99,23 @@ def test_an_unresolvable_package_is_a_clear_error(cli, tmp_path, offline_index):
     flow = project(tmp_path, deps='"tinypkg==9.9"')
     r = cli("install", flow, check=2)
     assert r.stderr.startswith("pyworkflows: (packages.resolve_failed) pip could not resolve tinypkg==9.9 for Pyodide")
+
+
+@pytest.fixture
+def own_engine(offline_index):
+    """An engine process started after the package settings above (the session's engine predates them)."""
+    from pyworkflows.testing import WorkflowTestEnv
+
+    env = WorkflowTestEnv()
+    yield env
+    env.close()
+
+
+def test_the_harness_loads_a_files_packages_once_installed(cli, tmp_path, own_engine):
+    flow = project(tmp_path)
+    with pytest.raises(Exception, match=r"\(packages\.not_installed\) .*flow\.py needs tinypkg==1\.2\.3"):
+        own_engine.load(flow)
+    cli("install", flow, check=0)
+    report = own_engine.load(flow).run("Flow")
+    assert report.status == "complete"
+    assert report.output == "hello step from tinypkg"
