@@ -20,9 +20,9 @@ const USAGE = `usage:
   pyworkflows event ID TYPE [PAYLOAD_JSON] [--db PATH] [--clock real|virtual] [--json]
   pyworkflows pause|resume|terminate|restart ID [--db PATH] [--clock real|virtual] [--json]
   pyworkflows serve [--port N] [--host H]
-  pyworkflows install [FILE.py|pyproject.toml]            (the packages it declares, resolved for Pyodide)`;
+  pyworkflows install [FILE.py|pyproject.toml] [--force]  (the packages it declares, resolved for Pyodide)`;
 
-const OPTIONS = { booleans: ['json', 'help', 'no-config'], values: ['class', 'id', 'params', 'db', 'clock', 'port', 'host', 'config', 'sdk'] };
+const OPTIONS = { booleans: ['json', 'help', 'force', 'no-config'], values: ['class', 'id', 'params', 'db', 'clock', 'port', 'host', 'config', 'sdk'] };
 
 async function main(argv) {
   const [command, ...rest] = argv;
@@ -90,13 +90,18 @@ async function workflowPackages(file) {
 }
 
 // `install [FILE]`: resolve the packages FILE (default: the pyproject.toml here) declares into the offline cache.
-async function install({ positionals }) {
-  const { declaredDependencies, installPackages, PackageError } = await import('../node/packages.js');
+async function install({ positionals, flags }) {
+  const { declaredDependencies, installedWheels, installPackages, PackageError } = await import('../node/packages.js');
   const file = positionals[0] ?? 'pyproject.toml';
   if (!existsSync(file)) throw new UsageError(`no such file: ${file}`);
   const { requirements, from } = declaredDependencies(file);
   if (!requirements.length) {
     console.log(`no dependencies declared${from ? ` (${from})` : ''}`);
+    return 0;
+  }
+  const have = flags.force ? null : installedWheels(requirements);
+  if (have) {
+    console.log(`${requirements.join(', ')}: already installed (${have.length} wheel(s); --force to resolve again)`);
     return 0;
   }
   try {

@@ -119,3 +119,22 @@ def test_the_harness_loads_a_files_packages_once_installed(cli, tmp_path, own_en
     report = own_engine.load(flow).run("Flow")
     assert report.status == "complete"
     assert report.output == "hello step from tinypkg"
+
+
+# pydantic with its PEP 783 wasm core (pydantic-core), installed into the default cache by scripts/setup.
+PYDANTIC_FLOW = Path(__file__).parent / "packages" / "pydantic_order.py"
+
+
+def test_pydantic_validates_inside_a_step_from_the_cli(cli):
+    r = cli("install", PYDANTIC_FLOW, check=0)
+    assert "already installed" in r.stdout, "scripts/setup installs it"
+    ok = json.loads(cli("run", PYDANTIC_FLOW, "--json", "--params", '{"item": "tea", "qty": "3"}', check=0).stdout)
+    assert ok["output"] == {"item": "tea", "qty": 3}
+    bad = json.loads(cli("run", PYDANTIC_FLOW, "--json", "--params", '{"item": "tea", "qty": "lots"}', check=1).stdout)
+    assert bad["error"]["message"] == "1 invalid field(s): qty"
+
+
+def test_pydantic_validates_inside_a_step_in_the_harness(workflow_env):
+    report = workflow_env.load(PYDANTIC_FLOW).run("CheckOrder", {"item": "tea", "qty": "3"})
+    assert report.status == "complete"
+    assert report.output == {"item": "tea", "qty": 3}
