@@ -3,7 +3,8 @@
 //
 // Declared the way Cloudflare's tooling reads it: `[project].dependencies` in the nearest pyproject.toml, or inline in
 // the file (PEP 723 `# /// script` block, which wins). The cache is keyed by the requirement set and Pyodide's
-// version: PYWORKFLOWS_PACKAGE_CACHE, default .cache/packages/ in this package.
+// version: PYWORKFLOWS_PACKAGE_CACHE, default .cache/packages/ in this package. Packages only Pyodide's own
+// distribution builds (numpy, pandas...) come from a local copy of it (PYWORKFLOWS_PYODIDE_DIST).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -91,6 +92,40 @@ export function installedWheels(requirements) {
 
 export class PackageError extends Error {}
 
+const projectName = (req) => (req.match(/^[A-Za-z0-9._-]+/)?.[0] ?? '').toLowerCase().replace(/[-_.]+/g, '-');
+
+// PYWORKFLOWS_PYODIDE_DIST: a full Pyodide distribution (pyodide-lock.json + its wheels), for the packages only it
+// builds. The requirements it lists are taken from it at its versions (specifiers are not checked), with their
+// dependencies from its lock; the others are left for pip. Returns {files: wheel paths, rest: requirements}.
+function fromPyodideDist(reqs) {
+  const dist = process.env.PYWORKFLOWS_PYODIDE_DIST;
+  if (!dist) return { files: [], rest: reqs };
+  let lock;
+  try {
+    lock = JSON.parse(fs.readFileSync(path.join(dist, 'pyodide-lock.json'), 'utf8')).packages;
+  } catch (err) {
+    throw new PackageError(`(packages.bad_dist) PYWORKFLOWS_PYODIDE_DIST=${dist} has no readable pyodide-lock.json: ${err.message}`);
+  }
+  const files = new Map();
+  const take = (name) => {
+    const entry = lock[name];
+    if (!entry || files.has(name)) return;
+    const file = path.join(dist, entry.file_name);
+    if (!fs.existsSync(file)) throw new PackageError(`(packages.bad_dist) ${entry.file_name}, listed in ${dist}/pyodide-lock.json, is missing`);
+    if (entry.sha256 && createHash('sha256').update(fs.readFileSync(file)).digest('hex') !== entry.sha256) {
+      throw new PackageError(`(packages.bad_dist) ${entry.file_name} does not match the sha256 in ${dist}/pyodide-lock.json`);
+    }
+    files.set(name, file);
+    for (const dep of entry.depends ?? []) take(dep);
+  };
+  const rest = [];
+  for (const req of reqs) {
+    if (lock[projectName(req)]) take(projectName(req));
+    else rest.push(req);
+  }
+  return { files: [...files.values()], rest };
+}
+
 /**
  * Resolves the requirements with the host's pip (PYWORKFLOWS_PIP_PYTHON, default python3) for Pyodide's Python and
  * platform: pure wheels and PEP 783 wasm wheels, no source builds. pip's own settings apply (PIP_INDEX_URL,
@@ -104,17 +139,23 @@ export function installPackages(requirements) {
   fs.mkdirSync(tmp, { recursive: true });
   const python = process.env.PYWORKFLOWS_PIP_PYTHON ?? 'python3';
   try {
-    execFileSync(python, ['-m', 'pip', 'download', '--only-binary=:all:', '--python-version', PYTHON_VERSION,
+    const { files, rest } = fromPyodideDist(reqs);
+    for (const file of files) fs.copyFileSync(file, path.join(tmp, path.basename(file)));
+    if (rest.length) {
+      execFileSync(python, ['-m', 'pip', 'download', '--only-binary=:all:', '--python-version', PYTHON_VERSION,
       '--implementation', 'cp', '--abi', 'cp314', '--abi', 'abi3', '--abi', 'none', '--platform', PLATFORM,
-      '--platform', 'any', '--disable-pip-version-check', '-q', '-d', tmp, ...reqs], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      '--platform', 'any', '--disable-pip-version-check', '-q', '-d', tmp, ...rest], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    }
   } catch (err) {
     fs.rmSync(tmp, { recursive: true, force: true });
+    if (err instanceof PackageError) throw err;
     const out = `${err.stderr ?? ''}${err.stdout ?? ''}`;
-    const names = reqs.map((r) => r.match(/^[A-Za-z0-9._-]+/)?.[0].toLowerCase());
+    const names = reqs.map(projectName);
     const only = names.filter((n) => PYODIDE_ONLY.has(n));
     if (only.length) {
       throw new PackageError(`(packages.pyodide_only) ${only.join(', ')}: compiled for Pyodide only by Pyodide's own ` +
-        'distribution, which pip cannot fetch; use pure-Python packages or ones with PEP 783 wasm wheels');
+        'distribution, which pip cannot fetch: point PYWORKFLOWS_PYODIDE_DIST at a full Pyodide ' +
+        `${PYODIDE_VERSION} distribution folder, or use pure-Python packages or ones with PEP 783 wasm wheels`);
     }
     const why = out.split('\n').find((l) => /ERROR/.test(l)) ?? out.trim().split('\n').pop() ?? err.message;
     throw new PackageError(`(packages.resolve_failed) pip could not resolve ${reqs.join(', ')} for Pyodide ${PYODIDE_VERSION}: ${why.trim()}`);

@@ -1,6 +1,7 @@
 """Python packages in workflows: declared in pyproject.toml or a PEP 723 block, resolved by `pyworkflows install` with
 the host's pip for Pyodide's platform into an offline cache, loaded by `run`. Offline: the package is built here with
 `pip wheel` and found with --find-links (PIP_NO_INDEX, PIP_FIND_LINKS)."""
+import hashlib
 import json
 import subprocess
 from pathlib import Path
@@ -24,19 +25,25 @@ class Flow(WorkflowEntrypoint):
 """
 
 
-@pytest.fixture
-def offline_index(tmp_path, monkeypatch):
-    """A wheel of `tinypkg` 1.2.3 built with pip, pip pointed at it and nowhere else, a fresh package cache."""
-    src = tmp_path / "tinypkg-src"
-    (src / "tinypkg").mkdir(parents=True)
+def build_wheel(tmp_path, name, version, init):
+    """A wheel of a one-module package, built with pip into tmp_path/wheels."""
+    src = tmp_path / f"{name}-src"
+    (src / name).mkdir(parents=True)
     (src / "pyproject.toml").write_text(
         '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n'
-        '[project]\nname = "tinypkg"\nversion = "1.2.3"\n'
+        f'[project]\nname = "{name}"\nversion = "{version}"\n'
     )
-    (src / "tinypkg" / "__init__.py").write_text('def greet(name):\n    return f"hello {name} from tinypkg"\n')
+    (src / name / "__init__.py").write_text(init)
     wheels = tmp_path / "wheels"
     subprocess.run([str(TOOLS_PYTHON), "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(wheels), str(src)],
                    check=True, capture_output=True)
+    return next(wheels.glob(f"{name}-{version}-*.whl"))
+
+
+@pytest.fixture
+def offline_index(tmp_path, monkeypatch):
+    """A wheel of `tinypkg` 1.2.3 built with pip, pip pointed at it and nowhere else, a fresh package cache."""
+    wheels = build_wheel(tmp_path, "tinypkg", "1.2.3", 'def greet(name):\n    return f"hello {name} from tinypkg"\n').parent
     monkeypatch.setenv("PIP_NO_INDEX", "1")
     monkeypatch.setenv("PIP_FIND_LINKS", str(wheels))
     monkeypatch.setenv("PYWORKFLOWS_PIP_PYTHON", str(TOOLS_PYTHON))
@@ -93,6 +100,7 @@ def test_packages_only_pyodide_builds_are_named_as_such(cli, tmp_path, offline_i
     flow = project(tmp_path, deps='"numpy>=2"')
     r = cli("install", flow, check=2)
     assert r.stderr.startswith("pyworkflows: (packages.pyodide_only) numpy: compiled for Pyodide only by Pyodide's own distribution")
+    assert "PYWORKFLOWS_PYODIDE_DIST" in r.stderr
 
 
 def test_an_unresolvable_package_is_a_clear_error(cli, tmp_path, offline_index):
@@ -138,3 +146,30 @@ def test_pydantic_validates_inside_a_step_in_the_harness(workflow_env):
     report = workflow_env.load(PYDANTIC_FLOW).run("CheckOrder", {"item": "tea", "qty": "3"})
     assert report.status == "complete"
     assert report.output == {"item": "tea", "qty": 3}
+
+
+def test_packages_only_pyodide_builds_come_from_a_local_pyodide_distribution(cli, tmp_path, offline_index, monkeypatch):
+    """A small fake distribution: a lock listing `fakenum` (depending on `fakedep`) and their wheel files."""
+    dist = tmp_path / "pyodide-dist"
+    dist.mkdir()
+    lock = {}
+    for name, depends, init in [
+        ("fakenum", ["fakedep"], "from fakedep import twice\ndef total(xs):\n    return twice(sum(xs))\n"),
+        ("fakedep", [], "def twice(x):\n    return 2 * x\n"),
+    ]:
+        wheel = build_wheel(tmp_path / name, name, "0.1", init)
+        (dist / wheel.name).write_bytes(wheel.read_bytes())
+        lock[name] = {"name": name, "version": "0.1", "file_name": wheel.name, "depends": depends, "imports": [name],
+                      "sha256": hashlib.sha256(wheel.read_bytes()).hexdigest(), "install_dir": "site", "package_type": "package"}
+    (dist / "pyodide-lock.json").write_text(json.dumps({"info": {}, "packages": lock}))
+    flow = tmp_path / "numeric.py"
+    flow.write_text('# /// script\n# dependencies = ["fakenum"]\n# ///\n'
+                    "from workers import WorkflowEntrypoint\nimport fakenum\n\n"
+                    "class Numeric(WorkflowEntrypoint):\n    async def run(self, event, step):\n"
+                    "        return fakenum.total([1, 2, 3])\n")
+    r = cli("install", flow, check=2)  # pip alone cannot find it
+    assert "(packages.resolve_failed)" in r.stderr
+    monkeypatch.setenv("PYWORKFLOWS_PYODIDE_DIST", str(dist))
+    assert "installed 2 wheel(s) for fakenum" in cli("install", flow, check=0).stdout
+    monkeypatch.delenv("PYWORKFLOWS_PYODIDE_DIST")  # the run needs only the cache
+    assert json.loads(cli("run", flow, "--json", check=0).stdout)["output"] == 12
