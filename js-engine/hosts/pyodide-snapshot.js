@@ -189,9 +189,9 @@ if missing:
 
 /**
  * A Pyodide with our SDK imported, from the snapshot for (indexURL, wheelFile), building it first when missing.
- * Returns {pyodide, from: 'snapshot'} or null (snapshots off, or unusable: the caller does a plain load; a corrupt or
- * stale snapshot is deleted and rebuilt in the background of that plain load).
- * rebuild: a promise the caller may await (tests) for the background rebuild.
+ * Returns {pyodide, from: 'snapshot', file}; null when snapshots are off or none could be built (the caller loads
+ * plainly); or {pyodide: null, rebuild} when the snapshot was unusable: it is deleted and rebuilt while the caller
+ * loads plainly, and `rebuild` settles when that is done.
  */
 export async function loadFromSnapshot({ indexURL, wheelFile }) {
   if (!snapshotsEnabled()) return null;
@@ -201,7 +201,6 @@ export async function loadFromSnapshot({ indexURL, wheelFile }) {
     wheelBytes = fs.readFileSync(wheelFile);
     file = snapshotPath(snapshotKey(wheelBytes));
     if (!fs.existsSync(file) && !(await buildSnapshot({ indexURL, wheelFile, file }))) return null;
-    pruneOthers(file);
   } catch (err) {
     warnOnce(`(snapshot.build_failed) loading Pyodide without a snapshot (slower start): ${err.message}`);
     return null;
@@ -236,6 +235,7 @@ if (process.argv[1] === HERE && process.argv[2] === '--make') {
     const { bytes, files } = await makeSnapshot({ indexURL, wheelBytes: fs.readFileSync(wheelFile) });
     writeFiles(out, files); // before the snapshot: a snapshot on disk implies its files are there
     writeAtomically(out, bytes);
+    pruneOthers(out);
     process.exit(0);
   } catch (err) {
     process.stderr.write(`${String(err.message ?? err).split('\n').filter(Boolean).pop()}\n`);
