@@ -173,3 +173,13 @@ def test_packages_only_pyodide_builds_come_from_a_local_pyodide_distribution(cli
     assert "installed 2 wheel(s) for fakenum" in cli("install", flow, check=0).stdout
     monkeypatch.delenv("PYWORKFLOWS_PYODIDE_DIST")  # the run needs only the cache
     assert json.loads(cli("run", flow, "--json", check=0).stdout)["output"] == 12
+
+
+def test_event_reloads_the_workflow_with_its_packages_in_a_new_process(cli, tmp_path, offline_index):
+    flow = project(tmp_path)
+    flow.write_text(FLOW.replace('        return await greet()', '        got = await step.wait_for_event("wait", "go")\n'
+                                 '        return tinypkg.greet(got["payload"]["who"])'))
+    cli("install", flow, check=0)
+    cli("run", flow, "--id", "w1", check=0)
+    r = cli("event", "w1", "go", '{"who": "event"}', "--json", check=0)
+    assert json.loads(r.stdout)["output"] == "hello event from tinypkg"
