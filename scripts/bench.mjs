@@ -251,7 +251,9 @@ async function child(kind, steps) {
   }
 }
 
-function runChild(cmd, args, { timeoutMs = 600_000 } = {}) {
+// Resolves {ok, value: the last JSON line of stdout, ms}; with whole: true, value is all of stdout as JSON (a
+// pretty-printed answer) and ok also needs exit 0.
+function runChild(cmd, args, { timeoutMs = 600_000, whole = false } = {}) {
   return new Promise((resolve) => {
     const t = Date.now();
     const p = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -262,7 +264,7 @@ function runChild(cmd, args, { timeoutMs = 600_000 } = {}) {
     const timer = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
     p.on('close', (code) => {
       clearTimeout(timer);
-      const line = out.trim().split('\n').reverse().find((l) => l.startsWith('{'));
+      const line = whole ? (code === 0 ? out : '') : out.trim().split('\n').reverse().find((l) => l.startsWith('{'));
       if (line) { try { resolve({ ok: true, value: JSON.parse(line), ms: Date.now() - t }); return; } catch { /* below */ } }
       const why = (err.trim().split('\n').filter(Boolean).slice(-3).join(' | ') || `exit ${code}`).slice(0, 300);
       resolve({ ok: false, why });
@@ -396,6 +398,26 @@ async function main(argv) {
     if (f.ok) floor.push(f.value.ms);
   }
   if (cold.length) row('cold start: process start -> first step journaled', fmtMs(median(cold)), floor.length ? `bare loadPyodide ${fmtMs(median(floor))}` : '', floor.length ? ratio(median(cold), median(floor)) : '');
+
+  // The whole CLI process (`pyworkflows run` of a one-step workflow, from the Pyodide memory snapshot) against a
+  // whole process that only does a bare loadPyodide(). One unmeasured run first builds the snapshot if missing.
+  const cliFile = path.join(tmpDir(), 'one_step.py');
+  fs.writeFileSync(cliFile, 'from workers import WorkflowEntrypoint\n\nclass OneStep(WorkflowEntrypoint):\n    async def run(self, event, step):\n'
+    + '        @step.do("one")\n        async def one():\n            return 1\n        return await one()\n');
+  const cliRun = (i) => runChild(process.execPath, [path.join(ROOT, 'js-engine', 'cli', 'main.js'), 'run', cliFile, '--json', '--db', path.join(tmpDir(), `cli-${i}.sqlite`)], { whole: true });
+  await cliRun('warm');
+  const cliMs = [];
+  const bareMs = [];
+  for (let i = 0; i < S.coldRuns; i++) {
+    const c = await cliRun(i);
+    if (c.ok && c.value.status === 'complete') cliMs.push(c.ms); else row('cold CLI run', `failed: ${c.why ?? c.value?.status}`, '', '');
+    const f = await nodeChild('pyodide');
+    if (f.ok) bareMs.push(f.ms);
+  }
+  if (cliMs.length && bareMs.length) {
+    row('cold `pyworkflows run`, one-step workflow (whole process)', fmtMs(median(cliMs)), `bare loadPyodide process ${fmtMs(median(bareMs))}`,
+      ratio(median(cliMs), median(bareMs)), 'target <= 0.35x');
+  }
 
   console.error('[bench] peak memory (child processes) ...');
   const mem = await nodeChild('memory', '--steps', String(S.memory));

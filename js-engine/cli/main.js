@@ -19,15 +19,16 @@ const USAGE = `usage:
   pyworkflows list [--db PATH] [--json]
   pyworkflows event ID TYPE [PAYLOAD_JSON] [--db PATH] [--clock real|virtual] [--json]
   pyworkflows pause|resume|terminate|restart ID [--db PATH] [--clock real|virtual] [--json]
-  pyworkflows serve [--port N] [--host H]`;
+  pyworkflows serve [--port N] [--host H]
+  pyworkflows install [FILE.py|pyproject.toml] [--force]  (the packages it declares, resolved for Pyodide)`;
 
-const OPTIONS = { booleans: ['json', 'help', 'no-config'], values: ['class', 'id', 'params', 'db', 'clock', 'port', 'host', 'config', 'sdk'] };
+const OPTIONS = { booleans: ['json', 'help', 'force', 'no-config'], values: ['class', 'id', 'params', 'db', 'clock', 'port', 'host', 'config', 'sdk'] };
 
 async function main(argv) {
   const [command, ...rest] = argv;
   if (!command || command === '--help' || command === 'help') { console.log(USAGE); return 0; }
   const { positionals, flags } = parseArgs(rest, OPTIONS);
-  const commands = { run, status, history, export: exportCmd, replay, list, event, pause: control, resume: control, terminate: control, restart: control, serve };
+  const commands = { run, install, status, history, export: exportCmd, replay, list, event, pause: control, resume: control, terminate: control, restart: control, serve };
   const fn = commands[command];
   if (!fn) throw new UsageError(`unknown command "${command}"`);
   return fn({ command, positionals, flags });
@@ -60,7 +61,9 @@ async function loadWorkflow(engine, file, className, { json, config: configPath,
     const { createPyodideHost } = await import('../hosts/pyodide-node.js');
     // Python's print goes to the terminal; with --json it goes to stderr so stdout stays one JSON object.
     const write = (stream) => (text) => stream.write(text.endsWith('\n') ? text : `${text}\n`);
-    host ??= await createPyodideHost({ sdk, stdout: write(json ? process.stderr : process.stdout), stderr: write(process.stderr) });
+    host ??= await createPyodideHost({
+      sdk, stdout: write(json ? process.stderr : process.stdout), stderr: write(process.stderr), packages: await workflowPackages(file),
+    });
     return host;
   };
   const loaded = await loadWorkflowFile(path, { config: stored !== undefined ? stored : configFlag, pythonHost });
@@ -71,6 +74,44 @@ async function loadWorkflow(engine, file, className, { json, config: configPath,
   engine.configureEnv?.(loaded.env);
   const chosen = chooseWorkflow(loaded, className);
   return { path, name: chosen.name, className: chosen.className, def: chosen.def, env: loaded.env };
+}
+
+// The installed wheels of the packages the workflow declares; exit 2 naming the install command when missing.
+async function workflowPackages(file) {
+  const { declaredDependencies, installedWheels } = await import('../node/packages.js');
+  const { requirements } = declaredDependencies(file);
+  if (!requirements.length) return [];
+  const wheels = installedWheels(requirements);
+  if (!wheels) {
+    throw new UsageError(`(packages.not_installed) ${file} needs ${requirements.join(', ')}, not installed for Pyodide: ` +
+      `run \`npx pyworkflows install ${file}\``);
+  }
+  return wheels;
+}
+
+// `install [FILE]`: resolve the packages FILE (default: the pyproject.toml here) declares into the offline cache.
+async function install({ positionals, flags }) {
+  const { declaredDependencies, installedWheels, installPackages, PackageError } = await import('../node/packages.js');
+  const file = positionals[0] ?? 'pyproject.toml';
+  if (!existsSync(file)) throw new UsageError(`no such file: ${file}`);
+  const { requirements, from } = declaredDependencies(file);
+  if (!requirements.length) {
+    console.log(`no dependencies declared${from ? ` (${from})` : ''}`);
+    return 0;
+  }
+  const have = flags.force ? null : installedWheels(requirements);
+  if (have) {
+    console.log(`${requirements.join(', ')}: already installed (${have.length} wheel(s); --force to resolve again)`);
+    return 0;
+  }
+  try {
+    const { dir, wheels } = installPackages(requirements);
+    console.log(`installed ${wheels.length} wheel(s) for ${requirements.join(', ')} into ${dir}`);
+    return 0;
+  } catch (err) {
+    if (err instanceof PackageError) throw new UsageError(err.message);
+    throw err;
+  }
 }
 
 async function withEngine(flags, fn) {

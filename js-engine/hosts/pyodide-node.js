@@ -13,6 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { loadPyodide } from 'pyodide';
 import { SDK_PACKAGE, createHostCore, installSdkFiles, installSdkWheel, routeOutput } from './pyodide-common.js';
 import { findWranglerConfig } from '../node/wrangler-config.js';
+import { loadFromSnapshot } from './pyodide-snapshot.js';
+import { declaredDependencies, installedWheels } from '../node/packages.js';
 import {
   CLOUDFLARE_SDK_WHEEL, createCloudflareHostCore, implicitDependenciesFor, installCloudflareSdk,
 } from './cloudflare-sdk.js';
@@ -106,10 +108,11 @@ importlib.invalidate_caches()
  * options: indexURL (a Pyodide folder; default build/pyodide for 'wheel', node_modules/pyodide for 'dir'),
  * sdkSource ('wheel': loadPackage('pyworkflows') from that folder; 'dir': py-sdk/ sources written into Pyodide's
  * file system; default see defaultSdkSource), sdkDir, stdout/stderr (text callbacks; default the process's),
- * importSiblings (default true).
+ * importSiblings (default true), packages (wheel files to install: the workflow's dependencies).
  */
 export async function createPyodideHost({
   indexURL, sdkSource, sdkDir = SDK_DIR, stdout, stderr, importSiblings = true, sdk = 'ours', implicitDependencies,
+  packages = [],
 } = {}) {
   if (!SDKS.includes(sdk)) throw new TypeError(`(sdk.unknown) sdk must be one of ${SDKS.join(', ')}, got ${JSON.stringify(sdk)}`);
   if (sdk === 'cloudflare') return createCloudflareSdkHost({ stdout, stderr, importSiblings, implicitDependencies });
@@ -120,13 +123,20 @@ export async function createPyodideHost({
     throw new Error(`sdkSource 'wheel' needs a Pyodide folder whose pyodide-lock.json lists "${SDK_PACKAGE}" ` +
       `(${index} has none): run \`node scripts/build-dist.mjs\`, or use sdkSource: 'dir'`);
   }
-  const pyodide = await loadPyodide({ indexURL: index });
+  // The wheel (a fixed build) starts from a memory snapshot; SDK sources being edited ('dir') load plainly.
+  const snap = source === 'wheel' ? await loadFromSnapshot({ indexURL: index, wheelFile: distSdkWheel(index).file }) : null;
+  const pyodide = snap?.pyodide ?? await loadPyodide({ indexURL: index });
   routeOutput(pyodide, {
     stdout: stdout ?? ((text) => process.stdout.write(text)),
     stderr: stderr ?? ((text) => process.stderr.write(text)),
   });
-  if (source === 'wheel') await installSdkWheel(pyodide);
-  else installSdkFiles(pyodide, sdkFiles(sdkDir));
+  if (!snap?.pyodide) {
+    if (source === 'wheel') await installSdkWheel(pyodide);
+    else installSdkFiles(pyodide, sdkFiles(sdkDir));
+  }
+  // A corrupt snapshot is rebuilt while this process loads plainly; wait so no builder outlives us.
+  await snap?.rebuild;
+  installWheels(pyodide, packages);
 
   const core = createHostCore(pyodide);
   // As for Cloudflare's SDK below: a file on disk loaded without its loader's compat values gets those of its
@@ -137,7 +147,18 @@ export async function createPyodideHost({
     const compat = cfg ? { compatibilityDate: cfg.compatibilityDate, compatibilityFlags: cfg.compatibilityFlags } : opts;
     return core.loadWorkflowSource(source, filename, compat);
   };
-  return nodeHost(pyodide, { ...core, loadWorkflowSource }, { importSiblings, sdk, sdkSource: source, indexURL: index });
+  return nodeHost(pyodide, { ...core, loadWorkflowSource }, {
+    importSiblings, packages, sdk, sdkSource: source, indexURL: index, startedFrom: snap?.pyodide ? 'snapshot' : 'plain',
+  });
+}
+
+// The workflow's own packages (wheel files, see node/packages.js), unpacked into site-packages: loadPackage only
+// knows the lock file's packages.
+function installWheels(pyodide, wheels) {
+  if (!wheels.length) return;
+  const site = pyodide.runPython('import site; site.getsitepackages()[0]');
+  for (const wheel of wheels) pyodide.unpackArchive(new Uint8Array(fs.readFileSync(wheel)), 'wheel', { extractDir: site });
+  pyodide.runPython('import importlib; importlib.invalidate_caches()');
 }
 
 // Cloudflare's unmodified SDK instead of ours (one `workers` package per Pyodide): see cloudflare-sdk.js.
@@ -175,12 +196,26 @@ const snakeCompat = ({ compatibilityDate, compatibilityFlags }) => ({
   compatibility_date: compatibilityDate ?? undefined, compatibility_flags: compatibilityFlags ?? [],
 });
 
-function nodeHost(pyodide, core, { importSiblings, ...info }) {
+function nodeHost(pyodide, core, { importSiblings, packages = [], ...info }) {
   const mounted = new Set();
+  const installed = new Set(packages);
   return {
     pyodide,
     ...info,
     loadWorkflowSource: core.loadWorkflowSource,
+    // The packages a workflow file declares (node/packages.js), installed once `pyworkflows install` has run.
+    async installDeclaredPackages(file) {
+      if (!fs.existsSync(file)) return; // source text loaded under a made-up path
+      const { requirements } = declaredDependencies(file);
+      if (!requirements.length) return;
+      const wheels = installedWheels(requirements);
+      if (!wheels) {
+        throw new Error(`(packages.not_installed) ${file} needs ${requirements.join(', ')}, not installed for Pyodide: ` +
+          `run \`npx pyworkflows install ${file}\``);
+      }
+      installWheels(pyodide, wheels.filter((w) => !installed.has(w)));
+      for (const w of wheels) installed.add(w);
+    },
     // compat: {compatibilityDate, compatibilityFlags} from the Worker's wrangler config (see pyodide-common.js).
     async loadWorkflowFile(file, compat) {
       const abs = path.resolve(file);
