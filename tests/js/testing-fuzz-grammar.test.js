@@ -48,11 +48,11 @@ test('each feature flag brings its own productions', () => {
     'wait-timeout': 'wait_for_event(',
     gather: 'asyncio.gather(',
     'create-task': 'asyncio.create_task(',
-    loop: 'for _ in range(',
+    loop: '_i',
     'wait-for': 'asyncio.wait_for(',
     timeout: 'asyncio.timeout(',
     nested: '    @step.do("inner',
-    'long-loop': 'for _ in range(6',
+    'long-loop': ' in range(6',
     suspend: '    await asyncio.sleep(0)\n',
   };
   const needs = { 'local-exc': ['catch'], nonretryable: ['catch'], jitter: ['gather'] }; // only shows with these
