@@ -97,6 +97,7 @@ export async function createSession({ host, files, store = createMemoryStore(), 
         return defs.map((d) => d.name);
       }
       if (!files) throw new Error('loading a workflow file by path needs the Node harness');
+      host.importSiblingsOf?.(path.slice(0, path.lastIndexOf('/')) || '/'); // `import helpers` beside the file
       const file = await files.load(path, { source, filename, config });
       for (const w of file.workflows) {
         loaded.set(w.name, w.def);

@@ -190,6 +190,10 @@ function nodeHost(pyodide, core, { importSiblings, ...info }) {
       if (importSiblings) mountFolder(pyodide, path.dirname(abs), mounted);
       return core.loadWorkflowSource(text, abs, compat);
     },
+    // Makes modules in `dir` importable (a workflow loaded from its text, e.g. by the test harness, whose file is there).
+    importSiblingsOf(dir) {
+      if (importSiblings) mountFolder(pyodide, path.resolve(dir), mounted);
+    },
     close: core.close,
   };
 }
