@@ -71,6 +71,8 @@ export interface Engine {
   readonly clock: Clock;
   readonly limits: Limits;
   register(name: string, def: WorkflowDefinition): WorkflowBinding;
+  /** What a run's env holds: workflow bindings by binding name ({BINDING: workflow name}) and plain vars. */
+  configureEnv(env: { bindings?: Record<string, string> | null; vars?: Record<string, unknown> }): void;
   workflows(): string[];
   workflow(name: string): WorkflowBinding;
   get(id: string): Promise<WorkflowInstance>;
@@ -151,12 +153,13 @@ export function createPyodideBrowserHost(options?: PyodideBrowserHostOptions): P
 }>;
 
 /**
- * Loads a Python workflow file and registers each workflow class in it with `engine`, under its class name.
- * Starts a Node Pyodide host unless `host` is given; close the returned host when done.
+ * Loads a workflow file (Python, or JavaScript for cloudflare:workers) into `engine`. Its wrangler config (nearest
+ * upward, or `config`; false for none) names and binds the workflows as on Cloudflare; without one each class is
+ * registered under its class name. Starts a Node Pyodide host for a Python file unless `host` is given.
  */
 export function loadWorkflowFile(
-  engine: Engine, file: string, options?: PyodideHostOptions & { host?: NodePyodideHost },
-): Promise<{ host: NodePyodideHost; workflows: string[] }>;
+  engine: Engine, file: string, options?: PyodideHostOptions & { host?: NodePyodideHost; config?: string | false },
+): Promise<{ host: NodePyodideHost | undefined; workflows: Array<{ name: string; className: string; binding: string }> }>;
 
 export class WorkflowError extends Error { constructor(code: string, message: string, options?: ErrorOptions); code: string; }
 export class WorkflowFatalError extends WorkflowError {}

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -67,4 +68,36 @@ test('the packed tarball holds the runtime (engine, page, SDK wheels) and no tes
   const unwanted = files.filter((f) => /^(tests|scripts|docs|py-sdk|build|\.github|test-results)\/|\.(png|jpe?g|webm)$/.test(f));
   assert.deepEqual(unwanted, []);
   assert.ok(info.size < 400_000, `packed size ${info.size} B`);
+});
+
+test('loadWorkflowFile registers a Python file\'s workflows under its wrangler names, bound in env, siblings importable', async () => {
+  const { createEngine, createMemoryStore, createVirtualClock, loadWorkflowFile } = await import('pyworkflows');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pyworkflows-api-'));
+  fs.writeFileSync(path.join(dir, 'wrangler.jsonc'), JSON.stringify({
+    name: 'shop', main: 'flow.py', compatibility_date: '2026-03-01', compatibility_flags: ['python_workers', 'python_workflows'],
+    workflows: [{ name: 'shop-orders', binding: 'ORDERS', class_name: 'Orders' }],
+  }));
+  fs.writeFileSync(path.join(dir, 'pricing.py'), 'def total(items):\n    return sum(items)\n');
+  fs.writeFileSync(path.join(dir, 'flow.py'), [
+    'from workers import WorkflowEntrypoint', 'import pricing', '', '',
+    'class Orders(WorkflowEntrypoint):', '    async def run(self, event, step):',
+    '        @step.do("price")', '        async def price():', '            return pricing.total(event["payload"]["items"])', '',
+    '        return {"total": await price(), "bound": sorted(self.env)}', '',
+  ].join('\n'));
+  const store = createMemoryStore();
+  await store.open();
+  const engine = createEngine({ store, clock: createVirtualClock() });
+  const { host, workflows } = await loadWorkflowFile(engine, path.join(dir, 'flow.py'), { stdout: () => {} });
+  try {
+    assert.deepEqual(workflows, [{ name: 'shop-orders', className: 'Orders', binding: 'ORDERS' }]);
+    const inst = await engine.workflow('shop-orders').create({ params: { items: [2, 3] } });
+    await engine.settled(inst.id);
+    const st = await inst.status();
+    assert.equal(st.status, 'complete', JSON.stringify(st.error));
+    assert.deepEqual(st.output, { total: 5, bound: ['ORDERS'] });
+  } finally {
+    await engine.close();
+    host.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
