@@ -130,6 +130,32 @@ test("the README's embedding example runs as written: an HTTP handler starts a w
   assert.deepEqual(status, { status: 'complete', output: 'order A1: 1 item(s) confirmed' });
 });
 
+test('the types resolve from the installed package: TypeScript code using the API compiles (tsc --strict)', () => {
+  fs.writeFileSync(path.join(demo, 'embed.ts'), `
+import { createEngine, createSqliteStore, createVirtualClock, loadWorkflowFile, parseDuration, InstanceNotFoundError,
+  type Engine, type WorkflowInstance } from 'pyworkflows';
+import { createIndexedDbStore, createPyodideBrowserHost, type PyodideHost } from 'pyworkflows/browser';
+
+export async function main(): Promise<string> {
+  const store = createSqliteStore({ path: 'w.sqlite' });
+  await store.open();
+  const engine: Engine = createEngine({ store, clock: createVirtualClock({ auto: true }) });
+  const { workflows: [orders], host } = await loadWorkflowFile(engine, 'src/entry.py', { sdk: 'ours' });
+  const instance: WorkflowInstance = await engine.workflow(orders.name).create({ params: { id: 'A1', items: [] } });
+  engine.on((ev) => console.log(ev.type, ev.id, parseDuration('1 hour')));
+  try { await engine.get('nope'); } catch (e) { if (e instanceof InstanceNotFoundError) console.log(e.code); }
+  host?.close();
+  const browserHost: Promise<PyodideHost> = createPyodideBrowserHost({ indexURL: '/build/pyodide/' });
+  void browserHost; void createIndexedDbStore;
+  return (await instance.status()).status;
+}
+// @ts-expect-error: an engine needs a store
+createEngine({});
+`);
+  run(path.join(ROOT, 'node_modules', '.bin', 'tsc'), ['--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext',
+    '--target', 'es2022', '--typeRoots', path.join(ROOT, 'node_modules', '@types'), '--types', 'node', 'embed.ts'], { cwd: demo });
+});
+
 test('`serve` from the installed package: the page reaches "Python ready" with nothing from elsewhere', async () => {
   const { chromium } = await import(path.join(ROOT, 'node_modules', 'playwright-core', 'index.mjs'));
   const { CHROMIUM, CHROMIUM_ARGS } = await import('../browser/helpers.js');
