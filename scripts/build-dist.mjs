@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Builds build/pyodide/: a self-contained Pyodide package folder that works with NO network.
+// Builds build/pyodide/ (and dist/, what the npm package ships: see step 6): a self-contained Pyodide package folder that works with NO network.
 //
 //   build/pyodide/ = copy of node_modules/pyodide/ (copied, not symlinked: pytest-pyodide and
 //                    browsers serving the folder need real files)
@@ -207,6 +207,22 @@ if (FORCE || readOr(lockStamp) !== lockFp || !fs.existsSync(lockOut)) {
     '--input', path.join(PYODIDE_SRC, 'pyodide-lock.json'), '--output', tmp, '--base-path', OUT, ...outWheels]);
   fs.renameSync(tmp, lockOut);
   fs.writeFileSync(lockStamp, lockFp);
+}
+
+// ---- 6. dist/: what the npm package ships (package.json "files"); an installed package merges it with the
+// `pyodide` dependency on first use (js-engine/node/dist.js). Only the SDK wheel and its lock entry, not the
+// pytest wheels (test-suite only), plus Cloudflare's SDK wheel (~40 kB) for `--sdk cloudflare` and `?sdk=cloudflare`.
+{
+  const ship = r('dist', 'pyodide');
+  const [sdkWheel] = sdkWheels();
+  const entry = JSON.parse(fs.readFileSync(lockOut, 'utf8')).packages.pyworkflows;
+  if (!entry || entry.file_name !== sdkWheel) { console.error('[build-dist] the lock file has no entry for the SDK wheel'); process.exit(1); }
+  fs.rmSync(r('dist'), { recursive: true, force: true });
+  fs.mkdirSync(ship, { recursive: true });
+  fs.copyFileSync(path.join(SDK_OUT, sdkWheel), path.join(ship, sdkWheel));
+  fs.writeFileSync(path.join(ship, 'sdk-lock-entry.json'), `${JSON.stringify(entry, null, 2)}\n`);
+  fs.mkdirSync(r('dist', 'cloudflare-sdk'), { recursive: true });
+  fs.copyFileSync(cfWheel, r('dist', 'cloudflare-sdk', CLOUDFLARE_SDK_WHEEL));
 }
 
 log(`build/pyodide ready (${[...wanted.keys()].join(', ')}) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);

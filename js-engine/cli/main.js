@@ -20,7 +20,8 @@ const USAGE = `usage:
   pyworkflows event ID TYPE [PAYLOAD_JSON] [--db PATH] [--clock real|virtual] [--json]
   pyworkflows pause|resume|terminate|restart ID [--db PATH] [--clock real|virtual] [--json]
   pyworkflows serve [--port N] [--host H]
-  pyworkflows install [FILE.py|pyproject.toml] [--force]  (the packages it declares, resolved for Pyodide)`;
+  pyworkflows install [FILE.py|pyproject.toml] [--force]  (the packages it declares, resolved for Pyodide)
+  pyworkflows init [DIR]                                 (a Cloudflare Python Workflow project with local tests)`;
 
 const OPTIONS = { booleans: ['json', 'help', 'force', 'no-config'], values: ['class', 'id', 'params', 'db', 'clock', 'port', 'host', 'config', 'sdk'] };
 
@@ -28,7 +29,7 @@ async function main(argv) {
   const [command, ...rest] = argv;
   if (!command || command === '--help' || command === 'help') { console.log(USAGE); return 0; }
   const { positionals, flags } = parseArgs(rest, OPTIONS);
-  const commands = { run, install, status, history, export: exportCmd, replay, list, event, pause: control, resume: control, terminate: control, restart: control, serve };
+  const commands = { run, install, status, history, export: exportCmd, replay, list, event, pause: control, resume: control, terminate: control, restart: control, serve, init };
   const fn = commands[command];
   if (!fn) throw new UsageError(`unknown command "${command}"`);
   return fn({ command, positionals, flags });
@@ -312,6 +313,15 @@ async function serve({ flags }) {
   const { startServer } = await import('../node/serve.js');
   await startServer({ port: flags.port ? Number(flags.port) : undefined, host: flags.host });
   return new Promise(() => {}); // serve until killed
+}
+
+async function init({ positionals }) {
+  const { initProject } = await import('./init.js');
+  const dir = positionals[0] ?? '.';
+  const files = initProject(dir);
+  console.log(`created ${dir}/: ${files.join(', ')}`);
+  console.log(`next: cd ${dir}, then see README.md (pytest runs the workflow locally; npx wrangler deploy ships it)`);
+  return 0;
 }
 
 main(process.argv.slice(2)).then(

@@ -99,6 +99,7 @@ export async function createSession({ host, files, store = createMemoryStore(), 
       if (!files) throw new Error('loading a workflow file by path needs the Node harness');
       // A Python file's declared packages (pyproject.toml, PEP 723), once `pyworkflows install` has run.
       if (/\.py$/.test(path)) await host.installDeclaredPackages?.(path);
+      host.importSiblingsOf?.(path.slice(0, path.lastIndexOf('/')) || '/'); // `import helpers` beside the file
       const file = await files.load(path, { source, filename, config });
       for (const w of file.workflows) {
         loaded.set(w.name, w.def);

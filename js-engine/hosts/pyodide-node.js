@@ -8,7 +8,6 @@
 //   host.close();
 import fs from 'node:fs';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { loadPyodide } from 'pyodide';
 import { SDK_PACKAGE, createHostCore, installSdkFiles, installSdkWheel, routeOutput } from './pyodide-common.js';
@@ -18,15 +17,17 @@ import { declaredDependencies, installedWheels } from '../node/packages.js';
 import {
   CLOUDFLARE_SDK_WHEEL, createCloudflareHostCore, implicitDependenciesFor, installCloudflareSdk,
 } from './cloudflare-sdk.js';
+import { NPM_PYODIDE, SHIPPED_CLOUDFLARE_DIR, pyodideDistDir } from '../node/dist.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DIST_DIR = path.join(ROOT, 'build', 'pyodide'); // built by scripts/build-dist.mjs
 export const SDK_DIR = path.join(ROOT, 'py-sdk');
-const NPM_PYODIDE = path.dirname(createRequire(import.meta.url).resolve('pyodide'));
 // Cloudflare's SDK wheel, downloaded by scripts/build-dist.mjs (the `--sdk cloudflare` oracle); the variable points
 // elsewhere (tests of the missing-wheel error).
+// An installed package has no .cache/: it ships the wheel in dist/cloudflare-sdk/.
+const CLOUDFLARE_CACHED = path.join(ROOT, '.cache', 'cloudflare-sdk', CLOUDFLARE_SDK_WHEEL);
 export const CLOUDFLARE_WHEEL_PATH = process.env.PYWORKFLOWS_CLOUDFLARE_WHEEL
-  ?? path.join(ROOT, '.cache', 'cloudflare-sdk', CLOUDFLARE_SDK_WHEEL);
+  ?? (fs.existsSync(CLOUDFLARE_CACHED) ? CLOUDFLARE_CACHED : path.join(SHIPPED_CLOUDFLARE_DIR, CLOUDFLARE_SDK_WHEEL));
 export const SDKS = ['ours', 'cloudflare'];
 
 const withSlash = (dir) => (dir.endsWith('/') ? dir : `${dir}/`);
@@ -61,6 +62,7 @@ export function distSdkWheel(dir = DIST_DIR) {
 // Default: the wheel from build/pyodide; but in a checkout whose py-sdk/ is newer than that wheel (someone edited
 // the SDK and has not rebuilt), the sources, so nobody debugs a stale SDK.
 export function defaultSdkSource() {
+  if (!fs.existsSync(SDK_DIR)) return 'wheel'; // an installed package: it ships the wheel, not py-sdk/
   const wheel = distSdkWheel();
   if (!wheel) return 'dir';
   if (fs.existsSync(SDK_DIR) && newestMtime(SDK_DIR) > wheel.mtimeMs) return 'dir';
@@ -105,7 +107,7 @@ importlib.invalidate_caches()
 }
 
 /**
- * options: indexURL (a Pyodide folder; default build/pyodide for 'wheel', node_modules/pyodide for 'dir'),
+ * options: indexURL (a Pyodide folder; default build/pyodide, or its user-cache copy in an installed package, for 'wheel', node_modules/pyodide for 'dir'),
  * sdkSource ('wheel': loadPackage('pyworkflows') from that folder; 'dir': py-sdk/ sources written into Pyodide's
  * file system; default see defaultSdkSource), sdkDir, stdout/stderr (text callbacks; default the process's),
  * importSiblings (default true), packages (wheel files to install: the workflow's dependencies).
@@ -118,7 +120,7 @@ export async function createPyodideHost({
   if (sdk === 'cloudflare') return createCloudflareSdkHost({ stdout, stderr, importSiblings, implicitDependencies });
   const source = sdkSource ?? defaultSdkSource();
   if (source !== 'wheel' && source !== 'dir') throw new TypeError(`sdkSource must be 'wheel' or 'dir', got ${JSON.stringify(sdkSource)}`);
-  const index = withSlash(indexURL ?? (source === 'wheel' ? DIST_DIR : NPM_PYODIDE));
+  const index = withSlash(indexURL ?? (source === 'wheel' ? pyodideDistDir() : NPM_PYODIDE));
   if (source === 'wheel' && !distSdkWheel(index)) {
     throw new Error(`sdkSource 'wheel' needs a Pyodide folder whose pyodide-lock.json lists "${SDK_PACKAGE}" ` +
       `(${index} has none): run \`node scripts/build-dist.mjs\`, or use sdkSource: 'dir'`);
@@ -222,6 +224,10 @@ function nodeHost(pyodide, core, { importSiblings, packages = [], ...info }) {
       const text = await fs.promises.readFile(abs, 'utf8');
       if (importSiblings) mountFolder(pyodide, path.dirname(abs), mounted);
       return core.loadWorkflowSource(text, abs, compat);
+    },
+    // Makes modules in `dir` importable (a workflow loaded from its text, e.g. by the test harness, whose file is there).
+    importSiblingsOf(dir) {
+      if (importSiblings) mountFolder(pyodide, path.resolve(dir), mounted);
     },
     close: core.close,
   };

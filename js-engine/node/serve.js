@@ -10,6 +10,7 @@ import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cloudflareSdkDir, pyodideDistDir } from './dist.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DEFAULT_PORT = 8787;
@@ -35,7 +36,7 @@ export const MIME_TYPES = {
   '.d.ts': 'text/plain; charset=utf-8',
 };
 
-// URL prefix -> folder (relative to the repository). Longest prefix wins; '/' is the fallback.
+// URL prefix -> folder (relative to the repository, or absolute). Longest prefix wins; '/' is the fallback.
 export const DEFAULT_MOUNTS = {
   '/': 'web',
   '/js-engine/': 'js-engine',
@@ -43,6 +44,17 @@ export const DEFAULT_MOUNTS = {
   '/build/cloudflare-sdk/': 'build/cloudflare-sdk',
   '/examples/': 'examples',
 };
+
+// The Pyodide folders as they are on this install: a checkout's build/, or an installed package's user-cache copy
+// and shipped Cloudflare wheel (js-engine/node/dist.js). Resolved when the server starts, not at import.
+function pyodideMounts(log) {
+  try {
+    return { '/build/pyodide/': pyodideDistDir(), '/build/cloudflare-sdk/': cloudflareSdkDir() };
+  } catch (e) {
+    log(`warning: ${e.message}`);
+    return {};
+  }
+}
 
 const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 const isLoopback = (host) => host === 'localhost' || host === '::1' || /^127\./.test(host);
@@ -94,7 +106,7 @@ export function startServer({ port = DEFAULT_PORT, host = DEFAULT_HOST, mounts =
     return Promise.reject(new Error(`--port must be an integer from 0 to 65535, got ${JSON.stringify(port)}`));
   }
   if (typeof host !== 'string' || !host) return Promise.reject(new Error('--host must be a host name or address'));
-  const allMounts = { ...DEFAULT_MOUNTS, ...mounts };
+  const allMounts = { ...DEFAULT_MOUNTS, ...(root === REPO_ROOT ? pyodideMounts(quiet ? () => {} : log) : {}), ...mounts };
   const loopbackOnly = isLoopback(host);
 
   const server = http.createServer((req, res) => {
@@ -173,9 +185,6 @@ export function startServer({ port = DEFAULT_PORT, host = DEFAULT_HOST, mounts =
       const url = `http://${shownHost}:${addr.port}/`;
       if (!quiet) {
         log(`pyworkflows demo: ${url}`);
-        if (!fs.existsSync(path.join(root, 'build', 'pyodide', 'pyodide.mjs'))) {
-          log('warning: build/pyodide/ is missing; run `npm run build` (or `bash scripts/setup`) first');
-        }
         if (!loopbackOnly) log(`warning: listening on ${host}, reachable from other machines (use the default 127.0.0.1 to keep it local)`);
       }
       resolve({

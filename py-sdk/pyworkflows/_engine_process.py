@@ -24,18 +24,44 @@ class EngineError(Exception):
         self.data = data or {}
 
 
-def find_engine_dir() -> Path:
-    """The folder holding js-engine/: $PYWORKFLOWS_ENGINE_DIR, else an enclosing checkout or node_modules/pyworkflows."""
+NODE_MIN = 20
+INSTALL_ENGINE = "run `npm install pyworkflows` in your project folder (or set PYWORKFLOWS_ENGINE_DIR)"
+
+
+def find_engine_dir(starts: list[Path] | None = None) -> Path:
+    """The folder holding js-engine/: $PYWORKFLOWS_ENGINE_DIR, else, walking up from each start (default: the
+    working directory, then this file), a checkout of the engine or a node_modules/pyworkflows."""
     env = os.environ.get("PYWORKFLOWS_ENGINE_DIR")
     if env:
+        if not (Path(env) / SERVER).is_file():
+            raise RuntimeError(f"(engine.not_found) PYWORKFLOWS_ENGINE_DIR={env} holds no {SERVER}")
         return Path(env)
-    starts = [Path.cwd(), Path(__file__).resolve().parent]
+    if starts is None:
+        starts = [Path.cwd(), Path(__file__).resolve().parent]
     for start in starts:
         for d in [start, *start.parents]:
-            for cand in (d, d / "node_modules" / "pyworkflows"):
+            for cand in (d / "node_modules" / "pyworkflows", d):
                 if (cand / SERVER).is_file():
                     return cand
-    raise RuntimeError("cannot find the pyworkflows engine (js-engine/harness/server.js); set PYWORKFLOWS_ENGINE_DIR")
+    raise RuntimeError(f"(engine.not_found) the pyworkflows engine (an npm package) is not installed here: {INSTALL_ENGINE}")
+
+
+def find_node(node: str | None = None) -> str:
+    """A Node.js >= 20 executable, or a one-line error saying what to install."""
+    exe = node or shutil.which("node")
+    if not exe:
+        raise RuntimeError(f"(engine.node_missing) the pyworkflows engine runs on Node.js {NODE_MIN}+ and `node` is not "
+                           "on PATH: install Node.js 20 or newer (https://nodejs.org)")
+    try:
+        version = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=30).stdout.strip()
+        major = int(version.lstrip("v").split(".")[0])
+    except (OSError, ValueError, subprocess.TimeoutExpired):
+        raise RuntimeError(f"(engine.node_missing) {exe} does not run as Node.js: install Node.js {NODE_MIN} or newer "
+                           "(https://nodejs.org)") from None
+    if major < NODE_MIN:
+        raise RuntimeError(f"(engine.node_too_old) {exe} is Node.js {version}; the pyworkflows engine needs {NODE_MIN}+: "
+                           "install a newer Node.js (https://nodejs.org)")
+    return exe
 
 
 def decode(value):
@@ -69,12 +95,13 @@ SDKS = ("ours", "cloudflare")
 class EngineProcess:
     """``sdk="cloudflare"``: workflows run on Cloudflare's own Python SDK (workers-runtime-sdk) instead of ours."""
 
-    def __init__(self, engine_dir: Path | None = None, node: str | None = None, sdk: str = "ours"):
+    def __init__(self, engine_dir: Path | None = None, node: str | None = None, sdk: str = "ours",
+                 starts: list[Path] | None = None):
         if sdk not in SDKS:
             raise ValueError(f"sdk must be one of {', '.join(SDKS)}, not {sdk!r}")
         self.sdk = sdk
-        self.engine_dir = engine_dir or find_engine_dir()
-        node = node or shutil.which("node") or "node"
+        self.engine_dir = engine_dir or find_engine_dir(starts)
+        node = find_node(node)
         self.proc = subprocess.Popen(
             [node, str(self.engine_dir / SERVER), "--sdk", sdk],
             stdin=subprocess.PIPE,

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from ._engine_process import EngineProcess
@@ -18,7 +20,14 @@ def pytest_addoption(parser):
 
 @pytest.fixture(scope="session")
 def workflow_engine_process(request):
-    proc = EngineProcess(sdk=request.config.getoption("--workflow-sdk"))
+    # The engine is found walking up from the working directory, then from the test suite's root folder.
+    starts = [Path.cwd(), Path(str(request.config.rootpath)), Path(__file__).resolve().parent]
+    try:
+        proc = EngineProcess(sdk=request.config.getoption("--workflow-sdk"), starts=starts)
+    except RuntimeError as e:
+        if str(e).startswith("(engine."):
+            pytest.fail(str(e), pytrace=False)  # one line that says what to install, not a traceback
+        raise
     yield proc
     proc.close()
 

@@ -1,0 +1,9 @@
+// Declarations for "pyworkflows/browser" (a subset of "pyworkflows": no SQLite, no Node host).
+export {
+  Json, InstanceStatus, Store, Clock, VirtualClock, Limits, InstanceStatusReport, WorkflowInstance, WorkflowBinding,
+  WorkflowDefinition, EngineOptions, Engine, PythonWorkflow, PyodideHost, PyodideBrowserHostOptions,
+  createEngine, DEFAULT_LIMITS, createRealClock, createVirtualClock, parseDuration,
+  createMemoryStore, createIndexedDbStore, createPyodideBrowserHost,
+  WorkflowError, WorkflowFatalError, InvalidInputError, InstanceNotFoundError, InstanceExistsError, InvalidStateError,
+  WorkflowTimeoutError, WorkflowLimitError, SerializationError, DivergenceError, NonRetryableError,
+} from './index.js';

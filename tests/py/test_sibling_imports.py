@@ -1,0 +1,38 @@
+"""`import helpers` beside a workflow file works under workflow_env.load, as it does in the CLI."""
+
+FLOW = '''
+from workers import WorkflowEntrypoint
+import pricing
+from shop.tax import with_tax
+
+
+class Checkout(WorkflowEntrypoint):
+    async def run(self, event, step):
+        @step.do("price")
+        async def price():
+            return with_tax(pricing.total(event["payload"]["items"]))
+
+        return await price()
+'''
+
+
+def test_a_workflow_file_imports_modules_and_packages_beside_it(workflow_env, tmp_path):
+    (tmp_path / "pricing.py").write_text("def total(items):\n    return sum(i['price'] for i in items)\n")
+    (tmp_path / "shop").mkdir()
+    (tmp_path / "shop" / "__init__.py").write_text("")
+    (tmp_path / "shop" / "tax.py").write_text("def with_tax(x):\n    return round(x * 1.2, 2)\n")
+    (tmp_path / "checkout.py").write_text(FLOW)
+
+    env = workflow_env.load(tmp_path / "checkout.py")
+    r = env.run("Checkout", {"items": [{"price": 10}, {"price": 5}]})
+    assert r.status == "complete", r.error
+    assert r.output == 18.0
+
+
+def test_the_path_may_be_a_string(workflow_env, tmp_path):
+    (tmp_path / "greeting.py").write_text("def hello(n):\n    return f'hello {n}'\n")
+    (tmp_path / "hello_flow.py").write_text(
+        "from workers import WorkflowEntrypoint\nimport greeting\n\n\nclass Hello(WorkflowEntrypoint):\n"
+        "    async def run(self, event, step):\n        return greeting.hello(event['payload']['n'])\n"
+    )
+    assert workflow_env.load(str(tmp_path / "hello_flow.py")).run("Hello", {"n": "Ada"}).output == "hello Ada"
