@@ -1,3 +1,5 @@
+import { parseJsonExact } from '../core/values.js';
+
 // Minimal argv parser: positionals plus --flag value / --flag=value / boolean flags.
 export class UsageError extends Error {}
 
@@ -18,9 +20,10 @@ export function parseArgs(argv, { booleans = [], values = [] } = {}) {
   return { positionals, flags };
 }
 
+// Integer literals beyond ±(2**53 - 1) are kept exact (BigInts), never rounded.
 export function parseJsonArg(text, what) {
   try {
-    return JSON.parse(text);
+    return parseJsonExact(text);
   } catch (err) {
     throw new UsageError(`${what} is not valid JSON: ${err.message}`);
   }

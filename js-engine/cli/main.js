@@ -7,6 +7,7 @@ import { createRealClock, createVirtualClock } from '../core/clock.js';
 import { openStore, DEFAULT_DB } from '../node/store.js';
 import { parseArgs, parseJsonArg, UsageError } from './args.js';
 import { describeRecord, instanceReport } from './render.js';
+import { toJsonText } from '../core/values.js';
 import { chooseWorkflow, loadWorkflowFile } from '../node/workflow-files.js';
 
 const USAGE = `usage:
@@ -143,7 +144,7 @@ async function finish(engine, store, id, flags, settledStatus) {
   const row = await store.getInstance(id);
   const st = await engine.status(id);
   if (flags.json) {
-    console.log(JSON.stringify(instanceReport(row, st, await store.readJournal(id), engine.clock.now()), null, 2));
+    console.log(toJsonText(instanceReport(row, st, await store.readJournal(id), engine.clock.now()), 2));
   } else {
     const waits = engine.blockers(id).filter((b) => b.kind === 'wait');
     if (st.status === 'waiting' && waits.length) {
@@ -228,10 +229,10 @@ async function status({ positionals, flags }) {
     if (!row) throw new UsageError(`(instance.not_found) Instance "${id}" does not exist`);
     const st = await engine.status(id);
     const report = instanceReport(row, st, await store.readJournal(id), Date.now());
-    if (flags.json) { console.log(JSON.stringify(report, null, 2)); return 0; }
+    if (flags.json) { console.log(toJsonText(report, 2)); return 0; }
     console.log(`${report.id}  ${report.workflow}  ${report.status}`);
     for (const s of report.steps) console.log(`  ${s.type.padEnd(12)} ${s.name}${s.count > 1 ? ` #${s.count}` : ''}  ${s.status}${s.attempts > 1 ? ` (${s.attempts} attempts)` : ''}`);
-    if (report.output !== null) console.log(`output: ${JSON.stringify(report.output)}`);
+    if (report.output !== null) console.log(`output: ${toJsonText(report.output)}`);
     if (report.error) console.log(`error: ${report.error.name}: ${report.error.message}${report.error.traceback ? `\n${report.error.traceback}` : ''}`);
     return 0;
   });
@@ -294,7 +295,7 @@ async function replay({ positionals, flags }) {
   const stored = flags.config === undefined && !flags['no-config'] && !fileArg ? row?.source?.config : undefined;
   const wf = await loadWorkflow(loader, file, className && !Array.isArray(journal) ? className : flags.class, { ...flags, json: true, sdk: flags.sdk ?? row?.source?.sdk }, stored);
   const report = await replayJournal({ journal: normaliseJournal(journal, { workflow: Array.isArray(journal) ? wf.name : undefined }), definition: wf.def, env: wf.env });
-  if (flags.json) console.log(JSON.stringify(report, null, 2));
+  if (flags.json) console.log(toJsonText(report, 2));
   else console.log(`replay of ${report.id} (${report.workflow}) against ${file}: ${describeReplay(report)}`);
   return report.ok ? 0 : 1;
 }

@@ -1,10 +1,10 @@
 import { settleSleeps, summariseSteps } from '../core/history.js';
-import { decode } from '../core/values.js';
+import { decode, toJsonText } from '../core/values.js';
 
 // Human-readable lines for journal records, printed live as the engine journals them.
 const iso = (ms) => new Date(ms).toISOString();
 const short = (v) => {
-  const text = v === undefined ? 'undefined' : JSON.stringify(v);
+  const text = v === undefined ? 'undefined' : toJsonText(v);
   return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 };
 const errText = (e) => `${e.name}: ${e.message}`;

@@ -34,6 +34,7 @@ export class InstanceRun {
     this.scanned = records.reduce((m, r) => Math.max(m, r.seq ?? 0), 0); // journal read up to here (absorb)
     this.nameCounts = new Map();
     this.doCalls = new Map(); // name -> step.do calls of it so far, over all scopes (ctx.step.count, Cloudflare's)
+    this.stepBody = null; // the name of the step whose callback is running synchronously (#begin), else null
     this.claimed = 0; // distinct step keys claimed by this generation
     // Determinism check by position within each scope (see claimKey and call-order.js).
     this.orders = journaledOrders(this.index.steps);
@@ -446,10 +447,14 @@ export class InstanceRun {
     Object.defineProperty(ctx, 'journalStep', { value: { key, count, scope } });
     const a = { key, name, count, scope, config, attempt, ctx, startedAt: this.clock.now(), result: undefined, error: null };
     this.runningCallbacks++;
+    const outer = this.stepBody;
+    this.stepBody = name; // step calls until the callback returns are refused (step-context.js nestedStepError)
     try {
       a.result = callback(ctx);
     } catch (err) {
       a.error = err ?? new Error('step failed with no error value');
+    } finally {
+      this.stepBody = outer;
     }
     return a;
   }

@@ -12,6 +12,15 @@ export class Settled {
   constructor(value) { this.value = value; }
 }
 
+// A step call made while another step's callback runs (its synchronous part: the engine cannot follow a JS callback
+// past its first await without a Node or browser API). A journaled step's callback does not run again on replay, so
+// the calls it made would vanish and later calls of the same names would take their keys.
+function nestedStepError(what, outer) {
+  return new InvalidInputError('step.nested', `step.${what} cannot be called inside the body of step "${outer}": a `
+    + "completed step's body does not run again on replay, so the steps it called would be skipped and their keys "
+    + 'taken by later steps. Call it from run before or after that step.');
+}
+
 // The WorkflowStep object handed to run(event, step): argument checking here, execution in InstanceRun.
 // Every method returns a promise; bad arguments reject it (so a workflow can catch them like any step error).
 // `scope` ('' = root): the calling task's scope, for keys that do not depend on completion order (journal-index.js
@@ -23,11 +32,12 @@ export function createWorkflowStep(run, scope = '', unordered = false) {
   // The determinism check compares positions only while a scope's calls never overlap.
   const order = unordered ? { ...newCallOrder(), sequential: false } : run.orderOf(scope);
   // `c`: the call's handle (InstanceRun.abandon): its key once claimed, whether the workflow stopped awaiting it.
-  const call = (fn) => {
+  const call = (what, fn) => {
     if (order.open++ > 0) order.sequential = false;
     const c = { order, open: true, key: undefined, name: undefined, count: 0, scope, kind: undefined, abandoned: false, interrupt: null };
     let p;
     try {
+      if (run.stepBody) throw nestedStepError(what, run.stepBody);
       p = fn(c);
     } catch (err) {
       p = Promise.reject(err);
@@ -57,24 +67,24 @@ export function createWorkflowStep(run, scope = '', unordered = false) {
 
   return {
     do(name, configOrCallback, maybeCallback) {
-      return call((c) => run.runDo(...doArgs(name, configOrCallback, maybeCallback), c));
+      return call('do', (c) => run.runDo(...doArgs(name, configOrCallback, maybeCallback), c));
     },
     // Like do(), but a step that can be answered at once (journaled, or a callback that returns a plain value on
     // a store with commitSync) returns its value itself, already journaled, instead of a promise; otherwise the
     // same promise do() returns. For the Python SDK (one JS->Python call and one event-loop turn less per step);
     // optional in the contract: callers fall back to do() without it. Values are decoded JSON, never thenables.
     doNow(name, configOrCallback, maybeCallback) {
-      return call((c) => run.runDoNow(...doArgs(name, configOrCallback, maybeCallback), c));
+      return call('do', (c) => run.runDoNow(...doArgs(name, configOrCallback, maybeCallback), c));
     },
     sleep(name, duration) {
-      return call((c) => {
+      return call('sleep', (c) => {
         validateStepName(name);
         const ms = checkSleep(name, parseDuration(duration, `the duration of sleep "${name}"`));
         return run.runSleep(name, 'sleep', () => run.clock.now() + ms, scope, c);
       });
     },
     sleepUntil(name, timestamp) {
-      return call((c) => {
+      return call('sleepUntil', (c) => {
         validateStepName(name);
         const at = timestamp instanceof Date ? timestamp.getTime() : timestamp;
         if (typeof at !== 'number' || !Number.isFinite(at)) {
@@ -89,7 +99,7 @@ export function createWorkflowStep(run, scope = '', unordered = false) {
       });
     },
     waitForEvent(name, options = {}) {
-      return call((c) => {
+      return call('waitForEvent', (c) => {
         validateStepName(name);
         const { type, timeout = DEFAULT_EVENT_TIMEOUT } = options ?? {};
         if (typeof type !== 'string' || type.length === 0 || type.length > 100) {

@@ -6,7 +6,7 @@ import { createSession } from './session.js';
 import { loadWorkflowFile } from '../node/workflow-files.js';
 import { send, serveRequests } from './protocol.js';
 import { serializeError } from '../core/errors.js';
-import { encode } from '../core/values.js';
+import { MAX_DEPTH, encode } from '../core/values.js';
 
 // `--sdk cloudflare`: Cloudflare's own Python SDK instead of ours (see hosts/cloudflare-sdk.js).
 const sdkArg = process.argv.indexOf('--sdk');
@@ -26,7 +26,7 @@ session = await createSession({ host, files });
 send({ ready: true });
 
 await serveRequests((op, args) => session.call(op, args).then(
-  (result) => ({ ok: true, result: encode(result ?? null, 'result') }),
+  (result) => ({ ok: true, result: encode(result ?? null, 'result', MAX_DEPTH + 16) }), // reports wrap stored values
   (err) => ({ ok: false, error: serializeError(err) }),
 ));
 process.exit(0);

@@ -111,21 +111,22 @@ export async function createSession({ host, files, store = createMemoryStore(), 
       return file.workflows.map((w) => w.name);
     },
     // events: [{type, payload}] sent right after the create, before the workflow can wait for them.
+    // Values arrive encoded by the Python harness (Dates, exact big integers: core/values.js).
     async create({ workflow, id, params, events = [] }) {
-      const iid = (await engine.workflow(workflowName(workflow)).create({ id, params })).id;
-      for (const ev of [...(queued.get(iid) ?? []), ...events]) await engine.sendEvent(iid, ev);
+      const iid = (await engine.workflow(workflowName(workflow)).create({ id, params: decode(params) })).id;
+      for (const ev of [...(queued.get(iid) ?? []), ...events.map((e) => ({ ...e, payload: decode(e.payload) }))]) await engine.sendEvent(iid, ev);
       queued.delete(iid);
       return iid;
     },
     // Sends the event now if the instance exists, else when it is created.
     async queueEvent({ id, type, payload }) {
-      if (await current.getInstance(id)) return engine.sendEvent(id, { type, payload });
+      if (await current.getInstance(id)) return engine.sendEvent(id, { type, payload: decode(payload) });
       if (!queued.has(id)) queued.set(id, []);
       queued.get(id).push({ type, payload: decode(payload) });
       return null;
     },
     async createBatch({ workflow, list }) {
-      return (await engine.createBatch(workflowName(workflow), list)).map((h) => h.id);
+      return (await engine.createBatch(workflowName(workflow), list.map((x) => ({ ...x, params: decode(x.params) })))).map((h) => h.id);
     },
     // Waits until the instance is finished, paused, or blocked on events only.
     async settle({ id, timeoutMs = 30_000 }) {
@@ -141,7 +142,7 @@ export async function createSession({ host, files, store = createMemoryStore(), 
     status: ({ id }) => report(id),
     history: ({ id }) => engine.history(id),
     list: () => engine.list(),
-    sendEvent: ({ id, type, payload }) => engine.sendEvent(id, { type, payload }),
+    sendEvent: ({ id, type, payload }) => engine.sendEvent(id, { type, payload: decode(payload) }),
     pause: ({ id }) => engine.pause(id),
     resume: ({ id }) => engine.resume(id),
     terminate: ({ id }) => engine.terminate(id),

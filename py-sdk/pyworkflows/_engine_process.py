@@ -8,7 +8,7 @@ import os
 import shutil
 import subprocess
 import threading
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 SERVER = Path("js-engine") / "harness" / "server.js"
@@ -64,16 +64,31 @@ def find_node(node: str | None = None) -> str:
     return exe
 
 
+# The engine's value codec (js-engine/core/values.js), for values that cross the pipe as JSON text.
+MAX_SAFE_INT = 2**53 - 1
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
 def decode(value):
-    """Engine values: JSON plus {"$date": ms} for datetimes."""
+    """Engine values: JSON plus {"$date": ms[, "$us": microseconds below the ms]} and {"$bigint": "digits"}."""
+    # Loops, not comprehensions: a comprehension is one more frame per level on Python < 3.12, and values may be
+    # nested 512 levels deep (js-engine/core/values.js MAX_DEPTH).
     if isinstance(value, list):
-        return [decode(v) for v in value]
+        out = []
+        for v in value:
+            out.append(decode(v))
+        return out
     if isinstance(value, dict):
-        if len(value) == 1 and "$date" in value:
-            return datetime.fromtimestamp(value["$date"] / 1000, tz=timezone.utc)
+        if "$date" in value and (len(value) == 1 or (len(value) == 2 and "$us" in value)):
+            return _EPOCH + timedelta(milliseconds=value["$date"], microseconds=value.get("$us", 0))
+        if len(value) == 1 and isinstance(value.get("$bigint"), str):
+            return int(value["$bigint"])
         if len(value) == 1 and "$obj" in value:
             value = value["$obj"]
-        return {k: decode(v) for k, v in value.items()}
+        out = {}
+        for k, v in value.items():
+            out[k] = decode(v)
+        return out
     return value
 
 
@@ -81,11 +96,20 @@ def encode(value):
     if isinstance(value, datetime):
         if value.tzinfo is None:
             value = value.replace(tzinfo=timezone.utc)
-        return {"$date": round(value.timestamp() * 1000)}
+        ms, rest = divmod(value - _EPOCH, timedelta(milliseconds=1))
+        return {"$date": ms, "$us": rest.microseconds} if rest else {"$date": ms}
+    if isinstance(value, int) and not isinstance(value, bool) and not -MAX_SAFE_INT <= value <= MAX_SAFE_INT:
+        return {"$bigint": str(value)}
     if isinstance(value, (list, tuple)):
-        return [encode(v) for v in value]
+        out = []
+        for v in value:
+            out.append(encode(v))
+        return out
     if isinstance(value, dict):
-        return {k: encode(v) for k, v in value.items()}
+        out = {}
+        for k, v in value.items():
+            out[k] = encode(v)
+        return out
     return value
 
 

@@ -91,6 +91,16 @@ ENGINE_ERRORS = {cls.__name__: cls for cls in _PUBLIC}
 _seen_classes = weakref.WeakValueDictionary()
 
 
+def nested_step_error(call, step_name):
+    """The error for a step call made inside the body of another step (refused: see _step._refuse_nested)."""
+    return InvalidInputError(
+        f'(step.nested) step.{call} cannot be called inside the body of step "{step_name}": a completed step\'s '
+        "body does not run again on replay, so the steps it called would be skipped and their keys taken by later "
+        "steps. Call it from run (or a task run creates) before or after that step.",
+        code="step.nested",
+    )
+
+
 def is_non_retryable(exc):
     """True when the engine must not retry a step failing with ``exc`` (it matches the engine's own rule)."""
     return isinstance(exc, (NonRetryableError, WorkflowFatalError))
@@ -106,17 +116,58 @@ def remember_class(cls):
         pass
 
 
-def _lookup_class(module, qualname):
-    # Only modules already imported: importing a module named by an error could run arbitrary code.
-    obj = builtins if module == "builtins" else sys.modules.get(module)
-    for part in qualname.split(".") if obj is not None else ():
+def _is_class(obj, module, qualname):
+    return isinstance(obj, type) and issubclass(obj, BaseException) and obj.__module__ == module and (
+        obj.__qualname__ == qualname)
+
+
+def _attribute_path(obj, parts):
+    for part in parts:
         obj = getattr(obj, part, None)
         if obj is None:
-            break
-    if isinstance(obj, type) and issubclass(obj, Exception):
-        return obj
+            return None
+    return obj
+
+
+def _class_in_frames(module, qualname):
+    """A class defined inside a function (``Flow.run.<locals>.LocalErr``), as the code awaiting the step sees it.
+
+    The journal keeps only the class's module and qualname. Replayed ``run`` code defines a new class object each
+    time it runs (and a new process has none yet), so the class is taken from the calling frames: the frame of
+    the function that defines it (its code's qualname is the part before ``.<locals>.``), else any frame holding
+    it under its name (a closure of a nested function that catches it). A step's failure is raised in the
+    workflow's task, whose frame chain runs through every coroutine awaiting the step."""
+    owner, _, inner = qualname.rpartition(".<locals>.")
+    first, *rest = inner.split(".")
+    fallback = None
+    frame = sys._getframe(2)
+    while frame is not None:
+        if frame.f_globals.get("__name__") == module:
+            try:
+                cls = _attribute_path(frame.f_locals.get(first), rest)
+            except Exception:  # a frame whose locals cannot be read
+                cls = None
+            if _is_class(cls, module, qualname):
+                if getattr(frame.f_code, "co_qualname", None) == owner:
+                    return cls
+                fallback = fallback or cls
+        frame = frame.f_back
+    return fallback
+
+
+def _lookup_class(module, qualname):
+    # Only modules already imported: importing a module named by an error could run arbitrary code.
+    if "<locals>" in qualname:
+        cls = _class_in_frames(module, qualname)
+        if cls is not None:
+            return cls
+    else:
+        root = builtins if module == "builtins" else sys.modules.get(module)
+        obj = _attribute_path(root, qualname.split(".")) if root is not None else None
+        if isinstance(obj, type) and issubclass(obj, BaseException):
+            return obj
     cls = _seen_classes.get((module, qualname))
-    return cls if cls is not None and issubclass(cls, Exception) else None
+    return cls if cls is not None and issubclass(cls, BaseException) else None
 
 
 def _instantiate(cls, message, args):
@@ -132,15 +183,19 @@ def _instantiate(cls, message, args):
     return None
 
 
-def rebuild_exception(name, message, *, module=None, qualname=None, args=None, code=None, remote_traceback=None):
+def rebuild_exception(name, message, *, module=None, qualname=None, args=None, code=None, remote_traceback=None,
+                      group=None):
     """The Python exception for an error that crossed the bridge as plain fields.
 
-    Order: the Python class named by (module, qualname) if this process has it; else the SDK class for an
-    engine error name; else a WorkflowError carrying ``name``.
+    Order: the Python class named by (module, qualname) if this process has it (a class defined in a function is
+    taken from the code awaiting the step, see _class_in_frames); else the SDK class for an engine error name; else
+    a WorkflowError carrying ``name``. ``group``: {"message", "exceptions": [fields...]} of an exception group.
     """
     name = name or "Error"
     message = "" if message is None else str(message)
     exc = None
+    if group is not None:
+        args = [group.get("message", ""), [rebuild_from_fields(f) for f in group.get("exceptions") or ()]]
     if module:
         cls = _lookup_class(module, qualname or name)
         if cls is not None:
@@ -150,6 +205,9 @@ def rebuild_exception(name, message, *, module=None, qualname=None, args=None, c
         exc = cls(message, code=code) if issubclass(cls, WorkflowError) else cls(message)
     if exc is None:
         exc = WorkflowError(message, name=name, code=code)
+        if module:
+            exc.add_note(f"The step raised {module}.{qualname or name}, a class this code could not find "
+                         "(a class defined in a function is found while the code that defines it awaits the step).")
     if code is not None and getattr(exc, "code", None) is None:
         try:
             exc.code = code
@@ -158,3 +216,12 @@ def rebuild_exception(name, message, *, module=None, qualname=None, args=None, c
     if remote_traceback:
         exc.add_note("The step failed with this Python traceback:\n" + remote_traceback.rstrip())
     return exc
+
+
+def rebuild_from_fields(fields):
+    """rebuild_exception for a plain dict of the bridge's fields (name, message, pythonModule...)."""
+    return rebuild_exception(
+        fields.get("name"), fields.get("message"), module=fields.get("pythonModule"),
+        qualname=fields.get("pythonQualname"), args=fields.get("pythonArgs"), code=fields.get("code"),
+        remote_traceback=fields.get("pythonTraceback"), group=fields.get("pythonGroup"),
+    )

@@ -11,6 +11,7 @@ import traceback
 from ._errors import WorkflowError, is_non_retryable, rebuild_exception, remember_class
 from ._ffi import JsException, js, jsnull, require_pyodide
 from ._jsvalues import from_js_value, to_js_value
+from ._values import to_wire
 
 __all__ = ["js_error_from_exception", "exception_from_js"]
 
@@ -33,7 +34,23 @@ def _exception_fields(exc):
     if cls.__qualname__ != cls.__name__:
         fields["pythonQualname"] = cls.__qualname__
     remember_class(cls)
+    if isinstance(exc, BaseExceptionGroup):
+        # Rebuilt as the same group class around its rebuilt sub-exceptions (their args are no data).
+        fields["pythonGroup"] = {"message": str(exc.message), "exceptions": [_sub_fields(e) for e in exc.exceptions]}
+    elif exc.args:
+        try:
+            # Lets MyError(code, detail) be rebuilt with both arguments; skipped when they are not data.
+            fields["pythonArgs"] = to_wire(list(exc.args), "exception args")
+        except Exception:
+            pass
     return fields
+
+
+def _sub_fields(exc):
+    try:
+        return _exception_fields(exc)
+    except Exception:
+        return {"name": type(exc).__name__, "message": "<exception str() failed>"}
 
 
 def js_error_from_exception(exc):
@@ -45,16 +62,16 @@ def js_error_from_exception(exc):
         fields = {"name": type(exc).__name__, "message": "<exception str() failed>"}
     err = js.Error.new(fields.pop("message"))
     for key, value in fields.items():
-        setattr(err, key, value)
-    err.pythonTraceback = "".join(traceback.format_exception(exc))
-    if is_non_retryable(exc):
-        err.nonRetryable = True
-    if exc.args and "pythonModule" in fields:
         try:
-            # Lets MyError(code, detail) be rebuilt with both arguments; skipped when they are not data.
-            err.pythonArgs = to_js_value(list(exc.args), "exception args")
+            setattr(err, key, to_js_value(value, f"exception {key}") if isinstance(value, (dict, list)) else value)
         except Exception:
             pass
+    try:
+        err.pythonTraceback = "".join(traceback.format_exception(exc))
+    except Exception:  # a traceback as deep as the stack, or an exception whose str() fails
+        err.pythonTraceback = f"{type(exc).__name__} (the traceback could not be formatted)"
+    if is_non_retryable(exc):
+        err.nonRetryable = True
     return err
 
 
@@ -77,4 +94,13 @@ def exception_from_js(error):
         args=from_js_value(args) if args is not None else None,
         code=_field(js_error, "code"),
         remote_traceback=_field(js_error, "pythonTraceback"),
+        group=_group(_field(js_error, "pythonGroup")),
     )
+
+
+def _group(value):
+    try:
+        group = from_js_value(value) if value is not None else None
+    except Exception:
+        return None
+    return group if isinstance(group, dict) else None

@@ -7,13 +7,21 @@ containers in C.
 
 from ._ffi import JsProxy, js, jsnull, require_pyodide, to_js
 from ._jsdict import JsDict
-from ._values import MAX_SAFE_INT, datetime_from_ms, to_wire
+from ._values import MAX_DEPTH, MAX_SAFE_INT, datetime_from_ms, to_wire
+from ._errors import SerializationError
 
 __all__ = ["to_js_value", "from_js_value"]
 
 
-def _make_date(ms):
-    return js.Date.new(ms)
+# The microseconds a JS Date cannot hold ride along as a property the engine stores (js-engine/core/values.js).
+_MICROS = "pythonMicros"
+
+
+def _make_date(ms, micros=0):
+    date = js.Date.new(ms)
+    if micros:
+        setattr(date, _MICROS, micros)
+    return date
 
 
 def to_js_value(value, what, *, tuples=True):
@@ -37,19 +45,24 @@ def to_js_value(value, what, *, tuples=True):
 def _convert_special(value, convert, cache):
     # to_py leaves objects of other classes as JsProxy and asks us; the engine only sends Dates.
     if js.Object.prototype.toString.call(value) == "[object Date]":
-        return datetime_from_ms(value.getTime())
+        micros = getattr(value, _MICROS, None)
+        return datetime_from_ms(value.getTime(), micros if type(micros) is int else 0)
     raise TypeError(f"the engine sent a JS {value.constructor.name}, which has no Python equivalent here")
 
 
-def _replace_nulls(v):
+def _replace_nulls(v, depth=0):
     # to_py keeps JS null as the `jsnull` singleton; Python code expects None. Objects become JsDicts, as
     # Cloudflare's python_from_rpc makes them (attribute access: event.payload.user).
     if v is jsnull:
         return None
-    if type(v) is dict:
-        return JsDict({k: _replace_nulls(x) for k, x in v.items()})
-    if type(v) is list:
-        return [_replace_nulls(x) for x in v]
+    kind = type(v)
+    if kind is dict or kind is list:
+        # The engine stores nothing deeper than MAX_DEPTH; a few levels more wrap it (an event around its payload).
+        if depth > MAX_DEPTH + 8:
+            raise SerializationError(f"a value from the engine is nested more than {MAX_DEPTH} levels deep")
+        if kind is dict:
+            return JsDict({k: _replace_nulls(x, depth + 1) for k, x in v.items()})
+        return [_replace_nulls(x, depth + 1) for x in v]
     return v
 
 

@@ -9,11 +9,13 @@ call (each costs an event-loop turn, a JS setImmediate, when it is resolved).
 """
 
 import asyncio
+import contextvars
 import inspect
 import itertools
 
 from ._deps import CTX, IMPLICIT, LEGACY, call_arguments, dependencies, plan_arguments, takes_nothing
 from ._durations import duration_to_wire, timestamp_to_ms
+from ._errors import nested_step_error
 from ._ffi import JsException, create_proxy, js, require_pyodide, to_js
 from ._jserrors import exception_from_js
 from ._jsvalues import from_js_value, to_js_value
@@ -22,6 +24,18 @@ from ._scopes import current_scope, leave_scopes
 from ._values import datetime_from_ms, to_wire
 
 __all__ = ["WorkflowStep", "StepFunction"]
+
+
+# The name of the step whose body the current task runs (set in the attempt's own task, inherited by the tasks
+# its body creates). Step calls there are refused: a journaled step's body does not run on replay, so calls made
+# in it would vanish and later calls of the same names would take their keys (and results).
+_in_step_body = contextvars.ContextVar("pyworkflows_step_body", default=None)
+
+
+def _refuse_nested(call):
+    outer = _in_step_body.get()
+    if outer is not None:
+        raise nested_step_error(call, outer)
 
 
 def _check_name(name, what):
@@ -302,6 +316,8 @@ class WorkflowStep:
 
     async def _call(self, fn, scope=None):
         # Runs in the caller's task (a task per call would cost event-loop turns, each a JS timer in Pyodide).
+        if _in_step_body.get() is not None:
+            _refuse_nested("do")
         if scope is None:
             scope = current_scope()
         if fn.plan is None:
@@ -392,6 +408,7 @@ class WorkflowStep:
 
     async def _attempt(self, fn, results, js_ctx):
         leave_scopes()  # this attempt's own task: tasks the step function creates are not numbered (_scopes.py)
+        _in_step_body.set(fn.step_name)
         ctx = from_js_value(js_ctx) if fn.wants_ctx else None
         args, kwargs = call_arguments(fn.plan, results, ctx)
         value = fn.func(*args, **kwargs)
@@ -430,6 +447,7 @@ class WorkflowStep:
 
         Starts at once, as on Cloudflare (whose ``sleep`` returns the engine's promise): a sleep that is never
         awaited is still journaled."""
+        _refuse_nested("sleep")
         _check_name(name, "sleep")
         wire = duration_to_wire(duration, f"the duration of sleep {name!r}")
         return _Started(self, *self._start_call("sleep", name, wire))
@@ -438,6 +456,7 @@ class WorkflowStep:
         """Sleep until ``timestamp``: a datetime (naive = UTC) or epoch milliseconds (an ISO 8601 string is ours).
 
         Starts at once, as ``sleep`` does."""
+        _refuse_nested("sleep_until")
         _check_name(name, "sleep_until")
         at = timestamp_to_ms(timestamp, f"the time of sleep_until {name!r}")
         return _Started(self, *self._start_call("sleepUntil", name, at))
@@ -447,6 +466,7 @@ class WorkflowStep:
 
         Raises WorkflowTimeoutError when ``timeout`` passes first.
         """
+        _refuse_nested("wait_for_event")
         _check_name(name, "wait_for_event")
         options = to_js(
             {"type": event_type, "timeout": duration_to_wire(timeout, f"the timeout of wait_for_event {name!r}")},

@@ -1,8 +1,8 @@
 """Checking Python values before they cross to the engine. Pure Python: no JS imports.
 
-The engine stores JSON plus Dates, so only JSON-like data may cross. Anything else is refused here, with
-the step (or output) and the path of the offending value in the message, instead of turning into a Set,
-a BigInt or a leaked PyProxy on the JS side.
+The engine stores JSON plus Dates (and integers beyond a JS number's exact range, as BigInts), so only JSON-like
+data may cross. Anything else is refused here, with the step (or output) and the path of the offending value in the
+message, instead of turning into a Set or a leaked PyProxy on the JS side.
 """
 
 import datetime as _dt
@@ -10,11 +10,14 @@ import math
 
 from ._errors import SerializationError
 
-__all__ = ["to_wire", "ms_from_datetime", "datetime_from_ms", "ALLOWED"]
+__all__ = ["to_wire", "ms_from_datetime", "datetime_from_ms", "split_datetime", "ALLOWED", "MAX_DEPTH"]
 
 ALLOWED = "dict with str keys, list, tuple, str, int, float, bool, None, datetime"
-# JS numbers hold integers exactly only up to 2**53 - 1; larger ones would silently change.
+# JS numbers hold integers exactly only up to 2**53 - 1; larger ones cross as BigInts (to_js makes them).
 MAX_SAFE_INT = 2**53 - 1
+# Containers nested deeper are refused: the engine's limit too (js-engine/core/values.js MAX_DEPTH), well inside
+# Python's recursion limit and the WebAssembly stack.
+MAX_DEPTH = 512
 EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
 _NAIVE_EPOCH = _dt.datetime(1970, 1, 1)
 _ONE_MS = _dt.timedelta(milliseconds=1)
@@ -28,13 +31,22 @@ def ms_from_datetime(value):
     return (value - EPOCH) // _ONE_MS
 
 
-def datetime_from_ms(ms):
-    """The naive UTC datetime for epoch milliseconds, as Cloudflare delivers a JS Date.
+def split_datetime(value):
+    """(epoch milliseconds, microseconds below the millisecond) of a datetime: a JS Date plus what it cannot hold."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=_dt.timezone.utc)
+    ms, rest = divmod(value - EPOCH, _ONE_MS)
+    return ms, rest.microseconds
+
+
+def datetime_from_ms(ms, micros=0):
+    """The naive UTC datetime for epoch milliseconds, as Cloudflare delivers a JS Date, plus the microseconds below
+    the millisecond that a Python datetime had (the engine keeps them: js-engine/core/values.js).
 
     Cloudflare's ``python_from_rpc`` calls ``datetime.fromtimestamp(ms / 1000)``: local time, and workerd's
     zone is always UTC. Computed from the UTC epoch instead, so it is the same on a host in another zone.
     """
-    return _NAIVE_EPOCH + _dt.timedelta(milliseconds=ms)
+    return _NAIVE_EPOCH + _dt.timedelta(milliseconds=ms, microseconds=micros)
 
 
 def _fail(what, path, message):
@@ -56,9 +68,10 @@ def to_wire(value, what, *, none=None, make_date=None, path="value", tuples=True
     """A copy of ``value`` made only of dict/list/str/int/float/bool plus the given stand-ins.
 
     ``none`` replaces None (the bridge passes JS null, so a None inside a dict is not dropped as undefined);
-    ``make_date(ms)`` replaces each datetime (the bridge makes a JS Date). ``what`` names the value in errors,
-    e.g. "the result of step 'compile list'". ``tuples=False`` refuses tuples (a plain TypeError), as
-    Cloudflare's ``python_to_rpc`` does for everything it sends to the engine.
+    ``make_date(ms, micros)`` replaces each datetime (the bridge makes a JS Date). ``what`` names the value in
+    errors, e.g. "the result of step 'compile list'". ``tuples=False`` refuses tuples (a plain TypeError), as
+    Cloudflare's ``python_to_rpc`` does for everything it sends to the engine. Integers of any size are kept (exact
+    across the bridge).
     """
     active = set()  # ids of the containers on the current path, to report cycles instead of recursing forever
 
@@ -71,21 +84,22 @@ def to_wire(value, what, *, none=None, make_date=None, path="value", tuples=True
         if isinstance(v, str):
             return str(v)
         if isinstance(v, int):
-            if -MAX_SAFE_INT <= v <= MAX_SAFE_INT:
-                return int(v)
-            _fail(what, path, f"is the integer {v}, beyond the ±(2**53 - 1) a JS number holds exactly")
+            return int(v)
         if isinstance(v, float):
             if math.isfinite(v):
                 return float(v)
             _fail(what, path, f"is {v}, which JSON cannot hold")
         if isinstance(v, _dt.datetime):
-            ms = ms_from_datetime(v)
-            return make_date(ms) if make_date is not None else ms
+            ms, micros = split_datetime(v)
+            return make_date(ms, micros) if make_date is not None else ms
         if isinstance(v, (dict, list, tuple)):
             if not tuples and isinstance(v, tuple):
                 _refuse_tuple(what, path)
             if id(v) in active:
                 _fail(what, path, "contains itself (a cycle)")
+            if len(active) >= MAX_DEPTH:
+                raise SerializationError(
+                    f"{what} cannot be stored: it is nested more than {MAX_DEPTH} levels deep (the limit for stored values)")
             active.add(id(v))
             try:
                 if isinstance(v, dict):
