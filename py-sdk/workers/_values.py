@@ -109,7 +109,11 @@ def to_wire(value, what, *, none=None, make_date=None, path="value", tuples=True
                             _fail(what, path, f"has a key of type {_type_name(k)} ({k!r}); keys must be str")
                         out[str(k)] = walk(x, f"{path}[{k!r}]")
                     return out
-                return [walk(x, f"{path}[{i}]") for i, x in enumerate(v)]
+                # A loop, not a comprehension: that is one more frame per level on Python < 3.12.
+                items = []
+                for i, x in enumerate(v):
+                    items.append(walk(x, f"{path}[{i}]"))
+                return items
             finally:
                 active.discard(id(v))
         _fail(what, path, f"is of type {_type_name(v)}")

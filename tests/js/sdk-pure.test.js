@@ -40,19 +40,31 @@ assert to_wire({"a": (1, None, True, 2.5)}, "v", none="NULL") == {"a": [1, "NULL
 assert to_wire(dt.datetime(1970, 1, 1, 0, 0, 1, 999999, tzinfo=utc), "v") == 1999  # ms, truncated like JS
 assert ms_from_datetime(dt.datetime(2030, 1, 1)) == ms_from_datetime(dt.datetime(2030, 1, 1, tzinfo=utc))
 assert datetime_from_ms(5).isoformat() == "1970-01-01T00:00:00.005000"  # naive UTC, as Cloudflare delivers dates
+assert datetime_from_ms(5, 321).isoformat() == "1970-01-01T00:00:00.005321"  # with the microseconds Python gave
 try:
     to_wire([(1, 2)], "the output", tuples=False)
 except TypeError as e:
     assert type(e) is TypeError and "value[0] of the output is a tuple" in str(e), str(e)
 else:
     raise AssertionError("tuples=False refuses tuples")
-for bad, needle in [({1}, "set"), ({2: 1}, "key of type int"), (float("inf"), "inf"), (2**53, "2**53"), (object(), "object")]:
+for bad, needle in [({1}, "set"), ({2: 1}, "key of type int"), (float("inf"), "inf"), (object(), "object")]:
     try:
         to_wire({"x": bad}, "the result of step 's'")
     except SerializationError as e:
         assert isinstance(e, TypeError) and needle in str(e) and "the result of step 's'" in str(e), str(e)
     else:
         raise AssertionError(bad)
+assert to_wire({"x": [2**64, -(2**53)]}, "v") == {"x": [2**64, -(2**53)]}  # exact: BigInts across the bridge
+deep = 1
+for _ in range(513):
+    deep = [deep]
+try:
+    to_wire(deep, "the result of step 'd'")
+except SerializationError as e:
+    assert "the result of step 'd'" in str(e) and "512 levels" in str(e), str(e)
+else:
+    raise AssertionError("deep")
+assert to_wire(deep[0], "v") == deep[0]
 
 # errors
 e = rebuild_exception("ValueError", "v", module="builtins")
@@ -63,6 +75,21 @@ assert type(w) is WorkflowError and w.name == "NewEngineError" and w.code == "x.
 assert type(rebuild_exception("Nope", "m", module="not_imported_module")) is WorkflowError
 assert str(rebuild_exception("KeyError", "'k'", module="builtins", args=["k"])) == "'k'"
 assert "The step failed" in rebuild_exception("E", "m", remote_traceback="tb")  .__notes__[0]
+assert type(rebuild_exception("SystemExit", "3", module="builtins", args=[3])) is SystemExit
+g = rebuild_exception("ExceptionGroup", "g (1 sub-exception)", module="builtins",
+                      group={"message": "g", "exceptions": [{"name": "ValueError", "message": "v", "pythonModule": "builtins", "pythonArgs": ["v"]}]})
+assert type(g) is ExceptionGroup and g.message == "g" and repr(g.exceptions[0]) == "ValueError('v')"
+
+def defines_local():
+    class LocalErr(Exception):
+        pass
+    def awaiting():  # stands for the coroutines between run and the re-raise
+        return rebuild_exception("LocalErr", "m", module=__name__, qualname="defines_local.<locals>.LocalErr")
+    return LocalErr, awaiting()
+cls, exc = defines_local()
+assert type(exc) is cls and str(exc) == "m"
+lost = rebuild_exception("LocalErr", "m", module=__name__, qualname="gone.<locals>.LocalErr")
+assert type(lost) is WorkflowError and lost.name == "LocalErr" and "gone.<locals>.LocalErr" in lost.__notes__[0]
 assert is_non_retryable(NonRetryableError()) and is_non_retryable(SerializationError()) and not is_non_retryable(ValueError())
 assert NonRetryableError.__module__ == "workers"
 

@@ -59,3 +59,28 @@ test('serializeError / deserializeError keep name, message, code and Python fiel
   assert.deepEqual(serializeError('just a string'), { name: 'Error', message: 'just a string' });
   assert.deepEqual(serializeError(42), { name: 'Error', message: '42' });
 });
+
+test('serializeError caps message and traceback and says how much was cut; capping again changes nothing', () => {
+  const err = Object.assign(new Error('m'.repeat(3_000_000)), { name: 'ValueError', pythonTraceback: 't'.repeat(100_000) });
+  const data = serializeError(err);
+  assert.ok(data.message.length <= 16_000);
+  assert.ok(data.message.endsWith('… [truncated 2,984,048 characters]'), data.message.slice(-60));
+  assert.ok(data.pythonTraceback.length <= 32_000);
+  assert.ok(data.pythonTraceback.endsWith('… [truncated 68,048 characters]'));
+  assert.deepEqual(serializeError(deserializeError(data)), data);
+  const js = serializeError(Object.assign(new Error('x'), { stack: 's'.repeat(50_000) }));
+  assert.ok(js.stack.length <= 32_000 && js.stack.includes('[truncated'));
+});
+
+test('serializeError stores Python exception data (args, groups) encoded, and only when small', () => {
+  const when = new Date(7);
+  const err = Object.assign(new Error('g'), { name: 'ExceptionGroup', pythonModule: 'builtins',
+    pythonGroup: { message: 'g', exceptions: [{ name: 'ValueError', message: 'v', pythonModule: 'builtins', pythonArgs: [2n ** 60n, when] }] } });
+  const data = JSON.parse(JSON.stringify(serializeError(err)));
+  assert.deepEqual(data.pythonGroup.exceptions[0].pythonArgs, [{ $bigint: String(2n ** 60n) }, { $date: 7 }]);
+  const back = deserializeError(data);
+  assert.equal(back.pythonGroup.exceptions[0].pythonArgs[0], 2n ** 60n);
+  assert.ok(back.pythonGroup.exceptions[0].pythonArgs[1] instanceof Date);
+  const huge = serializeError(Object.assign(new Error('h'), { pythonArgs: ['x'.repeat(100_000)] }));
+  assert.equal(huge.pythonArgs, undefined);
+});

@@ -1,7 +1,7 @@
 // values.js: the encoding every stored value goes through (JSON + Dates), with clear refusals.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decode, encode, encodeLimited, jsonBytes, MiB } from '../../js-engine/core/values.js';
+import { MAX_DEPTH, decode, encode, encodeLimited, jsonBytes, MiB, parseJsonExact, toJsonText } from '../../js-engine/core/values.js';
 
 const roundTrip = (v) => decode(JSON.parse(JSON.stringify(encode(v))));
 
@@ -25,7 +25,8 @@ test('Dates round-trip as Dates, at any depth', () => {
 test('user objects that look like our tags are preserved, not turned into Dates', () => {
   const lookalikes = [
     { $date: 5 }, { $date: 'x' }, { $date: 5, other: 1 }, { $obj: 1 }, { $obj: 0 }, { $obj: { $date: 5 } },
-    { $obj: { $obj: { $date: 1 } } }, [{ $date: 7 }], { nested: { $date: 9 } },
+    { $obj: { $obj: { $date: 1 } } }, [{ $date: 7 }], { nested: { $date: 9 } }, { $bigint: '12' }, { $bigint: 12 },
+    { $date: 5, $us: 3, x: 1 },
   ];
   for (const v of lookalikes) {
     const out = roundTrip(v);
@@ -58,7 +59,6 @@ test('non-serialisable values are refused with SerializationError naming the pat
     [{ n: NaN }, /result\.n is NaN/],
     [{ deep: [{ n: Infinity }] }, /result\.deep\[0\]\.n is Infinity/],
     [-Infinity, /result is -Infinity/],
-    [{ big: 10n }, /result\.big is a bigint/],
     [{ sym: Symbol('s') }, /result\.sym is a symbol/],
     [cyc, /result\.a\.self contains a cycle/],
     [{ bytes: new Uint8Array(2) }, /result\.bytes is a Uint8Array/],
@@ -88,4 +88,46 @@ test('encodeLimited: size limit in bytes of the JSON text (UTF-8), with the give
   const euros = '€'.repeat(400_000); // 1.2 MB of UTF-8, 400k UTF-16 units
   assert.equal(jsonBytes(euros), 1_200_002);
   assert.throws(() => encodeLimited(euros, 'v', MiB, 'c'), /1200002 bytes/);
+});
+
+test('integers of any size round-trip exactly: BigInts beyond ±(2**53 - 1) are stored as text, safe ones as numbers', () => {
+  const big = 2n ** 64n + 1n;
+  assert.deepEqual(encode({ a: big, b: -big, c: 10n, d: BigInt(Number.MAX_SAFE_INTEGER) }),
+    { a: { $bigint: '18446744073709551617' }, b: { $bigint: '-18446744073709551617' }, c: 10, d: Number.MAX_SAFE_INTEGER });
+  assert.deepEqual(roundTrip({ a: big, list: [-big, 2n ** 53n] }), { a: big, list: [-big, 2n ** 53n] });
+  assert.equal(roundTrip(big), big);
+});
+
+test('a Date keeps the microseconds below its millisecond that Python gave it (pythonMicros)', () => {
+  const d = new Date(1_700_000_000_123);
+  d.pythonMicros = 456;
+  assert.deepEqual(encode(d), { $date: 1_700_000_000_123, $us: 456 });
+  const back = roundTrip({ at: d }).at;
+  assert.ok(back instanceof Date);
+  assert.equal(back.getTime(), 1_700_000_000_123);
+  assert.equal(back.pythonMicros, 456);
+  assert.equal(roundTrip(new Date(5)).pythonMicros, undefined);
+});
+
+test(`values nested deeper than ${MAX_DEPTH} levels: SerializationError value.too_deep naming the value, no stack overflow`, () => {
+  const nest = (n) => { let v = 1; for (let i = 0; i < n; i++) v = i % 2 ? { k: v } : [v]; return v; };
+  assert.deepEqual(roundTrip(nest(MAX_DEPTH)), nest(MAX_DEPTH));
+  for (const n of [MAX_DEPTH + 1, 100_000]) {
+    assert.throws(() => encode(nest(n), 'The result of step "deep"'), (e) => {
+      assert.equal(e.name, 'SerializationError');
+      assert.equal(e.code, 'value.too_deep');
+      assert.equal(e.message, `(value.too_deep) The result of step "deep" is nested more than ${MAX_DEPTH} levels deep (the limit for stored values)`);
+      return true;
+    });
+  }
+});
+
+test('JSON text: integer literals beyond 2**53 parse to exact BigInts and print back exactly', () => {
+  const text = '{"a": 9007199254740993, "b": [-123456789012345678901234567890, 1.5e300, 2.5, 7], "s": "9007199254740993 \\" 1"}';
+  const v = parseJsonExact(text);
+  assert.deepEqual(v, { a: 9007199254740993n, b: [-123456789012345678901234567890n, 1.5e300, 2.5, 7], s: '9007199254740993 " 1' });
+  assert.equal(toJsonText(v), '{"a":9007199254740993,"b":[-123456789012345678901234567890,1.5e+300,2.5,7],"s":"9007199254740993 \\" 1"}');
+  assert.equal(toJsonText({ n: 1 }, 2), '{\n  "n": 1\n}');
+  assert.deepEqual(parseJsonExact('[1, 2]'), [1, 2]);
+  assert.throws(() => parseJsonExact('{oops'), SyntaxError);
 });

@@ -214,3 +214,78 @@ def test_run_takes_the_dependency_mode_from_the_nearest_wrangler_config(cli, tmp
     r = cli("run", flow, "--sdk", sdk, "--id", f"legacy-{sdk}", "--json", check=0)
     out = json.loads(r.stdout)["output"]
     assert out.startswith("TypeError: ") and "depends" in out, out
+
+
+LOCAL_ERROR = '''
+from workers import WorkflowEntrypoint
+
+
+class LocalErrors(WorkflowEntrypoint):
+    async def run(self, event, step):
+        class LocalErr(Exception):
+            pass
+
+        @step.do("fail", config={"retries": {"limit": 0, "delay": "1 second"}})
+        async def fail():
+            raise LocalErr("local failure")
+
+        try:
+            await fail()
+            caught = "not raised"
+        except LocalErr as e:
+            caught = ["caught", type(e).__qualname__, str(e), type(e) is LocalErr]
+        except Exception as e:
+            caught = ["missed", type(e).__name__, str(e)]
+
+        @step.do("what the first process saw")
+        async def first_process():
+            return caught
+
+        live = await first_process()
+        await step.wait_for_event("pause", "resume", timeout="1 hour")
+        return {"live": live, "replayed": caught}
+'''
+
+
+def test_a_local_exception_class_is_caught_the_same_after_replay_in_a_new_process(cli, tmp_path):
+    wf = tmp_path / "local_error.py"
+    wf.write_text(LOCAL_ERROR)
+    r = cli("run", wf, "--id", "local", "--clock", "virtual", check=0)
+    assert 'waiting for event "resume"' in r.stdout
+    # A new process (a new Pyodide): run() is replayed from the journal; the failure comes from the journal.
+    report = json.loads(cli("event", "local", "resume", "--clock", "virtual", "--json", check=0).stdout)
+    expected = ["caught", "LocalErrors.run.<locals>.LocalErr", "local failure", True]
+    assert report["status"] == "complete"
+    assert report["output"] == {"live": expected, "replayed": expected}
+
+
+BIG_INTS = '''
+from workers import WorkflowEntrypoint
+
+
+class BigInts(WorkflowEntrypoint):
+    async def run(self, event, step):
+        @step.do("next")
+        async def next_():
+            return event["payload"]["n"] + 1
+
+        got = await step.wait_for_event("more", "more", timeout="1 hour")
+        return {"n": event["payload"]["n"], "next": await next_(), "small": event["payload"]["small"],
+                "event": got["payload"], "float": event["payload"]["f"]}
+'''
+
+
+def test_integers_beyond_2_53_in_params_events_and_output_are_exact(cli, tmp_path):
+    wf = tmp_path / "big_ints.py"
+    wf.write_text(BIG_INTS)
+    params = '{"n": 9007199254740993, "small": -9007199254740991, "f": 1.5e300}'
+    cli("run", wf, "--id", "big", "--clock", "virtual", "--params", params, check=0)
+    r = cli("event", "big", "more", '{"x": [123456789012345678901234567890, 2]}', "--clock", "virtual", "--json", check=0)
+    report = json.loads(r.stdout)
+    assert report["status"] == "complete"
+    assert report["output"] == {"n": 2**53 + 1, "next": 2**53 + 2, "small": -(2**53 - 1),
+                                "event": {"x": [123456789012345678901234567890, 2]}, "float": 1.5e300}
+    step = next(s for s in report["steps"] if s["name"] == "next")
+    assert step["output"] == 2**53 + 2
+    text = cli("status", "big", check=0).stdout
+    assert "9007199254740993" in text and "123456789012345678901234567890" in text, text
