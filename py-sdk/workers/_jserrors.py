@@ -1,7 +1,8 @@
 """Exceptions across the JS bridge.
 
 Python -> JS: a JS Error whose ``name`` is the Python class name, ``message`` is ``str(exc)``, with
-``pythonTraceback``, ``pythonModule``, ``pythonQualname``, ``pythonArgs`` (when JSON-like) and ``nonRetryable``
+``pythonTraceback``, ``pythonModule``, ``pythonQualname``, ``pythonArgs`` (when JSON-like), ``pythonGroup`` (an
+exception group's message and sub-exceptions) and ``nonRetryable``
 (docs/contracts.md). JS -> Python: the same fields rebuild an exception of the original class when this
 process has it (see _errors.rebuild_exception).
 """

@@ -63,6 +63,8 @@ def _replace_nulls(v, depth=0):
         if kind is dict:
             return JsDict({k: _replace_nulls(x, depth + 1) for k, x in v.items()})
         return [_replace_nulls(x, depth + 1) for x in v]
+    if kind is not int and kind is not bool and isinstance(v, int):
+        return int(v)  # a JS BigInt arrives as JsBigInt, an int subclass: plain ints for workflow code
     return v
 
 
@@ -74,6 +76,8 @@ def from_js_value(value):
         return value  # converted by Pyodide already (isinstance(value, JsProxy) is a costly metaclass check)
     if value is None or value is jsnull:  # undefined arrives as None, null as jsnull
         return None
+    if kind is not bool and isinstance(value, int):
+        return int(value)  # a JsBigInt (an integer beyond ±(2**53 - 1))
     if not isinstance(value, JsProxy):
         return value  # str, int, float, bool are converted by Pyodide already
     return _replace_nulls(value.to_py(default_converter=_convert_special))

@@ -121,6 +121,19 @@ return {"back": got["at"], "is_dt": isinstance(got["at"], dt.datetime), "tz": st
     assert.equal(step.log[0].kind, 'do');
   });
 
+  test('integers beyond ±(2**53 - 1) cross as exact BigInts, both ways; safe ones as numbers', async () => {
+    const { output } = await runPy(`
+@step.do("big")
+def big():
+    return [2**60 + 1, -(2**53 - 1), 2**53 - 1, 7]
+got = await big()
+return {"got": got, "same": got == [2**60 + 1, -(2**53 - 1), 2**53 - 1, 7], "types": [type(x).__name__ for x in got]}`);
+    assert.deepEqual(output.got.map(BigInt), [2n ** 60n + 1n, -(2n ** 53n - 1n), 2n ** 53n - 1n, 7n]);
+    assert.equal(typeof output.got[0], 'bigint');
+    assert.equal(output.same, true);
+    assert.deepEqual(output.types, ['int', 'int', 'int', 'int']);
+  });
+
   test('JS null inside results becomes None, and None inside a dict is kept as null (not dropped)', async () => {
     const step = fakeStep();
     const orig = step.do;
@@ -136,7 +149,7 @@ return {"v": repr(v), "keep": {"k": None}}`, { step });
   });
 
   for (const [expr, kind] of [['{1, 2}', 'set'], ['b"x"', 'bytes'], ['object()', 'object'], ['{"k": {1: 2}}', 'key of type int'],
-    ['[2**60]', 'integer 1152921504606846976'], ['float("nan")', 'nan'], ['dt.date(2020, 1, 1)', 'datetime.date']]) {
+    ['(lambda f: f(f, 600))(lambda f, n: [f(f, n - 1)] if n else 1)', 'nested more than 512 levels'], ['float("nan")', 'nan'], ['dt.date(2020, 1, 1)', 'datetime.date']]) {
     test(`an unconvertible step result (${kind}) is a clear SerializationError naming the step`, async () => {
       const step = fakeStep();
       const err = await failPy(`

@@ -226,7 +226,9 @@ class Big(WorkflowEntrypoint):
         n = await numbers()
         w = await when()
         await step.wait_for_event("pause", "resume", timeout="1 hour")
-        return {"n": n, "params": event["payload"], "when": w.isoformat(), "micro": w.microsecond, "echo": w}
+        ints = [n["max"], n["above"], n["huge"], *n["ints"], event["payload"]["big"]]
+        return {"n": n, "params": event["payload"], "when": w.isoformat(), "micro": w.microsecond, "echo": w,
+                "plain_ints": [type(x).__name__ for x in ints]}
 '''
 
 
@@ -242,6 +244,7 @@ def test_integers_of_any_size_and_datetimes_to_the_microsecond_round_trip_live_a
         assert out["params"] == params
         assert out["when"] == "2026-03-04T05:06:07.123456+00:00" and out["micro"] == 123456
         assert out["echo"] == datetime(2026, 3, 4, 5, 6, 7, 123456, tzinfo=timezone.utc)
+        assert out["plain_ints"] == ["int"] * 6
     assert live.step("numbers")["output"] == expected_n
 
 
