@@ -183,13 +183,18 @@ def _instantiate(cls, message, args):
     return None
 
 
+# Raised from a task, these stop the event loop (asyncio's Task re-raises them), which kills the interpreter.
+_LOOP_STOPPERS = (SystemExit, KeyboardInterrupt)
+
+
 def rebuild_exception(name, message, *, module=None, qualname=None, args=None, code=None, remote_traceback=None,
-                      group=None):
+                      group=None, stops_loop_ok=True):
     """The Python exception for an error that crossed the bridge as plain fields.
 
     Order: the Python class named by (module, qualname) if this process has it (a class defined in a function is
     taken from the code awaiting the step, see _class_in_frames); else the SDK class for an engine error name; else
     a WorkflowError carrying ``name``. ``group``: {"message", "exceptions": [fields...]} of an exception group.
+    ``stops_loop_ok=False``: a SystemExit or KeyboardInterrupt comes back as a WorkflowError (see _LOOP_STOPPERS).
     """
     name = name or "Error"
     message = "" if message is None else str(message)
@@ -198,8 +203,12 @@ def rebuild_exception(name, message, *, module=None, qualname=None, args=None, c
         args = [group.get("message", ""), [rebuild_from_fields(f) for f in group.get("exceptions") or ()]]
     if module:
         cls = _lookup_class(module, qualname or name)
-        if cls is not None:
+        if cls is not None and (stops_loop_ok or not issubclass(cls, _LOOP_STOPPERS)):
             exc = _instantiate(cls, message, args)
+        elif cls is not None:
+            exc = WorkflowError(message, name=name, code=code)
+            exc.add_note(f"The step raised {name}; awaited outside run's own task it comes back as a WorkflowError, "
+                         f"as a {name} raised in a task would stop the interpreter.")
     if exc is None and name in ENGINE_ERRORS:
         cls = ENGINE_ERRORS[name]
         exc = cls(message, code=code) if issubclass(cls, WorkflowError) else cls(message)

@@ -12,6 +12,7 @@ import traceback
 from ._errors import WorkflowError, is_non_retryable, rebuild_exception, remember_class
 from ._ffi import JsException, js, jsnull, require_pyodide
 from ._jsvalues import from_js_value, to_js_value
+from ._scopes import in_root_task
 from ._values import to_wire
 
 __all__ = ["js_error_from_exception", "exception_from_js"]
@@ -96,6 +97,7 @@ def exception_from_js(error):
         code=_field(js_error, "code"),
         remote_traceback=_field(js_error, "pythonTraceback"),
         group=_group(_field(js_error, "pythonGroup")),
+        stops_loop_ok=in_root_task(),
     )
 
 

@@ -17,7 +17,7 @@ a factory could not honour it; the wrapper keeps WebLoop's own task creation unt
 
 import contextvars
 
-__all__ = ["current_scope", "enter_root", "leave_scopes", "install"]
+__all__ = ["current_scope", "enter_root", "in_root_task", "leave_scopes", "install"]
 
 
 class _Scope:
@@ -36,6 +36,12 @@ def current_scope():
     """The calling task's scope: "" for the root task (and outside workflow tasks), else "/n/m..."."""
     scope = _current.get()
     return "" if scope is None else scope.path
+
+
+def in_root_task():
+    """True in the task running ``run`` itself (not in a task it created, nor outside workflow tasks)."""
+    scope = _current.get()
+    return scope is not None and scope.path == ""
 
 
 def enter_root(loop):

@@ -186,6 +186,7 @@ def test_exception_groups_system_exit_and_keyboard_interrupt_keep_their_types(wo
 
 
 UNCAUGHT_EXIT = '''
+import asyncio
 import sys
 from workers import WorkflowEntrypoint
 
@@ -196,6 +197,20 @@ class Exits(WorkflowEntrypoint):
         async def exit_():
             sys.exit("bye")
         return await exit_()
+
+
+class ExitsInTasks(WorkflowEntrypoint):
+    async def run(self, event, step):
+        @step.do("interrupt", config={"retries": {"limit": 0, "delay": "1 second"}})
+        async def interrupt():
+            raise KeyboardInterrupt("stop")
+
+        async def branch():
+            try:
+                return await interrupt()
+            except Exception as e:  # a SystemExit raised in a task would stop the interpreter
+                return [type(e).__name__, e.name, str(e)]
+        return await asyncio.gather(branch(), asyncio.create_task(branch()))
 '''
 
 
@@ -206,6 +221,11 @@ def test_an_uncaught_system_exit_from_a_step_errors_the_instance_and_the_interpr
     assert report.error["name"] == "SystemExit" and report.error["message"] == "bye"
     assert report.step("exit")["attempts"] == 2  # an ordinary failure: retried as configured
     assert env.start("Exits").settle(timeout=20).status == "errored"  # the interpreter still runs workflows
+    # Awaited in a task run created, it comes back as a WorkflowError naming it (asyncio re-raises a SystemExit or
+    # KeyboardInterrupt from a task into the event loop).
+    report = env.start("ExitsInTasks").settle(timeout=20)
+    assert report.status == "complete", report.error
+    assert report.output == [["WorkflowError", "KeyboardInterrupt", "stop"]] * 2
 
 
 BIG_VALUES = '''
