@@ -1,6 +1,7 @@
 // The demo page: an editor with examples, a Run button, and a live picture of the selected instance (DAG of steps,
 // timeline, result, journal), the instance controls, and the list of past instances.
 import { describeRecord } from '/js-engine/cli/render.js';
+import { toJsonText } from '/js-engine/core/values.js';
 import { DemoRuntime, FINISHED } from './lib/runtime.js';
 import { buildDag, buildTimeline, formatDuration } from './lib/model.js';
 import { renderDag } from './lib/dag.js';
@@ -187,7 +188,7 @@ async function renderSelected() {
 
   const out = $('output');
   if (snap.status.status === 'complete') {
-    out.textContent = JSON.stringify(snap.status.output ?? null, null, 2);
+    out.textContent = toJsonText(snap.status.output ?? null, 2);
     out.dataset.kind = 'ok';
   } else if (snap.status.error) {
     const e = snap.status.error;
@@ -229,7 +230,7 @@ async function renderSelected() {
 
 function showStep(n) {
   const parts = [`${n.name}: ${n.state}${n.detail ? ` (${n.detail})` : ''}`];
-  if (n.output !== undefined) parts.push(`→ ${JSON.stringify(n.output)}`);
+  if (n.output !== undefined) parts.push(`→ ${toJsonText(n.output)}`);
   if (n.error) parts.push(`${n.error.name}: ${n.error.message}`);
   toast(parts.join('\n'));
 }

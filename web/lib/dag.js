@@ -2,6 +2,7 @@
 // (solid: a step's parameters get that result) or from program order (dashed).
 import { svg, truncate } from './svg.js';
 import { NODE_H, NODE_W } from './model.js';
+import { toJsonText } from '/js-engine/core/values.js';
 
 const ICONS = { pending: '○', running: '◔', retrying: '↻', done: '✓', failed: '✗', skipped: '–' };
 const WAIT_ICONS = { sleep: '☾', wait: '✉', do: '…' };
@@ -77,6 +78,6 @@ export function renderDag(target, dag, { onSelect } = {}) {
 }
 
 function short(v) {
-  const text = JSON.stringify(v);
+  const text = toJsonText(v); // exact big integers (BigInts), which JSON.stringify refuses
   return text && text.length > 160 ? `${text.slice(0, 157)}...` : text;
 }
