@@ -129,36 +129,44 @@ def _attribute_path(obj, parts):
     return obj
 
 
-def _class_in_frames(module, qualname):
+def _class_in_frames(module, qualname, more_frames=()):
     """A class defined inside a function (``Flow.run.<locals>.LocalErr``), as the code awaiting the step sees it.
 
     The journal keeps only the class's module and qualname. Replayed ``run`` code defines a new class object each
-    time it runs (and a new process has none yet), so the class is taken from the calling frames: the frame of
-    the function that defines it (its code's qualname is the part before ``.<locals>.``), else any frame holding
-    it under its name (a closure of a nested function that catches it). A step's failure is raised in the
-    workflow's task, whose frame chain runs through every coroutine awaiting the step."""
+    time it runs (and a new process has none yet), so the class is taken from the frames of the code awaiting the
+    step: the calling frames (a step's failure is raised in the awaiting task, whose frame chain runs through every
+    coroutine awaiting the step), then ``more_frames`` (run's own, when the step was awaited in a task it created).
+    The frame of the function that defines the class wins (its code's qualname is the part before ``.<locals>.``);
+    else any frame holding it under its name (a closure of a nested function that catches it)."""
     owner, _, inner = qualname.rpartition(".<locals>.")
     first, *rest = inner.split(".")
     fallback = None
-    frame = sys._getframe(2)
-    while frame is not None:
-        if frame.f_globals.get("__name__") == module:
-            try:
-                cls = _attribute_path(frame.f_locals.get(first), rest)
-            except Exception:  # a frame whose locals cannot be read
-                cls = None
-            if _is_class(cls, module, qualname):
-                if getattr(frame.f_code, "co_qualname", None) == owner:
-                    return cls
-                fallback = fallback or cls
-        frame = frame.f_back
+
+    def frames():
+        frame = sys._getframe(1)
+        while frame is not None:
+            yield frame
+            frame = frame.f_back
+        yield from more_frames
+
+    for frame in frames():
+        if frame.f_globals.get("__name__") != module:
+            continue
+        try:
+            cls = _attribute_path(frame.f_locals.get(first), rest)
+        except Exception:  # a frame whose locals cannot be read
+            continue
+        if _is_class(cls, module, qualname):
+            if getattr(frame.f_code, "co_qualname", None) == owner:
+                return cls
+            fallback = fallback or cls
     return fallback
 
 
-def _lookup_class(module, qualname):
+def _lookup_class(module, qualname, more_frames=()):
     # Only modules already imported: importing a module named by an error could run arbitrary code.
     if "<locals>" in qualname:
-        cls = _class_in_frames(module, qualname)
+        cls = _class_in_frames(module, qualname, more_frames)
         if cls is not None:
             return cls
     else:
@@ -188,21 +196,23 @@ _LOOP_STOPPERS = (SystemExit, KeyboardInterrupt)
 
 
 def rebuild_exception(name, message, *, module=None, qualname=None, args=None, code=None, remote_traceback=None,
-                      group=None, stops_loop_ok=True):
+                      group=None, stops_loop_ok=True, frames=()):
     """The Python exception for an error that crossed the bridge as plain fields.
 
     Order: the Python class named by (module, qualname) if this process has it (a class defined in a function is
     taken from the code awaiting the step, see _class_in_frames); else the SDK class for an engine error name; else
     a WorkflowError carrying ``name``. ``group``: {"message", "exceptions": [fields...]} of an exception group.
     ``stops_loop_ok=False``: a SystemExit or KeyboardInterrupt comes back as a WorkflowError (see _LOOP_STOPPERS).
+    ``frames``: more frames to find a class defined in a function in (_class_in_frames).
     """
     name = name or "Error"
     message = "" if message is None else str(message)
     exc = None
     if group is not None:
-        args = [group.get("message", ""), [rebuild_from_fields(f) for f in group.get("exceptions") or ()]]
+        frames = list(frames)
+        args = [group.get("message", ""), [rebuild_from_fields(f, frames) for f in group.get("exceptions") or ()]]
     if module:
-        cls = _lookup_class(module, qualname or name)
+        cls = _lookup_class(module, qualname or name, frames)
         if cls is not None and (stops_loop_ok or not issubclass(cls, _LOOP_STOPPERS)):
             exc = _instantiate(cls, message, args)
         elif cls is not None:
@@ -227,10 +237,10 @@ def rebuild_exception(name, message, *, module=None, qualname=None, args=None, c
     return exc
 
 
-def rebuild_from_fields(fields):
+def rebuild_from_fields(fields, frames=()):
     """rebuild_exception for a plain dict of the bridge's fields (name, message, pythonModule...)."""
     return rebuild_exception(
         fields.get("name"), fields.get("message"), module=fields.get("pythonModule"),
         qualname=fields.get("pythonQualname"), args=fields.get("pythonArgs"), code=fields.get("code"),
-        remote_traceback=fields.get("pythonTraceback"), group=fields.get("pythonGroup"),
+        remote_traceback=fields.get("pythonTraceback"), group=fields.get("pythonGroup"), frames=frames,
     )

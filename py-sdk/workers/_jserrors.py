@@ -7,12 +7,13 @@ exception group's message and sub-exceptions) and ``nonRetryable``
 process has it (see _errors.rebuild_exception).
 """
 
+import asyncio
 import traceback
 
 from ._errors import WorkflowError, is_non_retryable, rebuild_exception, remember_class
 from ._ffi import JsException, js, jsnull, require_pyodide
 from ._jsvalues import from_js_value, to_js_value
-from ._scopes import in_root_task
+from ._scopes import in_root_task, root_task
 from ._values import to_wire
 
 __all__ = ["js_error_from_exception", "exception_from_js"]
@@ -98,7 +99,22 @@ def exception_from_js(error):
         remote_traceback=_field(js_error, "pythonTraceback"),
         group=_group(_field(js_error, "pythonGroup")),
         stops_loop_ok=in_root_task(),
+        frames=_run_frames(),
     )
+
+
+def _run_frames():
+    """The frames of the coroutines the run's own task is suspended in (``run`` among them), when the step was
+    awaited in another task (a gather, a create_task): where a class defined in ``run`` is found."""
+    task = root_task()
+    if task is None or task is asyncio.current_task():
+        return
+    coro = task.get_coro()
+    while coro is not None:
+        frame = getattr(coro, "cr_frame", None)
+        if frame is not None:
+            yield frame
+        coro = getattr(coro, "cr_await", None)
 
 
 def _group(value):

@@ -15,17 +15,19 @@ calls a factory as ``factory(loop, coro)``, dropping ``context=`` (TaskGroup and
 a factory could not honour it; the wrapper keeps WebLoop's own task creation untouched.
 """
 
+import asyncio
 import contextvars
 
-__all__ = ["current_scope", "enter_root", "in_root_task", "leave_scopes", "install"]
+__all__ = ["current_scope", "enter_root", "in_root_task", "root_task", "leave_scopes", "install"]
 
 
 class _Scope:
-    __slots__ = ("path", "created")
+    __slots__ = ("path", "created", "root_task")
 
-    def __init__(self, path):
+    def __init__(self, path, root_task=None):
         self.path = path
         self.created = 0  # tasks this task (or code running in its context) created so far
+        self.root_task = root_task  # the task running this run's ``run`` (the workflow's own frames: _jserrors)
 
 
 # None: not in a workflow run's task tree (step callbacks, code the engine calls directly): creates no scopes.
@@ -44,10 +46,16 @@ def in_root_task():
     return scope is not None and scope.path == ""
 
 
+def root_task():
+    """The task running the current workflow run's ``run`` (from any task it created), else None."""
+    scope = _current.get()
+    return None if scope is None else scope.root_task
+
+
 def enter_root(loop):
     """Called at the start of a workflow run, in the task running ``run`` (its own context)."""
     install(loop)
-    _current.set(_Scope(""))
+    _current.set(_Scope("", asyncio.current_task(loop)))
 
 
 def leave_scopes():
@@ -58,7 +66,7 @@ def leave_scopes():
 
 def _child(parent):
     parent.created += 1
-    return _Scope(f"{parent.path}/{parent.created}")
+    return _Scope(f"{parent.path}/{parent.created}", parent.root_task)
 
 
 def install(loop):

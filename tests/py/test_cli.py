@@ -217,6 +217,7 @@ def test_run_takes_the_dependency_mode_from_the_nearest_wrangler_config(cli, tmp
 
 
 LOCAL_ERROR = '''
+import asyncio
 from workers import WorkflowEntrypoint
 
 
@@ -229,13 +230,16 @@ class LocalErrors(WorkflowEntrypoint):
         async def fail():
             raise LocalErr("local failure")
 
-        try:
-            await fail()
-            caught = "not raised"
-        except LocalErr as e:
-            caught = ["caught", type(e).__qualname__, str(e), type(e) is LocalErr]
-        except Exception as e:
-            caught = ["missed", type(e).__name__, str(e)]
+        async def catch(awaitable):
+            try:
+                await awaitable
+                return "not raised"
+            except LocalErr as e:
+                return ["caught", type(e).__qualname__, str(e), type(e) is LocalErr]
+            except Exception as e:
+                return ["missed", type(e).__name__, str(e)]
+
+        caught = [await catch(fail()), await catch(asyncio.gather(fail()))]
 
         @step.do("what the first process saw")
         async def first_process():
@@ -256,7 +260,7 @@ def test_a_local_exception_class_is_caught_the_same_after_replay_in_a_new_proces
     report = json.loads(cli("event", "local", "resume", "--clock", "virtual", "--json", check=0).stdout)
     expected = ["caught", "LocalErrors.run.<locals>.LocalErr", "local failure", True]
     assert report["status"] == "complete"
-    assert report["output"] == {"live": expected, "replayed": expected}
+    assert report["output"] == {"live": [expected, expected], "replayed": [expected, expected]}
 
 
 BIG_INTS = '''

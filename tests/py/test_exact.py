@@ -95,6 +95,7 @@ def test_a_durable_sleep_inside_a_step_body_is_a_clear_error_on_the_virtual_cloc
 
 
 LOCAL_ERROR = '''
+import asyncio
 from workers import WorkflowEntrypoint
 
 
@@ -107,15 +108,19 @@ class LocalErrors(WorkflowEntrypoint):
         async def fail():
             raise LocalErr("local failure")
 
-        try:
-            await fail()
-            caught = "not raised"
-        except LocalErr as e:
-            caught = ["caught", type(e).__qualname__, str(e), type(e) is LocalErr]
-        except Exception as e:
-            caught = ["missed", type(e).__name__, str(e)]
+        async def catch(awaitable):
+            try:
+                await awaitable
+                return "not raised"
+            except LocalErr as e:
+                return ["caught", type(e).__qualname__, str(e), type(e) is LocalErr]
+            except Exception as e:
+                return ["missed", type(e).__name__, str(e)]
+
+        direct = await catch(fail())
+        gathered = await catch(asyncio.gather(fail()))  # awaited in a task run created: run's frame is elsewhere
         await step.wait_for_event("pause", "resume", timeout="1 hour")
-        return caught
+        return [direct, gathered]
 '''
 
 
@@ -123,8 +128,8 @@ def test_an_exception_class_defined_in_run_is_caught_by_name_live_and_after_a_cr
     env = workflow_env.load(LOCAL_ERROR, filename="local_error.py")
     live, crashed = _live_then_crashed(env, "LocalErrors", event="resume")
     expected = ["caught", "LocalErrors.run.<locals>.LocalErr", "local failure", True]
-    assert live.output == expected
-    assert crashed.output == expected
+    assert live.output == [expected, expected]
+    assert crashed.output == [expected, expected]
 
 
 GROUP_AND_EXIT = '''
