@@ -43,7 +43,8 @@ def _exception_fields(exc):
     elif exc.args:
         try:
             # Lets MyError(code, detail) be rebuilt with both arguments; skipped when they are not data.
-            fields["pythonArgs"] = to_wire(list(exc.args), "exception args")
+            to_wire(exc.args, "exception args")  # only a check: the JS conversion makes Dates of datetimes
+            fields["pythonArgs"] = list(exc.args)
         except Exception:
             pass
     return fields

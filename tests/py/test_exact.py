@@ -134,6 +134,7 @@ def test_an_exception_class_defined_in_run_is_caught_by_name_live_and_after_a_cr
 
 GROUP_AND_EXIT = '''
 import sys
+from datetime import datetime, timezone
 from workers import WorkflowEntrypoint
 
 ONCE = {"retries": {"limit": 0, "delay": "1 second"}}
@@ -171,6 +172,15 @@ class Raisers(WorkflowEntrypoint):
             await interrupt()
         except KeyboardInterrupt as e:
             out["interrupt"] = [type(e).__name__, str(e)]
+
+        @step.do("args", config=ONCE)
+        async def args():
+            raise ValueError("late", datetime(2026, 5, 6, 7, 8, 9, 654321, tzinfo=timezone.utc), 2**70)
+
+        try:
+            await args()
+        except ValueError as e:
+            out["args"] = [e.args[0], e.args[1].isoformat(), e.args[2] == 2**70]
         await step.wait_for_event("pause", "resume", timeout="1 hour")
         return out
 '''
@@ -185,6 +195,7 @@ def test_exception_groups_system_exit_and_keyboard_interrupt_keep_their_types(wo
         "group_keys": ["KeyError('missing')"],
         "exit": ["SystemExit", 3],
         "interrupt": ["KeyboardInterrupt", "stop"],
+        "args": ["late", "2026-05-06T07:08:09.654321+00:00", True],
     }
     assert crashed.output == live.output
     assert all(live.step(n)["attempts"] == 1 for n in ("group", "exit", "interrupt"))
