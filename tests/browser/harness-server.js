@@ -20,7 +20,8 @@ if (!ready.ok) {
 }
 send({ ready: true });
 
-await serveRequests((op, args) => page.evaluate(([o, a]) => window.harnessCall(o, a), [op, args]));
+// As JSON text: Playwright refuses to serialize values nested as deep as stored values may be (512 levels).
+await serveRequests(async (op, args) => JSON.parse(await page.evaluate(([o, a]) => window.harnessCall(o, a).then(JSON.stringify), [op, args])));
 await browser.close();
 await server.close();
 process.exit(0);
