@@ -177,8 +177,9 @@ export async function createSession({ host, files, store = createMemoryStore(), 
       return JSON.stringify(await journalOf(id));
     },
     // Re-runs a journal (given, or this session's instance `id`) against `source` (or the loaded workflow).
-    async replay({ id, journal, source, filename, workflow, timeoutMs }) {
-      const j = journal ?? await journalOf(id);
+    // `journalText`: a journal as JSON text, exactly as stored (the pipe's value encoding would wrap its tags).
+    async replay({ id, journal, journalText, source, filename, workflow, timeoutMs }) {
+      const j = journal ?? (journalText !== undefined ? JSON.parse(journalText) : await journalOf(id));
       const name = workflow ?? j.instance?.workflow;
       return replayJournal({ journal: j, definition: await definitionFor({ source, filename, workflow: name }), env: envConfig, timeoutMs });
     },

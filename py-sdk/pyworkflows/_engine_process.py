@@ -66,6 +66,7 @@ def find_node(node: str | None = None) -> str:
 
 # The engine's value codec (js-engine/core/values.js), for values that cross the pipe as JSON text.
 MAX_SAFE_INT = 2**53 - 1
+_TAGS = {"$date", "$obj", "$bigint"}
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
@@ -93,6 +94,7 @@ def decode(value):
 
 
 def encode(value):
+    """Values for the engine: datetimes and integers beyond ±(2**53 - 1) tagged as decode reads them."""
     if isinstance(value, datetime):
         if value.tzinfo is None:
             value = value.replace(tzinfo=timezone.utc)
@@ -109,7 +111,8 @@ def encode(value):
         out = {}
         for k, v in value.items():
             out[k] = encode(v)
-        return out
+        # A user dict that looks like one of the tags is wrapped, so decoding cannot mistake it (as values.js does).
+        return {"$obj": out} if _TAGS.intersection(out) else out
     return value
 
 

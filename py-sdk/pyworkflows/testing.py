@@ -402,7 +402,7 @@ class WorkflowTestEnv:
         if isinstance(journal, str):
             args["id"] = journal
         else:
-            args["journal"] = journal
+            args["journalText"] = json.dumps(journal)  # as stored: the pipe's value encoding must not touch it
         if source is not None:
             args["source"], args["filename"] = _read_source(source, filename or "replayed_workflow.py")
         if workflow is not None:

@@ -270,7 +270,8 @@ class Big(WorkflowEntrypoint):
 
 def test_integers_of_any_size_and_datetimes_to_the_microsecond_round_trip_live_and_after_a_crash(workflow_env):
     env = workflow_env.load(BIG_VALUES, filename="big.py")
-    params = {"big": 2**63 + 5, "safe": 2**53 - 1, "at": datetime(2026, 1, 2, 3, 4, 5, 654321, tzinfo=timezone.utc)}
+    params = {"big": 2**63 + 5, "safe": 2**53 - 1, "at": datetime(2026, 1, 2, 3, 4, 5, 654321, tzinfo=timezone.utc),
+              "tagged": [{"$date": 5}, {"$bigint": "7"}, {"$obj": 1}]}  # user data that looks like the codec's tags
     live, crashed = _live_then_crashed(env, "Big", params, event="resume")
     expected_n = {"max": 2**53 - 1, "min": -(2**53 - 1), "above": 2**53 + 1, "huge": -(10**30), "ints": [2**64, 7]}
     for report in (live, crashed):
