@@ -8,6 +8,7 @@ import { openStore, DEFAULT_DB } from '../node/store.js';
 import { parseArgs, parseJsonArg, UsageError } from './args.js';
 import { describeRecord, instanceReport } from './render.js';
 import { toJsonText } from '../core/values.js';
+import { check } from './check.js';
 import { chooseWorkflow, loadWorkflowFile } from '../node/workflow-files.js';
 
 const USAGE = `usage:
@@ -22,15 +23,17 @@ const USAGE = `usage:
   pyworkflows pause|resume|terminate|restart ID [--db PATH] [--clock real|virtual] [--json]
   pyworkflows serve [--port N] [--host H]
   pyworkflows install [FILE.py|pyproject.toml] [--force]  (the packages it declares, resolved for Pyodide)
-  pyworkflows init [DIR]                                 (a Cloudflare Python Workflow project with local tests)`;
+  pyworkflows init [DIR]                                 (a Cloudflare Python Workflow project with local tests)
+  pyworkflows check FILE.py                              (lists the pyworkflows extensions the file uses: exit 1 when any)
+  --strict (run, event, resume, restart, replay; or PYWORKFLOWS_STRICT=1): those extensions are errors`;
 
-const OPTIONS = { booleans: ['json', 'help', 'force', 'no-config'], values: ['class', 'id', 'params', 'db', 'clock', 'port', 'host', 'config', 'sdk'] };
+const OPTIONS = { booleans: ['json', 'help', 'force', 'no-config', 'strict'], values: ['class', 'id', 'params', 'db', 'clock', 'port', 'host', 'config', 'sdk'] };
 
 async function main(argv) {
   const [command, ...rest] = argv;
   if (!command || command === '--help' || command === 'help') { console.log(USAGE); return 0; }
   const { positionals, flags } = parseArgs(rest, OPTIONS);
-  const commands = { run, install, status, history, export: exportCmd, replay, list, event, pause: control, resume: control, terminate: control, restart: control, serve, init };
+  const commands = { run, install, status, history, export: exportCmd, replay, list, event, pause: control, resume: control, terminate: control, restart: control, serve, init, check };
   const fn = commands[command];
   if (!fn) throw new UsageError(`unknown command "${command}"`);
   return fn({ command, positionals, flags });
@@ -52,7 +55,7 @@ function need(positionals, n, what) {
 // bound as the wrangler config says (node/workflow-files.js); returns the one to run (--class, or the only one).
 // `config`: the path a stored instance recorded (null: it ran without one); else --config, else found upward.
 // `sdk`: the Python SDK ('ours' or 'cloudflare', Cloudflare's own).
-async function loadWorkflow(engine, file, className, { json, config: configPath, 'no-config': noConfig, sdk = 'ours' }, stored) {
+async function loadWorkflow(engine, file, className, { json, config: configPath, 'no-config': noConfig, sdk = 'ours', strict }, stored) {
   const configFlag = noConfig ? null : configPath;
   const path = resolve(file);
   if (!existsSync(path)) throw new UsageError(`no such file: ${file}`);
@@ -64,7 +67,7 @@ async function loadWorkflow(engine, file, className, { json, config: configPath,
     // Python's print goes to the terminal; with --json it goes to stderr so stdout stays one JSON object.
     const write = (stream) => (text) => stream.write(text.endsWith('\n') ? text : `${text}\n`);
     host ??= await createPyodideHost({
-      sdk, stdout: write(json ? process.stderr : process.stdout), stderr: write(process.stderr), packages: await workflowPackages(file),
+      sdk, strict: strict || undefined, stdout: write(json ? process.stderr : process.stdout), stderr: write(process.stderr), packages: await workflowPackages(file),
     });
     return host;
   };

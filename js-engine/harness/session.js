@@ -33,6 +33,7 @@ export async function createSession({ host, files, store = createMemoryStore(), 
       mocks.clear();
       queued.clear();
       output.splice(0); // what earlier tests printed is not this test's output
+      host?.configureCompat?.({ strict: opts.strict, reset: true }); // extensions warn again, once, in this test
     }
     // A crash keeps the clock's time (and whether it moves by itself): the store's timers are in its terms.
     const auto = opts.auto ?? (opts.fresh || !clk?.isAuto ? true : clk.isAuto());
@@ -188,6 +189,8 @@ export async function createSession({ host, files, store = createMemoryStore(), 
     async recover() { return engine.recover(); },
     output() { return output.splice(0).join(''); },
     reset(opts) { reset(opts); return true; },
+    // Strict mode: pyworkflows' extensions raise instead of warning (ours only; Cloudflare's SDK has none).
+    compat({ strict }) { host.configureCompat?.({ strict }); return true; },
   };
 
   return {

@@ -60,6 +60,7 @@ export class WorkflowLoadError extends Error {
  * options: {compatibilityDate, compatibilityFlags} of the Worker's wrangler config, handed to the SDK with the
  * module (workers/_host.py load_workflows), which picks Cloudflare's behaviour for that date and those flags
  * (the dependency mode: core/compat-flags.js); or {dependencyMode: 'implicit' | 'legacy'} to choose it directly.
+ * configureCompat({strict, reset}): pyworkflows' extensions warn (strict false) or raise (strict true).
  */
 export function createHostCore(pyodide) {
   const hostModule = pyodide.pyimport('workers._host');
@@ -85,6 +86,12 @@ export function createHostCore(pyodide) {
     });
   }
 
+  // Extensions (workers/_compat.py): strict true/false makes them errors/warnings; reset: they warn again.
+  function configureCompat({ strict, reset = false } = {}) {
+    const py = (v) => (v === undefined || v === null ? 'None' : v ? 'True' : 'False');
+    pyodide.runPython(`import workers._compat\nworkers._compat.configure(strict=${py(strict)}, reset=${py(reset)})`);
+  }
+
   function close() {
     if (closed) return;
     closed = true;
@@ -93,5 +100,5 @@ export function createHostCore(pyodide) {
     hostModule.destroy();
   }
 
-  return { pyodide, loadWorkflowSource, close };
+  return { pyodide, loadWorkflowSource, configureCompat, close };
 }

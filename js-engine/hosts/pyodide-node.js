@@ -110,11 +110,12 @@ importlib.invalidate_caches()
  * options: indexURL (a Pyodide folder; default build/pyodide, or its user-cache copy in an installed package, for 'wheel', node_modules/pyodide for 'dir'),
  * sdkSource ('wheel': loadPackage('pyworkflows') from that folder; 'dir': py-sdk/ sources written into Pyodide's
  * file system; default see defaultSdkSource), sdkDir, stdout/stderr (text callbacks; default the process's),
- * importSiblings (default true), packages (wheel files to install: the workflow's dependencies).
+ * importSiblings (default true), packages (wheel files to install: the workflow's dependencies), strict (pyworkflows'
+ * extensions are errors; default $PYWORKFLOWS_STRICT).
  */
 export async function createPyodideHost({
   indexURL, sdkSource, sdkDir = SDK_DIR, stdout, stderr, importSiblings = true, sdk = 'ours', implicitDependencies,
-  packages = [],
+  packages = [], strict = strictFromEnv(),
 } = {}) {
   if (!SDKS.includes(sdk)) throw new TypeError(`(sdk.unknown) sdk must be one of ${SDKS.join(', ')}, got ${JSON.stringify(sdk)}`);
   if (sdk === 'cloudflare') return createCloudflareSdkHost({ stdout, stderr, importSiblings, implicitDependencies });
@@ -141,6 +142,7 @@ export async function createPyodideHost({
   installWheels(pyodide, packages);
 
   const core = createHostCore(pyodide);
+  if (strict) core.configureCompat({ strict: true });
   // As for Cloudflare's SDK below: a file on disk loaded without its loader's compat values gets those of its
   // nearest wrangler config (which choose the dependency mode, workers/_host.py).
   const loadWorkflowSource = (source, filename, opts = undefined) => {
@@ -229,6 +231,13 @@ function nodeHost(pyodide, core, { importSiblings, packages = [], ...info }) {
     importSiblingsOf(dir) {
       if (importSiblings) mountFolder(pyodide, path.resolve(dir), mounted);
     },
+    configureCompat: core.configureCompat, // ours only: Cloudflare's SDK has no extensions to flag
     close: core.close,
   };
+}
+
+// PYWORKFLOWS_STRICT=1: pyworkflows' extensions are errors (as --strict).
+function strictFromEnv() {
+  const v = process.env.PYWORKFLOWS_STRICT;
+  return v !== undefined && v !== '' && v !== '0';
 }

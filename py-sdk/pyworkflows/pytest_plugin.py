@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,18 @@ def pytest_addoption(parser):
         "--workflow-sdk", choices=["ours", "cloudflare"], default="ours",
         help="the Python SDK workflow_env runs workflows on: ours, or Cloudflare's own (workers-runtime-sdk)",
     )
+    parser.addoption(
+        "--workflow-strict", action="store_true", default=None,
+        help="pyworkflows' extensions (idioms Cloudflare's SDK rejects) raise instead of warning",
+    )
+    parser.addini("workflow_strict", type="bool", default=False,
+                  help="as --workflow-strict (also PYWORKFLOWS_STRICT=1)")
+
+
+def _strict(config):
+    if config.getoption("--workflow-strict"):
+        return True
+    return bool(config.getini("workflow_strict")) or os.environ.get("PYWORKFLOWS_STRICT", "") not in ("", "0")
 
 
 @pytest.fixture(scope="session")
@@ -33,9 +46,10 @@ def workflow_engine_process(request):
 
 
 @pytest.fixture
-def workflow_env(workflow_engine_process):
-    """A WorkflowTestEnv with a fresh in-memory store and virtual clock for each test."""
-    workflow_engine_process.call("reset", fresh=True)
+def workflow_env(workflow_engine_process, request):
+    """A WorkflowTestEnv with a fresh in-memory store and virtual clock for each test; strict mode from
+    --workflow-strict, the ``workflow_strict`` ini option or PYWORKFLOWS_STRICT (``workflow_env.strict()`` changes it)."""
+    workflow_engine_process.call("reset", fresh=True, strict=_strict(request.config))
     yield WorkflowTestEnv(workflow_engine_process)
 
 

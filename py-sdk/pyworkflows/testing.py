@@ -377,6 +377,11 @@ class WorkflowTestEnv:
         calls = self.call("mockCalls")
         return sum(c["calls"] for c in calls if c["name"] == name) if name is not None else calls
 
+    def strict(self, on: bool = True) -> None:
+        """Strict mode: pyworkflows' extensions (README, "Extensions") raise ``CloudflareCompatError`` where they are
+        used, instead of warning once (``CloudflareCompatWarning``, in ``output()``)."""
+        self.call("compat", strict=on)
+
     def disable_sleeps(self, on: bool = True) -> None:
         """``sleep`` and ``sleep_until`` become journaled 0 ms sleeps (useful with ``set_clock(auto=False)``)."""
         self.call("disableSleeps", on=on)

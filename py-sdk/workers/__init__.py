@@ -16,19 +16,8 @@ its workflow); the rest of the names below are pyworkflows' own (see the README,
 
 from ._binding import WorkflowBinding, WorkflowInstance
 from ._entrypoint import DurableObject, WorkerEntrypoint, WorkflowEntrypoint
-from ._errors import (
-    DivergenceError,
-    InstanceExistsError,
-    InstanceNotFoundError,
-    InvalidInputError,
-    InvalidStateError,
-    NonRetryableError,
-    SerializationError,
-    WorkflowError,
-    WorkflowFatalError,
-    WorkflowLimitError,
-    WorkflowTimeoutError,
-)
+from . import _errors
+from ._compat import CloudflareCompatWarning, flag as _flag
 from ._runtime import (
     GlobalEnv,
     handler,
@@ -111,6 +100,15 @@ EXTENSION_NAMES = [
     "WorkflowLimitError",
     "SerializationError",
     "DivergenceError",
+    "CloudflareCompatWarning",
 ]
 
 __all__ = CLOUDFLARE_NAMES + EXTENSION_NAMES
+
+
+def __getattr__(name):
+    # The error classes are not in Cloudflare's `workers`: each import is flagged (_compat.py).
+    if name in _errors.__all__:
+        _flag("import-nonretryable" if name == "NonRetryableError" else "import-error-class", f"`{name}`")
+        return getattr(_errors, name)
+    raise AttributeError(f"module 'workers' has no attribute {name!r}")

@@ -6,6 +6,7 @@ Creating an instance from inside a workflow is not itself durable; do it inside 
 (see docs/python-api.md, "Starting and waiting for other workflows").
 """
 
+from ._compat import flag
 from ._ffi import JsException, JsProxy, js, jsnull, require_pyodide
 from ._jserrors import exception_from_js
 from ._jsvalues import from_js_value, to_js_value
@@ -65,6 +66,8 @@ class WorkflowInstance:
 
     async def restart(self, *, from_step=None):
         """Run the instance again from the top; ``from_step={"name", "count"}`` keeps earlier results."""
+        if from_step:
+            flag("restart-from-step")
         opts = _options(None, "restart options", **({"from": from_step} if from_step else {}))
         await _call(self._js.restart, opts)
 

@@ -13,6 +13,8 @@ with a default value that names no step keeps its default.
 import inspect
 import types
 
+from ._compat import flag
+
 _FunctionType = types.FunctionType
 
 __all__ = ["CTX", "IMPLICIT", "LEGACY", "dependency_mode", "plan_arguments", "takes_nothing", "dependencies",
@@ -125,6 +127,8 @@ def plan_arguments(func, step_name, depends, find_step, is_step, mode=IMPLICIT):
         if dep is not None:
             plan.append((p, dep))
         elif p.default is not p.empty:
+            if mode == IMPLICIT:
+                flag("default-param", f"`{p.name}`")
             continue
         elif mode == IMPLICIT:
             raise TypeError(

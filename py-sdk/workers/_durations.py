@@ -6,6 +6,7 @@ engine's own message reports a bad one; Python-only forms (timedelta, datetime, 
 
 import datetime as _dt
 
+from ._compat import flag
 from ._values import ms_from_datetime
 
 __all__ = ["duration_to_wire", "timestamp_to_ms"]
@@ -20,6 +21,7 @@ def duration_to_wire(duration, what):
     if isinstance(duration, str) or _is_number(duration):
         return duration
     if isinstance(duration, _dt.timedelta):
+        flag("timedelta-duration")
         return duration // _dt.timedelta(milliseconds=1)
     raise TypeError(
         f"{what} must be a duration string such as '30 minutes', a number of milliseconds or a timedelta, "

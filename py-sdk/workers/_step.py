@@ -13,6 +13,7 @@ import contextvars
 import inspect
 import itertools
 
+from ._compat import flag
 from ._deps import CTX, IMPLICIT, LEGACY, call_arguments, dependencies, plan_arguments, takes_nothing
 from ._durations import duration_to_wire, timestamp_to_ms
 from ._errors import nested_step_error
@@ -128,6 +129,8 @@ class StepFunction:
         found = self._step._by_step_name.get(name)
         if found is None and self.earlier:
             found = self.earlier.get(name)
+            if found is not None:
+                flag("function-name-param", f"`{name}`")
         return found
 
     def __repr__(self):
@@ -285,15 +288,20 @@ class WorkflowStep:
         ``concurrent=True`` resolves those dependencies in parallel.
         """
         if callable(name) and not isinstance(name, str):  # bare @step.do
+            flag("bare-decorator")
             return self.do()(name)
         # JS-style direct calls, as in the engine's own API: `await step.do("name", fn)` and
         # `await step.do("name", {config}, fn)`. `depends` is a list, so a callable there is the step function.
         if callable(depends) and not isinstance(depends, (list, tuple)):
+            flag("call-form")
             return self.do(name, config=config, concurrent=concurrent)(depends)()
         if isinstance(depends, dict) and callable(concurrent):
+            flag("call-form")
             return self.do(name, config=depends)(concurrent)()
         if name is not None:
             _check_name(name, "step")
+        if depends is not None and self.dependency_mode == IMPLICIT:
+            flag("depends-implicit")
         if config is not None:
             if not isinstance(config, dict):
                 raise TypeError(f"the config of step {name!r} must be a dict, not {type(config).__name__}")
@@ -458,6 +466,8 @@ class WorkflowStep:
         Starts at once, as ``sleep`` does."""
         _refuse_nested("sleep_until")
         _check_name(name, "sleep_until")
+        if isinstance(timestamp, str):
+            flag("iso-timestamp")
         at = timestamp_to_ms(timestamp, f"the time of sleep_until {name!r}")
         return _Started(self, *self._start_call("sleepUntil", name, at))
 

@@ -1,0 +1,35 @@
+// `pyworkflows check FILE.py`: the pyworkflows extensions a workflow file uses (py-sdk/workers/_compat_check.py,
+// run in Pyodide so that Node alone suffices), one `FILE:LINE: idiom — portable: form` line each.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { dependencyMode } from '../core/compat-flags.js';
+import { UsageError } from './args.js';
+
+export async function check({ positionals }) {
+  const [file] = positionals;
+  if (!file) throw new UsageError('missing the workflow FILE.py');
+  const abs = path.resolve(file);
+  if (!existsSync(abs)) throw new UsageError(`no such file: ${file}`);
+  const { createPyodideHost, compatOf } = await import('../hosts/pyodide-node.js');
+  const host = await createPyodideHost({ importSiblings: false });
+  try {
+    const { pyodide } = host;
+    const args = pyodide.toPy({ source: readFileSync(abs, 'utf8'), file, mode: dependencyMode(compatOf(path.dirname(abs))) });
+    const answer = pyodide.runPython(`
+def _check(a):
+    from workers._compat_check import check_source, format_findings
+    try:
+        found = check_source(a["source"], a["file"], a["mode"])
+    except SyntaxError as err:
+        return [2, f"{a['file']}:{err.lineno}: SyntaxError: {err.msg}"]
+    return [1 if found else 0, format_findings(found, a["file"]) or f"{a['file']}: no extensions found"]
+_check`)(args);
+    const [code, text] = answer.toJs();
+    answer.destroy();
+    args.destroy();
+    (code === 2 ? console.error : console.log)(text);
+    return code;
+  } finally {
+    host.close?.();
+  }
+}
