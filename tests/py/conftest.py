@@ -14,11 +14,12 @@ def cli(tmp_path):
     """Runs `pyworkflows ...` (the npm bin) against a database in tmp_path."""
     db = tmp_path / "db.sqlite"
 
-    def run(*args, timeout=120, check=None, db_path=db):
+    def run(*args, timeout=120, check=None, db_path=db, env_extra=None):
         cmd = ["node", str(ROOT / "js-engine" / "cli" / "main.js"), *map(str, args)]
         if db_path is not None and args and args[0] != "serve":
             cmd += ["--db", str(db_path)]
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=tmp_path)
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=tmp_path,
+                              env={**os.environ, **env_extra} if env_extra else None)
         if check is not None:
             assert proc.returncode == check, f"exit {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
         return proc

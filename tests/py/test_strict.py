@@ -1,0 +1,266 @@
+"""pyworkflows' extensions (README, "Extensions"): each idiom warns once where it is used (CloudflareCompatWarning,
+one line with its portable form), raises CloudflareCompatError in strict mode, and `pyworkflows check` finds it at
+the same line — through the real engine in Node-hosted Pyodide, and the CLI."""
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from workers._compat_check import check_source
+
+ROOT = Path(__file__).resolve().parents[2]
+
+HEAD = """\
+import datetime as dt
+from datetime import timedelta
+from workers import WorkflowEntrypoint
+"""
+
+
+def _workflow(body, head=""):
+    return HEAD + head + "\n\nclass Ext(WorkflowEntrypoint):\n    async def run(self, event, step):\n" + \
+        textwrap.indent(textwrap.dedent(body), " " * 8)
+
+
+# (code, source, the idiom's text in the warning). `# <-` marks the line `check` reports; `# <run` the line the
+# warning names when the idiom is only seen where the step is called (else the `# <-` line).
+CASES = [
+    ("import-nonretryable", _workflow("return 1\n", "from workers import NonRetryableError  # <-\n"),
+     "`from workers import NonRetryableError`"),
+    ("import-error-class", _workflow("return 1\n", "from workers.workflows import WorkflowTimeoutError  # <-\n"),
+     "error class `WorkflowTimeoutError`"),
+    ("bare-decorator", _workflow("""\
+        @step.do  # <-
+        async def one():
+            return 1
+        return await one()
+        """), "bare `@step.do`"),
+    ("call-form", _workflow("""\
+        return await step.do("two", lambda: 2)  # <-
+        """), "`await step.do(name, fn)`"),
+    ("depends-implicit", _workflow("""\
+        @step.do()
+        async def a():
+            return 1
+        @step.do("b", depends=[a])  # <-
+        async def b(x):
+            return x + 1
+        return await b()
+        """), "`depends=` in implicit dependency mode"),
+    ("function-name-param", _workflow("""\
+        @step.do("load data")
+        async def load():
+            return 1
+        @step.do()
+        async def use(load):  # <-
+            return load + 1
+        return await use()  # <run
+        """), "parameter `load` named after a step's function"),
+    ("default-param", _workflow("""\
+        @step.do()
+        async def use(x=3):  # <-
+            return x
+        return await use()  # <run
+        """), "parameter `x` with a default that names no step"),
+    ("timedelta-duration", _workflow("""\
+        await step.sleep("nap", timedelta(seconds=1))  # <-
+        return 1
+        """), "a `timedelta` duration"),
+    ("iso-timestamp", _workflow("""\
+        await step.sleep_until("later", "2026-01-02T00:00:00Z")  # <-
+        return 1
+        """), "an ISO 8601 string for `sleep_until`"),
+    ("restart-from-step", _workflow("""\
+        if event["payload"].get("child"):
+            return 1
+        child = await self.env.Ext.create(params={"child": True})
+        try:
+            await child.restart(from_step={"name": "x", "count": 1})  # <-
+        except Exception as err:
+            if "compat.extension" in str(err):
+                raise
+        return 1
+        """), "`restart(from_step=...)`"),
+]
+
+
+def _line(source, mark):
+    return next(i for i, text in enumerate(source.splitlines(), 1) if text.rstrip().endswith(mark))
+
+
+def _warnings(output):
+    return [line for line in output.splitlines() if "CloudflareCompatWarning" in line]
+
+
+@pytest.mark.parametrize("code,source,idiom", CASES, ids=[c[0] for c in CASES])
+def test_an_extension_warns_once_at_its_line_with_the_portable_form(workflow_env, code, source, idiom):
+    env = workflow_env.load(source, filename=f"ext_{code.replace('-', '_')}.py")
+    first = env.run("Ext")
+    second = env.run("Ext")
+    assert first.status == second.status == "complete", (first.error, second.error)
+    warned = _warnings(env.output())
+    assert len(warned) == 1, warned
+    line = _line(source, "# <run") if "# <run" in source else _line(source, "# <-")
+    assert warned[0].startswith(f"ext_{code.replace('-', '_')}.py:{line}: CloudflareCompatWarning: ")
+    assert idiom in warned[0] and "portable: " in warned[0]
+
+
+@pytest.mark.parametrize("code,source,idiom", CASES, ids=[c[0] for c in CASES])
+def test_strict_mode_makes_an_extension_an_error_where_it_is_used(workflow_env, code, source, idiom):
+    workflow_env.strict()
+    if code.startswith("import-"):
+        with pytest.raises(Exception, match=r"CloudflareCompatError: \(compat\.extension\) .*portable: .*strict mode"):
+            workflow_env.load(source, filename="strict_ext.py")
+        return
+    report = workflow_env.load(source, filename="strict_ext.py").run("Ext")
+    assert report.status == "errored"
+    assert report.error["name"] == "CloudflareCompatError"
+    assert report.error["message"].startswith("(compat.extension) ") and idiom in report.error["message"]
+    assert _warnings(workflow_env.output()) == []
+
+
+@pytest.mark.parametrize("code,source,idiom", CASES, ids=[c[0] for c in CASES])
+def test_check_finds_each_extension_at_its_line(code, source, idiom):
+    assert [(line, c) for line, c, _ in check_source(source, "x.py")] == [(_line(source, "# <-"), code)]
+
+
+def test_check_finds_except_of_a_specific_class_around_an_awaited_step():
+    source = _workflow("""\
+        @step.do()
+        async def one():
+            return 1
+        try:
+            await one()
+        except (KeyError, Exception):  # <-
+            pass
+        try:
+            await one()
+        except ValueError:
+            pass
+        return 1
+        """)
+    assert check_source(source) == [(_line(source, "# <-"), "except-step-error", "KeyError")]
+
+
+def test_depends_is_portable_in_legacy_mode():
+    source = _workflow("""\
+        @step.do("a")
+        async def a():
+            return 1
+        @step.do("b", depends=[a])
+        async def b(x):
+            return x + 1
+        return await b()
+        """)
+    assert check_source(source, dependency_mode="legacy") == []
+    assert [c for _, c, _ in check_source(source)] == ["depends-implicit"]
+
+
+PORTABLE = HEAD + '''from workers.workflows import NonRetryableError
+
+
+class Portable(WorkflowEntrypoint):
+    async def run(self, event, step):
+        @step.do()
+        async def fetch_data():
+            return [1, 2, 3]
+
+        @step.do("total")
+        async def total(fetch_data, ctx):
+            return sum(fetch_data) + ctx["attempt"] - 1
+
+        @step.do()
+        async def refuse():
+            raise NonRetryableError("no")
+
+        await step.sleep("nap", "1 second")
+        await step.sleep_until("later", event["timestamp"] + dt.timedelta(hours=1))
+        try:
+            await refuse()
+        except Exception:
+            pass
+        return await total()
+'''
+
+
+def test_a_portable_file_runs_under_strict_mode_without_a_warning(workflow_env):
+    workflow_env.strict()
+    report = workflow_env.load(PORTABLE, filename="portable.py").run("Portable")
+    assert report.status == "complete" and report.output == 6, report.error
+    assert _warnings(workflow_env.output()) == []
+    assert check_source(PORTABLE) == []
+
+
+def test_strict_mode_ends_with_the_test(workflow_env):
+    # The fixture sets strict mode from --workflow-strict / the ini / PYWORKFLOWS_STRICT for each test: off here.
+    env = workflow_env.load(CASES[2][1], filename="after_strict.py")
+    assert env.run("Ext").status == "complete"
+    assert len(_warnings(env.output())) == 1
+
+
+def test_cli_check_lists_the_extensions_and_exits_1(cli, tmp_path):
+    ext = tmp_path / "ext.py"
+    ext.write_text(CASES[2][1])
+    r = cli("check", ext, db_path=None)
+    assert r.returncode == 1, r.stderr
+    assert r.stdout.splitlines() == [f"{ext}:{_line(CASES[2][1], '# <-')}: bare `@step.do` — portable: `@step.do()`"]
+    ok = tmp_path / "portable.py"
+    ok.write_text(PORTABLE)
+    r = cli("check", ok, db_path=None, check=0)
+    assert r.stdout.strip() == f"{ok}: no extensions found"
+
+
+def test_cli_check_reads_the_dependency_mode_of_the_wrangler_config(cli, tmp_path):
+    legacy = tmp_path / "legacy.py"
+    legacy.write_text(CASES[4][1])
+    assert cli("check", legacy, db_path=None).returncode == 1
+    (tmp_path / "wrangler.jsonc").write_text('{"compatibility_date": "2025-08-01"}')
+    cli("check", legacy, db_path=None, check=0)
+
+
+def test_cli_run_warns_on_stderr_and_strict_refuses(cli, tmp_path):
+    ext = tmp_path / "ext.py"
+    ext.write_text(CASES[7][1])  # timedelta
+    r = cli("run", ext, "--clock", "virtual", check=0)
+    line = _line(CASES[7][1], "# <-")
+    assert [w for w in r.stderr.splitlines() if "CloudflareCompatWarning" in w] == [
+        f"{ext}:{line}: CloudflareCompatWarning: a `timedelta` duration is a pyworkflows extension, not on Cloudflare; "
+        'portable: a duration string such as "30 minutes" or milliseconds'
+    ]
+    r = cli("run", ext, "--clock", "virtual", "--strict", "--json")
+    assert r.returncode == 1
+    assert "(compat.extension) a `timedelta` duration" in r.stdout
+    r = cli("run", ext, "--clock", "virtual", "--json", env_extra={"PYWORKFLOWS_STRICT": "1"})
+    assert r.returncode == 1 and "(compat.extension)" in r.stdout
+
+
+def test_cli_portable_file_runs_under_strict_without_a_warning(cli, tmp_path):
+    ok = tmp_path / "portable.py"
+    ok.write_text(PORTABLE)
+    r = cli("run", ok, "--clock", "virtual", "--strict", check=0)
+    assert "complete" in r.stdout and "CloudflareCompatWarning" not in r.stderr
+
+
+def test_the_pytest_option_workflow_strict(tmp_path):
+    (tmp_path / "test_it.py").write_text(
+        "SOURCE = " + repr(CASES[2][1]) + "\n"
+        "def test_bare(workflow_env):\n"
+        "    report = workflow_env.load(SOURCE, filename='bare.py').run('Ext')\n"
+        "    assert report.status == 'errored', report\n"
+        "    assert report.error['message'].startswith('(compat.extension) bare `@step.do`')\n"
+    )
+    args = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path / "test_it.py")]
+    run = lambda *extra, **env: subprocess.run(  # noqa: E731
+        [*args, *extra], capture_output=True, text=True, timeout=300, cwd=ROOT,
+        env={**os.environ, "PYWORKFLOWS_STRICT": "", **env},
+    )
+    assert run().returncode == 1  # not strict: the step runs, with a warning
+    r = run("--workflow-strict")
+    assert r.returncode == 0, r.stdout + r.stderr
+    (tmp_path / "pytest.ini").write_text("[pytest]\nworkflow_strict = true\n")
+    r = run("-c", str(tmp_path / "pytest.ini"), "--rootdir", str(ROOT))
+    assert r.returncode == 0, r.stdout + r.stderr
