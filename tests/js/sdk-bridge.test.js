@@ -454,7 +454,7 @@ return [await plain(), await plain()]`);
     assert.equal(names, ['Blob', 'BlobEnding', 'BlobValue', 'Body', 'Context', 'DurableObject', 'FetchKwargs', 'FetchResponse', 'File',
       'FormData', 'FormDataValue', 'Headers', 'JSBody', 'Request', 'RequestInitCfProperties', 'Response', 'WorkerEntrypoint',
       'WorkflowEntrypoint', 'env', 'fetch', 'handler', 'import_from_javascript', 'patch_env', 'python_from_rpc', 'python_to_rpc',
-      'waitUntil', 'wait_until'].join(',') + '|' + ['DivergenceError', 'InstanceExistsError', 'InstanceNotFoundError', 'InvalidInputError',
+      'waitUntil', 'wait_until'].join(',') + '|' + ['CloudflareCompatWarning', 'DivergenceError', 'InstanceExistsError', 'InstanceNotFoundError', 'InvalidInputError',
       'InvalidStateError', 'NonRetryableError', 'SerializationError', 'StepFunction', 'WorkflowBinding', 'WorkflowError',
       'WorkflowFatalError', 'WorkflowInstance', 'WorkflowLimitError', 'WorkflowStep', 'WorkflowTimeoutError'].join(','));
     const workflows = host.pyodide.runPython('import workers.workflows as w; ",".join(w.__all__)');
