@@ -4,8 +4,8 @@ new one, or delete the closed one, then `bash scripts/conformance --write`."""
 
 KINDS = {
     "to fix": "our SDK differs where issue 12 asks it to match Cloudflare; no branch closes it yet",
-    "extension": "our SDK accepts an idiom Cloudflare's rejects (issue 12 item 6: to be flagged as an extension "
-                 "by `pyworkflows check` and refused under `--strict`, or dropped)",
+    "extension": "our SDK accepts an idiom Cloudflare's rejects: it warns once where it is used, "
+                 "`pyworkflows check` lists it, `--strict` refuses it (README, \"Extensions\")",
     "scoped keys": "same outcome; our journal keys of steps started in `gather`ed tasks carry the task's scope "
                    "(`name#1@/2`), so same-named concurrent steps replay the same whatever order they finish in; "
                    "Cloudflare keys a step by name and a per-instance count",
