@@ -9,6 +9,7 @@ export async function check({ positionals }) {
   const [file] = positionals;
   if (!file) throw new UsageError('missing the workflow FILE.py');
   const abs = path.resolve(file);
+  if (!/\.py$/.test(abs)) throw new UsageError(`check reads Python workflow files (FILE.py), not ${path.basename(abs)}`);
   if (!existsSync(abs)) throw new UsageError(`no such file: ${file}`);
   const { createPyodideHost, compatOf } = await import('../hosts/pyodide-node.js');
   const host = await createPyodideHost({ importSiblings: false });
