@@ -103,7 +103,8 @@ EXTENSION_NAMES = [
     "CloudflareCompatWarning",
 ]
 
-__all__ = CLOUDFLARE_NAMES + EXTENSION_NAMES
+# Without the error classes: a portable `from workers import *` imports no extension (_compat.py flags those).
+__all__ = CLOUDFLARE_NAMES + [n for n in EXTENSION_NAMES if n not in _errors.__all__]
 
 
 def __getattr__(name):

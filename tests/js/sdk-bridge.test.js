@@ -56,7 +56,7 @@ after(() => host.close());
 // Loads `body` (the inside of `run`) as a workflow and runs it with a fake step.
 let seq = 0;
 async function runPy(body, { step = fakeStep(), event = EVENT, prelude = '' } = {}) {
-  const src = `from workers import *\nimport datetime as dt\n${prelude}\nclass W(WorkflowEntrypoint):\n    async def run(self, event, step):\n${body.replace(/^/gm, '        ')}\n`;
+  const src = `from workers import *\nfrom workers._errors import *\nimport datetime as dt\n${prelude}\nclass W(WorkflowEntrypoint):\n    async def run(self, event, step):\n${body.replace(/^/gm, '        ')}\n`;
   const [def] = host.loadWorkflowSource(src, `/virtual/bridge_${++seq}.py`);
   return { output: await def.run(event, step), step };
 }
@@ -491,7 +491,7 @@ await step.wait_for_event("w", "t")
 return {"ok": True}`;
     const step = fakeStep({ events: { t: [1] } });
     // Load first (the run proxy it creates is owned by the host until close()), then measure one run.
-    const src = `from workers import *\nimport datetime as dt\nclass W(WorkflowEntrypoint):\n    async def run(self, event, step):\n${body.replace(/^/gm, '        ')}\n`;
+    const src = `from workers import *\nfrom workers._errors import *\nimport datetime as dt\nclass W(WorkflowEntrypoint):\n    async def run(self, event, step):\n${body.replace(/^/gm, '        ')}\n`;
     const [def] = host.loadWorkflowSource(src, '/virtual/leaks.py');
     await def.run(EVENT, fakeStep({ events: { t: [1] } })); // warm-up: first-use caches inside Pyodide
     const before = tracing.size;

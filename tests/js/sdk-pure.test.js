@@ -24,6 +24,7 @@ const CHECKS = String.raw`
 import datetime as dt, sys
 import workers, workers.workflows
 from workers import *
+from workers._errors import *
 from workers._values import to_wire, ms_from_datetime, datetime_from_ms
 from workers._errors import rebuild_exception, is_non_retryable
 from workers._durations import duration_to_wire, timestamp_to_ms

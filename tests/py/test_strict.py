@@ -160,7 +160,8 @@ def test_depends_is_portable_in_legacy_mode():
     assert [c for _, c, _ in check_source(source)] == ["depends-implicit"]
 
 
-PORTABLE = HEAD + '''from workers.workflows import NonRetryableError
+PORTABLE = HEAD + '''from workers import *  # Cloudflare's names only: no extension
+from workers.workflows import NonRetryableError
 
 
 class Portable(WorkflowEntrypoint):
