@@ -47,3 +47,14 @@ export function settleSleeps(steps, now) {
   for (const s of steps) if (s.type === 'sleep' && s.status === 'waiting' && s.until <= now) Object.assign(s, { status: 'complete', endedAt: s.until });
   return steps;
 }
+
+// What an instance no process drives is overdue for: a sleep past its wake time, a retry past its back-off, a wait
+// past its deadline (it times out when the instance is next driven). [{key, name, kind, at}]
+export function dueBlockers(records, now) {
+  const due = [];
+  for (const s of summariseSteps(records)) {
+    const at = s.status === 'retrying' ? s.retryAt : s.status !== 'waiting' ? undefined : s.type === 'sleep' ? s.until : s.deadline;
+    if (at !== undefined && at <= now) due.push({ key: s.key, name: s.name, kind: s.type === 'waitForEvent' ? 'wait' : s.type, at });
+  }
+  return due;
+}
