@@ -14,7 +14,7 @@ export const DEFAULT_LIMITS = Object.freeze({
   maxParamsBytes: MiB,
   maxOutputBytes: MiB,
   maxSteps: 10_000,
-  maxSleepMs: 365 * 86_400_000,
+  maxSleepMs: 31_557_600_000, // one year as the duration grammar defines it (365.25 days): "1 year" is allowed
   maxBatch: 100,
 });
 
@@ -56,6 +56,7 @@ export function createEngine({
   const runs = new Map(); // id -> live InstanceRun
   const listeners = new Set();
   const watchers = new Set(); // {id, predicate, resolve}
+  let closed = false;
   const resuming = new Set(); // ids a resume() here is in the middle of
 
   const engine = {
@@ -97,7 +98,7 @@ export function createEngine({
       const run = runs.get(w.id);
       if (run) await readTail(run);
       w.confirming = false;
-      if (!watchers.has(w)) return;
+      if (!watchers.has(w) || closed) return;
       const now = runs.has(w.id) ? liveStatus(w.id) : (await store.getInstance(w.id))?.status;
       if (w.predicate(now, runs.get(w.id))) {
         watchers.delete(w);
@@ -324,6 +325,14 @@ export function createEngine({
       return out;
     },
 
+    // Ends a live run as errored with `err`: for a host that finds the run can never go on (its interpreter died,
+    // or it awaits something that will never settle). The journal says why, as for any error.
+    async fail(id, err) {
+      const run = runs.get(id);
+      if (!run) throw new InvalidStateError('instance.not_live', `Instance "${id}" is not running in this process`);
+      await run.fail(err);
+    },
+
     // What a live instance is blocked on (sleeps, retry back-offs, event waits); [] when not live here.
     blockers: (id) => runs.get(id)?.blockers() ?? [],
 
@@ -512,6 +521,8 @@ export function createEngine({
     isLive: (id) => runs.has(id),
 
     async close() {
+      closed = true;
+      watchers.clear();
       clearInterval(pollTimer);
       pollTimer = null;
       for (const run of runs.values()) run.abort();

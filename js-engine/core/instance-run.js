@@ -96,7 +96,7 @@ export class InstanceRun {
     if (this.finishing) return;
     this.finishing = true;
     const rec = status === 'complete' ? { t: 'complete', output } : { t: 'errored', error };
-    await this.commit([rec], { status, output: output ?? null, error: error ?? null, updatedAt: this.clock.now() });
+    await this.commit([rec], { status, output: output ?? null, error: error ?? null, updatedAt: this.clock.now() }, true);
     this.persistedStatus = status;
     // Steps still in flight (Promise.all rejected early, a step not awaited) must not write after the end: an
     // attempt record after 'complete', or syncStatus() storing 'running' over the final status.
@@ -175,8 +175,10 @@ export class InstanceRun {
   }
 
   // ---- journal ------------------------------------------------------------------------------------------------
-  async commit(records, patch) {
-    if (this.aborted) return new Promise(() => {}); // a stale generation never writes
+  // `final`: the end record; once the run is finishing nothing else is written (a status patch committed in the
+  // turn between the end record and abort() would overwrite the final status).
+  async commit(records, patch, final = false) {
+    if (this.aborted || (this.finishing && !final)) return new Promise(() => {}); // a stale generation never writes
     await this.engine.store.commit(this.id, { records, patch });
     this.#committed(records);
   }

@@ -230,5 +230,7 @@ function nodeHost(pyodide, core, { importSiblings, packages = [], ...info }) {
       if (importSiblings) mountFolder(pyodide, path.resolve(dir), mounted);
     },
     close: core.close,
+    fatalError: core.fatalError, // null, or the one-line cause of a fatal interpreter error
+    whenFatal: core.whenFatal,
   };
 }
