@@ -244,7 +244,7 @@ async function event({ positionals, flags }) {
     await loadRowWorkflow(engine, store, id, flags);
     await engine.sendEvent(id, { type, payload });
     try {
-      await engine.recover({ ids: [id] });
+      await recoverOrWait(engine, id);
     } catch (err) {
       if (err.code !== 'instance.locked') throw err;
       // Another process drives the instance: the event is journaled, and that process takes it from the journal.
@@ -259,6 +259,19 @@ async function event({ positionals, flags }) {
 
 // pause and terminate act here, or (another process drives the instance) are answered by that process within a
 // second; resume continues a paused instance, or one whose process went away (interrupted), in this process.
+// Takes the instance over, or, while another process holds it, retries for a second: a process that read the journal
+// a moment before the event landed and is now exiting would otherwise leave the event unread.
+async function recoverOrWait(engine, id, { tries = 10, gapMs = 100 } = {}) {
+  for (let i = 0; ; i++) {
+    try {
+      return await engine.recover({ ids: [id] });
+    } catch (err) {
+      if (err.code !== 'instance.locked' || i + 1 >= tries) throw err;
+      await new Promise((r) => setTimeout(r, gapMs));
+    }
+  }
+}
+
 async function control({ command, positionals, flags }) {
   const [id] = need(positionals, 1, 'ID');
   return withEngine(flags, async (engine, store) => {
