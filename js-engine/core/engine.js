@@ -151,7 +151,8 @@ export function createEngine({
         error = serializeError(err);
         delete error.stack;
       }
-      await store.commit(id, { records: [{ t: 'answered', rid: req.rid, ok: error === null, ...(error ? { error } : {}), at: clock.now() }] });
+      const at = runs.get(id)?.clock.now() ?? clock.now();
+      await store.commit(id, { records: [{ t: 'answered', rid: req.rid, ok: error === null, ...(error ? { error } : {}), at }] });
     }
   }
 
@@ -415,9 +416,10 @@ export function createEngine({
           throw refuse(now);
         }
       }
+      const at = runs.get(id)?.clock.now() ?? clock.now();
       runs.get(id)?.abort();
       runs.delete(id);
-      await store.commit(id, { records: [{ t: 'terminated', at: clock.now() }], patch: { status: 'terminated', updatedAt: clock.now() } });
+      await store.commit(id, { records: [{ t: 'terminated', at }], patch: { status: 'terminated', updatedAt: at } });
       await leases.release(id);
       engine.emit({ type: 'status', id, status: 'terminated' });
     },
@@ -441,8 +443,9 @@ export function createEngine({
       }
       // Events already sent stay with the instance: those cut away are appended again, unconsumed.
       const keptEvents = records.filter((r) => r.t === 'event' && r.seq > cut).map(({ seq, ...r }) => r);
-      const patch = { status: 'queued', output: null, error: null, updatedAt: clock.now() };
-      await store.commit(id, { truncateAfter: cut, records: [{ t: 'restarted', at: clock.now(), from: from ?? null }, ...keptEvents], patch });
+      const at = instanceNow(records);
+      const patch = { status: 'queued', output: null, error: null, updatedAt: at };
+      await store.commit(id, { truncateAfter: cut, records: [{ t: 'restarted', at, from: from ?? null }, ...keptEvents], patch });
       await launch({ ...row, ...patch });
     },
 
@@ -512,7 +515,7 @@ export function createEngine({
         if (st !== 'waiting' || !run) return !run && st !== 'queued';
         const blockers = run.blockers();
         // An event wait whose deadline has passed (e.g. while the process was down) is about to time out.
-        return blockers.length > 0 && blockers.every((b) => b.kind === 'wait' && b.deadline > clock.now());
+        return blockers.length > 0 && blockers.every((b) => b.kind === 'wait' && b.deadline > run.clock.now());
       });
     },
 
