@@ -4,7 +4,7 @@ import {
 import { createRealClock } from './clock.js';
 import { InstanceRun } from './instance-run.js';
 import { indexJournal, stepKey } from './journal-index.js';
-import { dueBlockers } from './history.js';
+import { dueBlockers, openBlockers } from './history.js';
 import { decode, encodeLimited, MiB } from './values.js';
 import { validateInstanceId, validateWorkflowName } from './validation.js';
 
@@ -360,14 +360,27 @@ export function createEngine({
       }
     },
 
-    // Resumes a paused instance; an interrupted one (unfinished, not paused, driven by no process) is continued.
+    // Resumes a paused instance. An interrupted one (unfinished, not paused, driven by no process, and not merely
+    // waiting for events before their deadlines) is continued here.
     async resume(id) {
       const row = await mustGetRow(id);
       const run = runs.get(id);
       const status = run?.liveStatus() ?? row.status;
       const paused = (st) => st === 'paused' || st === 'waitingForPause';
       const refuse = (st) => new InvalidStateError('instance.invalid_state', `Cannot resume instance "${id}": it is ${st}, not paused`);
-      if (!run && RUNNABLE.has(status)) { await launch(row); return; } // instance.locked when another process drives it
+      if (!run && RUNNABLE.has(status)) {
+        if (status === 'waiting') {
+          const records = await store.readJournal(id);
+          const now = instanceNow(records);
+          const open = openBlockers(records);
+          if (open.length > 0 && open.every((b) => b.kind === 'wait' && b.at > now)) {
+            const types = [...new Set(open.map((b) => `"${b.eventType}"`))].join(', ');
+            throw new InvalidStateError('instance.invalid_state', `Cannot resume instance "${id}": it is waiting for event ${types}, not paused or interrupted; an event moves it on`);
+          }
+        }
+        await launch(row); // instance.locked when another process drives it
+        return;
+      }
       if (!paused(status)) throw refuse(status);
       // Two resumes at once: one resumes, the other is refused (in this process by `resuming`, across processes by
       // the lease and the status read once it is held).

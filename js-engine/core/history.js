@@ -48,13 +48,25 @@ export function settleSleeps(steps, now) {
   return steps;
 }
 
-// What an instance no process drives is overdue for: a sleep past its wake time, a retry past its back-off, a wait
-// past its deadline (it times out when the instance is next driven). [{key, name, kind, at}]
-export function dueBlockers(records, now) {
-  const due = [];
+// What an unfinished instance's journal says it is blocked on: sleeps and retry back-offs its time has not yet
+// passed (a sleep's wake-up is not journaled: one that ends before the instance's latest record is over), and
+// event waits not answered. [{key, name, kind: 'sleep'|'do'|'wait', at, eventType?}] (at: wake time, retry time
+// or deadline).
+export function openBlockers(records) {
+  let latest = -Infinity;
+  for (const r of records) latest = Math.max(latest, r.at ?? -Infinity, r.endedAt ?? -Infinity);
+  const open = [];
   for (const s of summariseSteps(records)) {
     const at = s.status === 'retrying' ? s.retryAt : s.status !== 'waiting' ? undefined : s.type === 'sleep' ? s.until : s.deadline;
-    if (at !== undefined && at <= now) due.push({ key: s.key, name: s.name, kind: s.type === 'waitForEvent' ? 'wait' : s.type, at });
+    if (at === undefined || (s.type !== 'waitForEvent' && at <= latest)) continue;
+    const kind = s.type === 'waitForEvent' ? 'wait' : s.type;
+    open.push({ key: s.key, name: s.name, kind, at, ...(kind === 'wait' ? { eventType: s.eventType } : {}) });
   }
-  return due;
+  return open;
+}
+
+// What an instance no process drives is overdue for: a sleep past its wake time, a retry past its back-off, a wait
+// past its deadline (it times out when the instance is next driven).
+export function dueBlockers(records, now) {
+  return openBlockers(records).filter((b) => b.at <= now).map(({ eventType, ...b }) => b);
 }

@@ -161,3 +161,30 @@ test('two resumes of a paused instance: one resumes it, the other is refused', a
   assert.equal((await records(engine, 'p', 'resumed')).length, 1);
   await engine.close();
 });
+
+test('resume continues an instance interrupted mid-sleep, and refuses one that only waits for an event', async () => {
+  const store = createMemoryStore();
+  const wf = {
+    wf: async (e, step) => {
+      await step.sleep('nap', '1 hour');
+      return (await step.waitForEvent('w', { type: 'go' })).payload;
+    },
+  };
+  const p1 = boot(store, wf, 0);
+  await p1.engine.workflow('wf').create({ id: 'r' });
+  await p1.engine.until('r', (st) => st === 'waiting'); // in the sleep
+  await p1.engine.close(); // the process goes away mid-sleep
+  const p2 = boot(store, wf, 0, true);
+  await p2.engine.resume('r');
+  assert.equal(await within(p2.engine.settled('r'), 2000), 'waiting');
+  assert.deepEqual(p2.engine.blockers('r').map((b) => b.kind), ['wait']);
+  await p2.engine.close();
+  const p3 = boot(store, wf, HOUR);
+  const st = await p3.engine.status('r');
+  assert.equal(st.status, 'waiting', 'the finished sleep is not due: only the wait is open');
+  assert.equal(st.due, undefined);
+  const err = await p3.engine.resume('r').catch((e) => e);
+  assert.equal(err.code, 'instance.invalid_state');
+  assert.match(err.message, /waiting for event "go", not paused or interrupted/);
+  await p3.engine.close();
+});

@@ -278,8 +278,8 @@ test('recover: resumes only unfinished instances of registered workflows', async
   assert.deepEqual((await p2.engine.recover()).sort(), ['w1', 'w2']);
   assert.equal(p2.engine.isLive('o'), false);
   assert.equal((await p2.engine.status('o')).status, 'waiting');
-  const err = await p2.engine.resume('o').catch((e) => e); // resume continues an interrupted instance: not here
-  assert.equal(err.code, 'workflow.not_registered');
+  const err = await p2.engine.resume('o').catch((e) => e);
+  assert.equal(err.code, 'instance.invalid_state');
   assert.deepEqual(await p2.engine.recover(), [], 'recover twice does not start duplicates');
   for (const id of ['w1', 'w2']) await p2.engine.terminate(id);
 });
