@@ -168,11 +168,28 @@ export function createEngine({
         if (!answer.ok) throw deserializeError(answer.error);
         return { requested: true };
       }
+      if (waited > 0 && waited % 250 === 0 && (await leaseFree(id))) {
+        // The holder let go without answering (it only held the lease for a moment, or it exited): withdraw the
+        // request, so no later driver applies it by surprise, and act directly.
+        await store.commit(id, { records: [{ t: 'answered', rid: request.rid, ok: false, withdrawn: true, at: clock.now() }] });
+        return engine[action](id);
+      }
       await new Promise((r) => setTimeout(r, step));
     }
     const who = locked.holder?.pid != null ? ` (pid ${locked.holder.pid})` : '';
     throw new InvalidStateError('control.unanswered', `The process running instance "${id}"${who} did not answer the ${action} request ` +
       `within ${controlWaitMs} ms; the request stays in the journal and is applied by whichever process drives the instance next`);
+  }
+
+  async function leaseFree(id) {
+    try {
+      await leases.take(id);
+    } catch (err) {
+      if (err.code === 'instance.locked') return false;
+      throw err;
+    }
+    await leases.release(id);
+    return true;
   }
 
   // Reads what other processes appended to a live run's journal (events, control requests). One read at a time per

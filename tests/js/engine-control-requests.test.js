@@ -98,3 +98,21 @@ test('a request the driving engine never read is applied by the engine that driv
   await stalled.close();
   await close();
 });
+
+test('a request to a process that lets the lease go without answering is withdrawn and done directly', async () => {
+  const { a, b, close } = await pair('withdrawn', workflows);
+  await a.engine.workflow('sleeping').create({ id: 'w' });
+  await a.engine.until('w', (st) => st === 'waiting');
+  await a.engine.close(); // nobody drives it now
+  await a.store.acquireLease('w', 'brief-holder', 60_000); // someone holds it for a moment (e.g. another pause)
+  setTimeout(() => a.store.releaseLease('w', 'brief-holder'), 300);
+  await b.engine.pause('w');
+  assert.equal((await b.store.getInstance('w')).status, 'paused');
+  const history = await b.engine.history('w');
+  const request = history.find((r) => r.t === 'control');
+  assert.deepEqual(history.filter((r) => r.t === 'answered').map((r) => [r.rid, r.ok, r.withdrawn]), [[request.rid, false, true]]);
+  // Resumed later, the withdrawn pause is not applied again.
+  await b.engine.resume('w');
+  assert.equal(await within(b.engine.until('w', (st) => st === 'waiting'), 2000), 'waiting');
+  await close();
+});
