@@ -157,7 +157,8 @@ def test_a_failed_event_command_stores_nothing_and_a_retry_stores_the_event_once
 
 def test_events_sent_while_run_sleeps_are_delivered_fifo_once_it_waits(cli, tmp_path):
     wf = _file(tmp_path, "inbox.py", INBOX)
-    proc = _spawn(cli, "run", wf, "--id", "fifo", "--params", json.dumps({"sleep_ms": 15000}))
+    # The sleep outlasts two `event` commands, each loading Pyodide before it stores anything, on a busy machine.
+    proc = _spawn(cli, "run", wf, "--id", "fifo", "--params", json.dumps({"sleep_ms": 30000}))
     try:
         _read_until(proc, "sleeping until")
         for payload in ['"first"', '"second"']:
