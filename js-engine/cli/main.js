@@ -170,7 +170,7 @@ async function drive(engine, store, id, flags) {
     const fatal = host?.fatalError?.();
     const err = fatal
       ? new WorkflowError('workflow.interpreter_failed', `The Python interpreter failed fatally: ${fatal}`)
-      : new WorkflowError('workflow.stalled', 'run() awaits something that can never finish: no step, sleep or event wait is pending and no Python task can run (e.g. a bare asyncio.Future)');
+      : new WorkflowError('workflow.stalled', 'run() awaits something that can never finish: no step, sleep or event wait is pending and nothing else can run (a bare asyncio.Future, a promise nobody resolves)');
     await engine.fail(id, err);
     off();
     return finish(engine, store, id, flags, 'errored');
