@@ -106,7 +106,19 @@ export function createHostCore(pyodide) {
         name,
         module: answer.module,
         // The engine calls run(event, step); Pyodide hands them to Python as JsProxies (no copies).
-        run: (event, step, env, ctx) => run(event, step, env, ctx),
+        // After a fatal interpreter error whatever run() raises is a symptom (a broken thread state...): the instance
+        // errors with the cause instead.
+        run: async (event, step, env, ctx) => {
+          try {
+            return await run(event, step, env, ctx);
+          } catch (err) {
+            if (!fatal) throw err;
+            const failed = new Error(`(workflow.interpreter_failed) The Python interpreter failed fatally: ${firstLine(fatal)}`);
+            failed.name = 'WorkflowError';
+            failed.code = 'workflow.interpreter_failed';
+            throw failed;
+          }
+        },
       };
     });
   }

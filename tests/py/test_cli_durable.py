@@ -85,6 +85,7 @@ class Stuck(WorkflowEntrypoint):
 '''
 
 FATAL = '''
+from pyodide.ffi import to_js
 from workers import WorkflowEntrypoint
 
 class Fatal(WorkflowEntrypoint):
@@ -94,7 +95,8 @@ class Fatal(WorkflowEntrypoint):
             x = []
             for _ in range(100_000):
                 x = [x]
-            return x  # converting it overflows the JS stack: Pyodide fails fatally
+            to_js(x)  # converting it overflows the JS stack: Pyodide fails fatally
+            return 1
         await deep()
         return "unreachable"
 '''
