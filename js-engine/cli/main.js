@@ -4,6 +4,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createEngine } from '../core/engine.js';
 import { createRealClock, createVirtualClock } from '../core/clock.js';
+import { indexJournal } from '../core/journal-index.js';
+import { WorkflowError } from '../core/errors.js';
+import { installWallClock } from '../hosts/wall-clock.js';
 import { openStore, DEFAULT_DB } from '../node/store.js';
 import { parseArgs, parseJsonArg, UsageError } from './args.js';
 import { describeRecord, instanceReport } from './render.js';
@@ -39,17 +42,27 @@ async function main(argv) {
   return fn({ command, positionals, flags });
 }
 
-function makeClock(flags) {
-  const kind = flags.clock ?? 'real';
-  if (kind === 'real') return createRealClock();
-  if (kind === 'virtual') return createVirtualClock({ start: Date.now() });
-  throw new UsageError(`--clock must be "real" or "virtual", got "${kind}"`);
+function clockKind(flags, recorded) {
+  const kind = flags.clock ?? recorded ?? 'real';
+  if (kind !== 'real' && kind !== 'virtual') throw new UsageError(`--clock must be "real" or "virtual", got "${kind}"`);
+  return kind;
+}
+
+// An instance runs on the clock it was created with (row.source.clock) unless --clock says otherwise, and never
+// before its own latest time: a virtual instance that slept 30 days is not put back 30 days by a real clock.
+function makeClock(kind, latest = -Infinity) {
+  const now = Date.now();
+  if (kind === 'virtual') return createVirtualClock({ start: Math.max(now, latest) });
+  return createRealClock({ offset: Math.max(0, latest - now) });
 }
 
 function need(positionals, n, what) {
   if (positionals.length < n) throw new UsageError(`missing ${what}`);
   return positionals;
 }
+
+let host = null; // the Pyodide host of this process once Python is loaded (drive() asks it about fatal errors)
+let clockKindInUse = null; // the clock withEngine chose: recorded on every instance created here
 
 // Loads the workflow file (Python into Pyodide, JavaScript as a module) and registers its workflows, named and
 // bound as the wrangler config says (node/workflow-files.js); returns the one to run (--class, or the only one).
@@ -61,7 +74,6 @@ async function loadWorkflow(engine, file, className, { json, config: configPath,
   if (!existsSync(path)) throw new UsageError(`no such file: ${file}`);
   const { SDKS } = await import('../hosts/pyodide-node.js');
   if (!SDKS.includes(sdk)) throw new UsageError(`--sdk must be one of ${SDKS.join(', ')}, got "${sdk}"`);
-  let host;
   const pythonHost = async () => {
     const { createPyodideHost } = await import('../hosts/pyodide-node.js');
     // Python's print goes to the terminal; with --json it goes to stderr so stdout stays one JSON object.
@@ -75,7 +87,7 @@ async function loadWorkflow(engine, file, className, { json, config: configPath,
   // Every instance of these workflows (children created through env bindings too) records where its code lives.
   const config = loaded.config?.path ?? null;
   const sdkField = sdk !== 'ours' && loaded.language === 'python' ? { sdk } : {};
-  for (const w of loaded.workflows) engine.register(w.name, w.def, { source: { file: path, className: w.className, config, ...sdkField } });
+  for (const w of loaded.workflows) engine.register(w.name, w.def, { source: { file: path, className: w.className, config, ...sdkField, ...(clockKindInUse ? { clock: clockKindInUse } : {}) } });
   engine.configureEnv?.(loaded.env);
   const chosen = chooseWorkflow(loaded, className);
   return { path, name: chosen.name, className: chosen.className, def: chosen.def, env: loaded.env };
@@ -119,14 +131,29 @@ async function install({ positionals, flags }) {
   }
 }
 
-async function withEngine(flags, fn) {
-  const store = await openStore(flags.db ?? DEFAULT_DB);
-  const engine = createEngine({ store, clock: makeClock(flags), onError: (e) => console.error(`engine: ${e.stack ?? e}`) });
+// `id`: the instance the command is about (its clock and time are continued); `existing`: the database must
+// already exist (commands other than run: a read or a mistyped --db must not create an empty database).
+async function withEngine(flags, fn, { id, existing = true } = {}) {
+  clockKind(flags); // a bad --clock is a usage error before anything is opened
+  const path = flags.db ?? DEFAULT_DB;
+  if (existing && !existsSync(resolve(path))) throw new UsageError(`(store.not_found) no database at ${path}`);
+  const store = await openStore(path);
+  let uninstall = () => {};
+  let engine;
   try {
-    return await fn(engine, store);
+    const row = id === undefined ? null : await store.getInstance(id);
+    const latest = row ? indexJournal(await store.readJournal(id)).latest : -Infinity;
+    const kind = clockKind(flags, row?.source?.clock);
+    clockKindInUse = kind;
+    const clock = makeClock(kind, latest);
+    // Inside the workflow the engine's clock is the only clock (JS Date, Python's time.time and datetime.now).
+    if (kind === 'virtual' || clock.now() - Date.now() > 1000) uninstall = installWallClock(clock.now);
+    engine = createEngine({ store, clock, onError: (e) => console.error(`engine: ${e.stack ?? e}`) });
+    return await fn(engine, store, kind);
   } finally {
-    await engine.close();
+    await engine?.close();
     await store.close();
+    uninstall();
   }
 }
 
@@ -138,9 +165,28 @@ async function drive(engine, store, id, flags) {
       if (line) console.log(line);
     }
   });
-  const status = await engine.settled(id);
-  off();
+  const fatalSeen = host?.whenFatal ? host.whenFatal().then(() => STALLED) : new Promise(() => {});
+  const status = await Promise.race([engine.settled(id), eventLoopEmpty(), fatalSeen]);
+  if (status !== STALLED) off();
+  else {
+    // The interpreter died, or nothing can ever run again: no timer, no I/O, no Python task (a bare asyncio.Future).
+    const fatal = host?.fatalError?.();
+    const err = fatal
+      ? new WorkflowError('workflow.interpreter_failed', `The Python interpreter failed fatally: ${fatal}`)
+      : new WorkflowError('workflow.stalled', 'run() awaits something that can never finish: no step, sleep or event wait is pending and nothing else can run (a bare asyncio.Future, a promise nobody resolves)');
+    await engine.fail(id, err);
+    off();
+    return finish(engine, store, id, flags, 'errored');
+  }
   return finish(engine, store, id, flags, status);
+}
+
+// Resolves when the process has nothing left to do (Node's beforeExit): while a workflow is being driven, that
+// means it is stuck on something no timer, I/O or Python task will ever settle. A long computation or a pending
+// asyncio.sleep keeps the loop busy and never triggers it.
+const STALLED = Symbol('stalled');
+function eventLoopEmpty() {
+  return new Promise((resolve) => process.once('beforeExit', () => resolve(STALLED)));
 }
 
 async function finish(engine, store, id, flags, settledStatus) {
@@ -179,7 +225,7 @@ async function run({ positionals, flags }) {
       if (!flags.json) console.log(`instance ${id} of ${wf.name} created`);
     }
     return drive(engine, store, id, flags);
-  });
+  }, { id: flags.id, existing: false });
 }
 
 async function loadRowWorkflow(engine, store, id, flags) {
@@ -196,10 +242,12 @@ async function event({ positionals, flags }) {
   const [id, type, payloadText] = need(positionals, 2, 'ID and TYPE');
   const payload = payloadText === undefined ? undefined : parseJsonArg(payloadText, 'PAYLOAD_JSON');
   return withEngine(flags, async (engine, store) => {
-    await engine.sendEvent(id, { type, payload }); // validates id, state and payload before loading any code
+    // Everything is checked before the event is stored: a failed command writes nothing (a retry adds no duplicate).
+    await engine.checkEvent(id, { type, payload }); // id, state and payload first, before loading any code
     await loadRowWorkflow(engine, store, id, flags);
+    await engine.sendEvent(id, { type, payload });
     try {
-      await engine.recover({ ids: [id] });
+      await recoverOrWait(engine, id);
     } catch (err) {
       if (err.code !== 'instance.locked') throw err;
       // Another process drives the instance: the event is journaled, and that process takes it from the journal.
@@ -209,7 +257,22 @@ async function event({ positionals, flags }) {
       return 0;
     }
     return drive(engine, store, id, flags);
-  });
+  }, { id });
+}
+
+// pause and terminate act here, or (another process drives the instance) are answered by that process within a
+// second; resume continues a paused instance, or one whose process went away (interrupted), in this process.
+// Takes the instance over, or, while another process holds it, retries for a second: a process that read the journal
+// a moment before the event landed and is now exiting would otherwise leave the event unread.
+async function recoverOrWait(engine, id, { tries = 10, gapMs = 100 } = {}) {
+  for (let i = 0; ; i++) {
+    try {
+      return await engine.recover({ ids: [id] });
+    } catch (err) {
+      if (err.code !== 'instance.locked' || i + 1 >= tries) throw err;
+      await new Promise((r) => setTimeout(r, gapMs));
+    }
+  }
 }
 
 async function control({ command, positionals, flags }) {
@@ -222,7 +285,7 @@ async function control({ command, positionals, flags }) {
     await loadRowWorkflow(engine, store, id, flags);
     await engine[command](id);
     return drive(engine, store, id, flags);
-  });
+  }, { id });
 }
 
 async function status({ positionals, flags }) {
@@ -231,14 +294,19 @@ async function status({ positionals, flags }) {
     const row = await store.getInstance(id);
     if (!row) throw new UsageError(`(instance.not_found) Instance "${id}" does not exist`);
     const st = await engine.status(id);
-    const report = instanceReport(row, st, await store.readJournal(id), Date.now());
+    const report = instanceReport(row, st, await store.readJournal(id), engine.clock.now());
+    if (st.due) report.due = st.due.map((d) => ({ ...d, at: new Date(d.at).toISOString() }));
     if (flags.json) { console.log(toJsonText(report, 2)); return 0; }
     console.log(`${report.id}  ${report.workflow}  ${report.status}`);
+    for (const d of report.due ?? []) {
+      const what = d.kind === 'wait' ? `the wait "${d.name}" passed its deadline (it times out)` : d.kind === 'sleep' ? `the sleep "${d.name}" is over` : `step "${d.name}" is due for a retry`;
+      console.log(`  due since ${d.at}: ${what}; no process is driving the instance: \`pyworkflows resume ${id}\` continues it`);
+    }
     for (const s of report.steps) console.log(`  ${s.type.padEnd(12)} ${s.name}${s.count > 1 ? ` #${s.count}` : ''}  ${s.status}${s.attempts > 1 ? ` (${s.attempts} attempts)` : ''}`);
     if (report.output !== null) console.log(`output: ${toJsonText(report.output)}`);
     if (report.error) console.log(`error: ${report.error.name}: ${report.error.message}${report.error.traceback ? `\n${report.error.traceback}` : ''}`);
     return 0;
-  });
+  }, { id });
 }
 
 async function history({ positionals, flags }) {
@@ -253,7 +321,7 @@ async function history({ positionals, flags }) {
       if (line) console.log(`${at === null ? '        ' : `+${String(at - start).padStart(7)}ms`}  ${line}`);
     }
     return 0;
-  });
+  }, { id });
 }
 
 // Reads an instance's row and journal without an engine: nothing is written, no lease is taken.

@@ -2,15 +2,19 @@
 // Both clocks expose now(), setTimer(at, fn) -> handle, clearTimer(handle).
 
 const MAX_TIMEOUT = 2 ** 31 - 1; // setTimeout's ceiling; longer waits are chained
+// The system's time, taken before any host installs a virtual clock as the wall clock (Date.now).
+const systemNow = Date.now;
 
-export function createRealClock() {
+// offset: ms added to the system time (an instance whose own time is ahead, see offsetClock).
+export function createRealClock({ offset = 0 } = {}) {
+  const now = () => systemNow.call(Date) + offset;
   return {
     kind: 'real',
-    now: () => Date.now(),
+    now,
     setTimer(at, fn) {
       const handle = { t: null };
       const arm = () => {
-        const wait = at - Date.now();
+        const wait = at - now();
         if (wait > MAX_TIMEOUT) handle.t = setTimeout(arm, MAX_TIMEOUT);
         else handle.t = setTimeout(fn, Math.max(0, wait));
       };
@@ -116,4 +120,19 @@ export function createVirtualClock({ start = Date.now(), auto = true, quietTurns
     },
   };
   return clock;
+}
+
+// An instance's view of a clock moved forward by `offset` ms. An instance's time never goes backwards: one whose
+// journal is ahead of this clock (it ran on a virtual clock that jumped) continues from its own latest time
+// instead of re-sleeping what already passed or stamping events before its last record.
+export function offsetClock(clock, offset) {
+  if (!(offset > 0)) return clock;
+  return {
+    kind: clock.kind,
+    offset,
+    now: () => clock.now() + offset,
+    setTimer: (at, fn, opts) => clock.setTimer(at - offset, fn, opts),
+    clearTimer: (handle) => clock.clearTimer(handle),
+    touch: () => clock.touch(),
+  };
 }

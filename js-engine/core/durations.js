@@ -7,7 +7,19 @@ const UNIT_MS = {
 };
 const PATTERN = /^\s*(\d+(?:\.\d+)?)\s*([a-z]+?)s?\s*$/i;
 
+// A value for an error message: JSON where it can be (a BigInt cannot: JSON.stringify throws on it).
+export function describe(value) {
+  if (typeof value === 'bigint') return `${value}`;
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
 export function parseDuration(value, what = 'duration') {
+  // A Python int beyond 2**53 arrives as a BigInt: as a number it is refused by the caller's limit, not here.
+  if (typeof value === 'bigint' && value >= 0n) return Number(value);
   if (typeof value === 'number') {
     if (!Number.isFinite(value) || value < 0) {
       throw new InvalidInputError('duration.invalid', `Expected ${what} to be a non-negative number of milliseconds, got ${value}`);
@@ -22,6 +34,6 @@ export function parseDuration(value, what = 'duration') {
   }
   throw new InvalidInputError(
     'duration.invalid',
-    `Expected ${what} to be milliseconds or "N second|minute|hour|day|week|month|year[s]", got ${JSON.stringify(value)}`,
+    `Expected ${what} to be milliseconds or "N second|minute|hour|day|week|month|year[s]", got ${describe(value)}`,
   );
 }

@@ -1,9 +1,10 @@
 import {
-  InstanceExistsError, InstanceNotFoundError, InvalidInputError, InvalidStateError,
+  InstanceExistsError, InstanceNotFoundError, InvalidInputError, InvalidStateError, deserializeError, serializeError,
 } from './errors.js';
 import { createRealClock } from './clock.js';
 import { InstanceRun } from './instance-run.js';
-import { stepKey } from './journal-index.js';
+import { indexJournal, stepKey } from './journal-index.js';
+import { dueBlockers, openBlockers } from './history.js';
 import { decode, encodeLimited, MiB } from './values.js';
 import { validateInstanceId, validateWorkflowName } from './validation.js';
 
@@ -13,7 +14,7 @@ export const DEFAULT_LIMITS = Object.freeze({
   maxParamsBytes: MiB,
   maxOutputBytes: MiB,
   maxSteps: 10_000,
-  maxSleepMs: 365 * 86_400_000,
+  maxSleepMs: 31_557_600_000, // one year as the duration grammar defines it (365.25 days): "1 year" is allowed
   maxBatch: 100,
 });
 
@@ -39,7 +40,9 @@ let eventCounter = 0;
  * `store` (see docs/contracts.md), `clock` (real or virtual).
  * `wrapStep` is for the test harness (mocks, replay checks); production code never passes it.
  */
-export function createEngine({ store, clock = createRealClock(), limits = {}, onError, leaseTtlMs = 30_000, wrapStep, foreignPollMs = 250 } = {}) {
+export function createEngine({
+  store, clock = createRealClock(), limits = {}, onError, leaseTtlMs = 30_000, wrapStep, foreignPollMs = 250, controlWaitMs = 5000,
+} = {}) {
   if (!store) throw new Error('createEngine needs a store');
   const lim = { ...DEFAULT_LIMITS, ...limits };
   const leases = createLeases(store, leaseTtlMs, (id, err) => {
@@ -53,6 +56,8 @@ export function createEngine({ store, clock = createRealClock(), limits = {}, on
   const runs = new Map(); // id -> live InstanceRun
   const listeners = new Set();
   const watchers = new Set(); // {id, predicate, resolve}
+  let closed = false;
+  const resuming = new Set(); // ids a resume() here is in the middle of
 
   const engine = {
     store, clock, limits: lim,
@@ -89,8 +94,11 @@ export function createEngine({ store, clock = createRealClock(), limits = {}, on
     w.confirming = true;
     const turn = () => new Promise((r) => setTimeout(r, 0));
     turn().then(turn).then(async () => {
+      // What another process appended (an event, a pause) may change the answer: read it before confirming.
+      const run = runs.get(w.id);
+      if (run) await readTail(run);
       w.confirming = false;
-      if (!watchers.has(w)) return;
+      if (!watchers.has(w) || closed) return;
       const now = runs.has(w.id) ? liveStatus(w.id) : (await store.getInstance(w.id))?.status;
       if (w.predicate(now, runs.get(w.id))) {
         watchers.delete(w);
@@ -122,8 +130,100 @@ export function createEngine({ store, clock = createRealClock(), limits = {}, on
     const records = await store.readJournal(row.id);
     const run = new InstanceRun({ engine, row, records, definition: definitionFor(row) });
     runs.set(row.id, run);
+    const pending = [...run.index.controls.values()]; // requested while no process (or a dead one) drove it
     run.start().catch((err) => engine.report(err));
+    if (pending.length) applyControls(run.id, pending).catch((err) => engine.report(err));
     return run;
+  }
+
+  // ---- control requests between processes -------------------------------------------------------------------
+  // pause/resume/terminate of an instance another process drives (it holds the lease) cannot act here: they
+  // append a `control` record, which the driving process reads with the journal's tail (readTail, at most
+  // foreignPollMs later), applies as if called there, and answers with an `answered` record. The requester waits
+  // for that answer up to controlWaitMs. A request nobody answered (its process died) is applied by whichever
+  // process next drives the instance (launch).
+  async function applyControls(id, requests) {
+    for (const req of requests) {
+      let error = null;
+      try {
+        await engine[req.action](id);
+      } catch (err) {
+        error = serializeError(err);
+        delete error.stack;
+      }
+      const at = runs.get(id)?.clock.now() ?? clock.now();
+      await store.commit(id, { records: [{ t: 'answered', rid: req.rid, ok: error === null, ...(error ? { error } : {}), at }] });
+    }
+  }
+
+  async function requestControl(id, action, locked) {
+    if (typeof store.readJournalSince !== 'function') throw locked;
+    const request = { t: 'control', rid: randomId(), action, at: clock.now() };
+    await store.commit(id, { records: [request] });
+    // Real time, not the engine clock: this waits for another process.
+    const step = 50;
+    for (let waited = 0; waited <= controlWaitMs; waited += step) {
+      const answer = (await store.readJournalSince(id, request.seq)).find((r) => r.t === 'answered' && r.rid === request.rid);
+      if (answer) {
+        if (!answer.ok) throw deserializeError(answer.error);
+        return { requested: true };
+      }
+      if (waited > 0 && waited % 250 === 0 && (await leaseFree(id))) {
+        // The holder let go without answering (it only held the lease for a moment, or it exited): withdraw the
+        // request, so no later driver applies it by surprise, and act directly.
+        await store.commit(id, { records: [{ t: 'answered', rid: request.rid, ok: false, withdrawn: true, at: clock.now() }] });
+        return engine[action](id);
+      }
+      await new Promise((r) => setTimeout(r, step));
+    }
+    const who = locked.holder?.pid != null ? ` (pid ${locked.holder.pid})` : '';
+    throw new InvalidStateError('control.unanswered', `The process running instance "${id}"${who} did not answer the ${action} request ` +
+      `within ${controlWaitMs} ms; the request stays in the journal and is applied by whichever process drives the instance next`);
+  }
+
+  async function leaseFree(id) {
+    try {
+      await leases.take(id);
+    } catch (err) {
+      if (err.code === 'instance.locked') return false;
+      throw err;
+    }
+    await leases.release(id);
+    return true;
+  }
+
+  // Reads what other processes appended to a live run's journal (events, control requests). One read at a time per
+  // run, so a record is never taken in twice.
+  function readTail(run) {
+    if (typeof store.readJournalSince !== 'function' || run.aborted) return Promise.resolve();
+    run.tailRead = (run.tailRead ?? Promise.resolve()).catch(() => {}).then(async () => {
+      if (run.aborted) return;
+      const controls = run.absorb(await store.readJournalSince(run.id, run.scanned));
+      if (controls.length) await applyControls(run.id, controls);
+    });
+    return run.tailRead;
+  }
+  engine.readTail = readTail;
+
+  // The instance's own time when no run is live here: never before its journal's latest record.
+  const instanceNow = (records) => Math.max(clock.now(), indexJournal(records).latest);
+
+  // A stored 'waiting' means blocked on the outside world; once a sleep's wake time, a retry's back-off or a
+  // wait's deadline has passed with no process driving the instance, it is due to run on: 'running', with `due`
+  // saying what (resume continues it).
+  async function storedStatus(row) {
+    if (row.status !== 'waiting') return { status: row.status };
+    const records = await store.readJournal(row.id);
+    const due = dueBlockers(records, instanceNow(records));
+    return due.length ? { status: 'running', due } : { status: 'waiting' };
+  }
+
+  function checkEvent(id, { type, payload } = {}) {
+    validateInstanceId(id);
+    if (typeof type !== 'string' || type.length === 0 || type.length > 100) {
+      throw new InvalidInputError('event.invalid_type', `An event needs a type of 1-100 characters, got ${JSON.stringify(type)}`);
+    }
+    return encodeLimited(payload, `The payload of event "${type}"`, lim.maxEventPayloadBytes, 'event.payload_too_large');
   }
 
   // `parent`: the instance whose run() creates this one through its env binding. Creating an id that exists is
@@ -225,13 +325,15 @@ export function createEngine({ store, clock = createRealClock(), limits = {}, on
 
     async list({ workflow } = {}) {
       const rows = await store.listInstances({ workflow });
-      return rows.map((r) => ({ ...summarise(r), status: liveStatus(r.id) ?? r.status }));
+      return Promise.all(rows.map(async (r) => ({ ...summarise(r), status: liveStatus(r.id) ?? (await storedStatus(r)).status })));
     },
 
     async status(id) {
       const row = await mustGetRow(id);
-      const status = liveStatus(id) ?? row.status;
+      const stored = runs.has(id) ? null : await storedStatus(row);
+      const status = liveStatus(id) ?? stored.status;
       const out = { status, output: row.output === null ? undefined : decode(row.output), error: row.error ?? undefined };
+      if (stored?.due) out.due = stored.due;
       if (out.error) {
         const { name, message, pythonTraceback, stack } = row.error;
         out.error = { name, message };
@@ -239,6 +341,14 @@ export function createEngine({ store, clock = createRealClock(), limits = {}, on
         else if (stack) out.error.stack = stack;
       }
       return out;
+    },
+
+    // Ends a live run as errored with `err`: for a host that finds the run can never go on (its interpreter died,
+    // or it awaits something that will never settle). The journal says why, as for any error.
+    async fail(id, err) {
+      const run = runs.get(id);
+      if (!run) throw new InvalidStateError('instance.not_live', `Instance "${id}" is not running in this process`);
+      await run.fail(err);
     },
 
     // What a live instance is blocked on (sleeps, retry back-offs, event waits); [] when not live here.
@@ -253,34 +363,93 @@ export function createEngine({ store, clock = createRealClock(), limits = {}, on
       const row = await mustGetRow(id);
       const run = runs.get(id);
       if (run) { run.freeze(); return; }
-      if (!RUNNABLE.has(row.status)) throw new InvalidStateError('instance.invalid_state', `Cannot pause instance "${id}": it is ${row.status}`);
-      await leases.during(id, () => store.commit(id, { records: [{ t: 'paused', at: clock.now() }], patch: { status: 'paused' } }));
+      const refuse = (st) => new InvalidStateError('instance.invalid_state', `Cannot pause instance "${id}": it is ${st}`);
+      if (!RUNNABLE.has(row.status)) throw refuse(row.status);
+      try {
+        await leases.during(id, async () => {
+          const now = (await store.getInstance(id)).status; // it may have moved on before the lease was ours
+          if (!RUNNABLE.has(now)) throw refuse(now);
+          await store.commit(id, { records: [{ t: 'paused', at: clock.now() }], patch: { status: 'paused' } });
+        });
+      } catch (err) {
+        if (err.code !== 'instance.locked') throw err;
+        await requestControl(id, 'pause', err);
+      }
     },
 
+    // Resumes a paused instance. An interrupted one (unfinished, not paused, driven by no process, and not merely
+    // waiting for events before their deadlines) is continued here.
     async resume(id) {
       const row = await mustGetRow(id);
       const run = runs.get(id);
       const status = run?.liveStatus() ?? row.status;
-      if (status !== 'paused' && status !== 'waitingForPause') {
-        throw new InvalidStateError('instance.invalid_state', `Cannot resume instance "${id}": it is ${status}, not paused`);
-      }
-      if (run) {
-        await run.commit([{ t: 'resumed', at: clock.now() }]);
-        run.unfreeze();
+      const paused = (st) => st === 'paused' || st === 'waitingForPause';
+      const refuse = (st) => new InvalidStateError('instance.invalid_state', `Cannot resume instance "${id}": it is ${st}, not paused`);
+      if (!run && RUNNABLE.has(status)) {
+        if (status === 'waiting') {
+          const records = await store.readJournal(id);
+          const now = instanceNow(records);
+          const open = openBlockers(records);
+          if (open.length > 0 && open.every((b) => b.kind === 'wait' && b.at > now)) {
+            const types = [...new Set(open.map((b) => `"${b.eventType}"`))].join(', ');
+            throw new InvalidStateError('instance.invalid_state', `Cannot resume instance "${id}": it is waiting for event ${types}, not paused or interrupted; an event moves it on`);
+          }
+        }
+        await launch(row); // instance.locked when another process drives it
         return;
       }
-      await leases.take(id);
-      await store.commit(id, { records: [{ t: 'resumed', at: clock.now() }], patch: { status: 'queued' } });
-      await launch({ ...row, status: 'queued' });
+      if (!paused(status)) throw refuse(status);
+      // Two resumes at once: one resumes, the other is refused (in this process by `resuming`, across processes by
+      // the lease and the status read once it is held).
+      if (resuming.has(id)) throw refuse('being resumed');
+      resuming.add(id);
+      try {
+        if (run) {
+          await run.commit([{ t: 'resumed', at: run.clock.now() }]);
+          run.unfreeze();
+          return;
+        }
+        try {
+          await leases.take(id);
+        } catch (err) {
+          if (err.code !== 'instance.locked') throw err;
+          await requestControl(id, 'resume', err);
+          return;
+        }
+        const now = (await store.getInstance(id)).status; // another resume may have won the lease and finished first
+        if (!paused(now)) {
+          await leases.release(id);
+          throw refuse(now);
+        }
+        await store.commit(id, { records: [{ t: 'resumed', at: clock.now() }], patch: { status: 'queued' } });
+        await launch({ ...row, status: 'queued' });
+      } finally {
+        resuming.delete(id);
+      }
     },
 
     async terminate(id) {
       const row = await mustGetRow(id);
-      if (FINISHED.has(row.status)) throw new InvalidStateError('instance.finished', `Cannot terminate instance "${id}": it is already ${row.status}`);
-      await leases.take(id);
+      const refuse = (st) => new InvalidStateError('instance.finished', `Cannot terminate instance "${id}": it is already ${st}`);
+      if (FINISHED.has(row.status)) throw refuse(row.status);
+      if (!runs.has(id)) {
+        try {
+          await leases.take(id);
+        } catch (err) {
+          if (err.code !== 'instance.locked') throw err;
+          await requestControl(id, 'terminate', err);
+          return;
+        }
+        const now = (await store.getInstance(id)).status;
+        if (FINISHED.has(now)) {
+          await leases.release(id);
+          throw refuse(now);
+        }
+      }
+      const at = runs.get(id)?.clock.now() ?? clock.now();
       runs.get(id)?.abort();
       runs.delete(id);
-      await store.commit(id, { records: [{ t: 'terminated', at: clock.now() }], patch: { status: 'terminated', updatedAt: clock.now() } });
+      await store.commit(id, { records: [{ t: 'terminated', at }], patch: { status: 'terminated', updatedAt: at } });
       await leases.release(id);
       engine.emit({ type: 'status', id, status: 'terminated' });
     },
@@ -304,23 +473,30 @@ export function createEngine({ store, clock = createRealClock(), limits = {}, on
       }
       // Events already sent stay with the instance: those cut away are appended again, unconsumed.
       const keptEvents = records.filter((r) => r.t === 'event' && r.seq > cut).map(({ seq, ...r }) => r);
-      const patch = { status: 'queued', output: null, error: null, updatedAt: clock.now() };
-      await store.commit(id, { truncateAfter: cut, records: [{ t: 'restarted', at: clock.now(), from: from ?? null }, ...keptEvents], patch });
+      const at = instanceNow(records);
+      const patch = { status: 'queued', output: null, error: null, updatedAt: at };
+      await store.commit(id, { truncateAfter: cut, records: [{ t: 'restarted', at, from: from ?? null }, ...keptEvents], patch });
       await launch({ ...row, ...patch });
     },
 
+    // Checks an event without sending it (and without writing anything): the CLI validates before it loads code.
+    async checkEvent(id, ev) {
+      checkEvent(id, ev);
+      const row = await mustGetRow(id);
+      if (FINISHED.has(row.status)) throw new InvalidStateError('instance.finished', `Cannot send event "${ev?.type}" to instance "${id}": it is ${row.status}`);
+      return row;
+    },
+
     async sendEvent(id, { type, payload } = {}) {
-      validateInstanceId(id);
-      if (typeof type !== 'string' || type.length === 0 || type.length > 100) {
-        throw new InvalidInputError('event.invalid_type', `An event needs a type of 1-100 characters, got ${JSON.stringify(type)}`);
-      }
-      const encoded = encodeLimited(payload, `The payload of event "${type}"`, lim.maxEventPayloadBytes, 'event.payload_too_large');
+      const encoded = checkEvent(id, { type, payload });
       const row = await mustGetRow(id);
       if (FINISHED.has(row.status)) throw new InvalidStateError('instance.finished', `Cannot send event "${type}" to instance "${id}": it is ${row.status}`);
-      // The random part keeps ids unique across processes (each has its own counter; virtual clocks repeat times).
-      const eid = `${clock.now().toString(36)}-${(++eventCounter).toString(36)}-${randomId().slice(0, 8)}`;
-      const record = { t: 'event', eid, eventType: type, payload: encoded, at: clock.now() };
       const run = runs.get(id);
+      // Stamped in the instance's own time (a wait's deadline is judged against it): never before its last record.
+      const at = run ? run.clock.now() : instanceNow(await store.readJournal(id));
+      // The random part keeps ids unique across processes (each has its own counter; virtual clocks repeat times).
+      const eid = `${at.toString(36)}-${(++eventCounter).toString(36)}-${randomId().slice(0, 8)}`;
+      const record = { t: 'event', eid, eventType: type, payload: encoded, at };
       if (run) {
         await run.commit([record]);
         run.deliverEvents();
@@ -369,7 +545,7 @@ export function createEngine({ store, clock = createRealClock(), limits = {}, on
         if (st !== 'waiting' || !run) return !run && st !== 'queued';
         const blockers = run.blockers();
         // An event wait whose deadline has passed (e.g. while the process was down) is about to time out.
-        return blockers.length > 0 && blockers.every((b) => b.kind === 'wait' && b.deadline > clock.now());
+        return blockers.length > 0 && blockers.every((b) => b.kind === 'wait' && b.deadline > run.clock.now());
       });
     },
 
@@ -378,6 +554,8 @@ export function createEngine({ store, clock = createRealClock(), limits = {}, on
     isLive: (id) => runs.has(id),
 
     async close() {
+      closed = true;
+      watchers.clear();
       clearInterval(pollTimer);
       pollTimer = null;
       for (const run of runs.values()) run.abort();
@@ -385,20 +563,17 @@ export function createEngine({ store, clock = createRealClock(), limits = {}, on
       await leases.releaseAll();
     },
   });
-  // Events another process appends to an instance this one drives (the CLI's `event` in another terminal) reach
-  // the live run by a look at its journal's tail every foreignPollMs, while it waits for an event. Only stores
-  // shared between processes offer readJournalSince (SQLite). A plain interval, not the engine clock: it is about
-  // other processes' real time, and must not count as a timer a virtual clock could jump to.
+  // Events and control requests another process appends to an instance this one drives (the CLI's `event` or
+  // `pause` in another terminal) reach the live run by a look at its journal's tail every foreignPollMs. Only
+  // stores shared between processes offer readJournalSince (SQLite). A plain interval, not the engine clock: it is
+  // about other processes' real time, and must not count as a timer a virtual clock could jump to.
   let pollTimer = null;
   let polling = false;
   async function pollForeign() {
     if (polling) return;
     polling = true;
     try {
-      for (const run of [...runs.values()]) {
-        if (run.aborted || run.waiters.length === 0) continue;
-        run.absorb(await store.readJournalSince(run.id, run.scanned));
-      }
+      for (const run of [...runs.values()]) await readTail(run);
     } catch (err) {
       engine.report(err);
     } finally {

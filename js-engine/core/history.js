@@ -47,3 +47,26 @@ export function settleSleeps(steps, now) {
   for (const s of steps) if (s.type === 'sleep' && s.status === 'waiting' && s.until <= now) Object.assign(s, { status: 'complete', endedAt: s.until });
   return steps;
 }
+
+// What an unfinished instance's journal says it is blocked on: sleeps and retry back-offs its time has not yet
+// passed (a sleep's wake-up is not journaled: one that ends before the instance's latest record is over), and
+// event waits not answered. [{key, name, kind: 'sleep'|'do'|'wait', at, eventType?}] (at: wake time, retry time
+// or deadline).
+export function openBlockers(records) {
+  let latest = -Infinity;
+  for (const r of records) latest = Math.max(latest, r.at ?? -Infinity, r.endedAt ?? -Infinity);
+  const open = [];
+  for (const s of summariseSteps(records)) {
+    const at = s.status === 'retrying' ? s.retryAt : s.status !== 'waiting' ? undefined : s.type === 'sleep' ? s.until : s.deadline;
+    if (at === undefined || (s.type !== 'waitForEvent' && at <= latest)) continue;
+    const kind = s.type === 'waitForEvent' ? 'wait' : s.type;
+    open.push({ key: s.key, name: s.name, kind, at, ...(kind === 'wait' ? { eventType: s.eventType } : {}) });
+  }
+  return open;
+}
+
+// What an instance no process drives is overdue for: a sleep past its wake time, a retry past its back-off, a wait
+// past its deadline (it times out when the instance is next driven).
+export function dueBlockers(records, now) {
+  return openBlockers(records).filter((b) => b.at <= now).map(({ eventType, ...b }) => b);
+}

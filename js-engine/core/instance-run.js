@@ -6,6 +6,7 @@ import { backoffDelay, contextConfig, hasAttemptsLeft } from './retry-policy.js'
 import { decode, encode, encodeLimited } from './values.js';
 import { Settled, createWorkflowStep } from './step-context.js';
 import { describeKindDivergence, describePlaceDivergence, journaledOrders, newCallOrder } from './call-order.js';
+import { offsetClock } from './clock.js';
 
 // runDoNow answers at most this many steps in a row without a promise: a Python loop of steps that all finish
 // synchronously would otherwise never yield to the event loop (other instances, timers, pause requests).
@@ -25,12 +26,12 @@ const abandonedError = () => new InvalidStateError('step.abandoned', 'The workfl
 export class InstanceRun {
   constructor({ engine, row, records, definition }) {
     this.engine = engine;
-    this.clock = engine.clock;
     this.limits = engine.limits;
     this.id = row.id;
     this.row = row;
     this.definition = definition;
     this.index = indexJournal(records);
+    this.clock = offsetClock(engine.clock, this.index.latest - engine.clock.now());
     this.scanned = records.reduce((m, r) => Math.max(m, r.seq ?? 0), 0); // journal read up to here (absorb)
     this.nameCounts = new Map();
     this.doCalls = new Map(); // name -> step.do calls of it so far, over all scopes (ctx.step.count, Cloudflare's)
@@ -95,7 +96,7 @@ export class InstanceRun {
     if (this.finishing) return;
     this.finishing = true;
     const rec = status === 'complete' ? { t: 'complete', output } : { t: 'errored', error };
-    await this.commit([rec], { status, output: output ?? null, error: error ?? null, updatedAt: this.clock.now() });
+    await this.commit([rec], { status, output: output ?? null, error: error ?? null, updatedAt: this.clock.now() }, true);
     this.persistedStatus = status;
     // Steps still in flight (Promise.all rejected early, a step not awaited) must not write after the end: an
     // attempt record after 'complete', or syncStatus() storing 'running' over the final status.
@@ -108,6 +109,11 @@ export class InstanceRun {
     this.timers.clear();
     for (const w of this.waiters) this.clock.clearTimer(w.timer);
     this.waiters = [];
+  }
+
+  // Ends the run as errored from outside its code (the host found it can never go on, see engine.fail).
+  fail(err) {
+    return this.#finish('errored', { error: serializeError(err) });
   }
 
   abort() {
@@ -169,8 +175,10 @@ export class InstanceRun {
   }
 
   // ---- journal ------------------------------------------------------------------------------------------------
-  async commit(records, patch) {
-    if (this.aborted) return new Promise(() => {}); // a stale generation never writes
+  // `final`: the end record; once the run is finishing nothing else is written (a status patch committed in the
+  // turn between the end record and abort() would overwrite the final status).
+  async commit(records, patch, final = false) {
+    if (this.aborted || (this.finishing && !final)) return new Promise(() => {}); // a stale generation never writes
     await this.engine.store.commit(this.id, { records, patch });
     this.#committed(records);
   }
@@ -181,9 +189,11 @@ export class InstanceRun {
     this.#committed(records);
   }
 
-  // Once records are durable: into the index, out to listeners.
+  // Once records are durable: into the index, out to listeners. The tail poll need not read back our own records
+  // (only up to the first gap: a record another process appended in between must still be read).
   #committed(records) {
     for (const r of records) {
+      if (r.seq === this.scanned + 1) this.scanned = r.seq;
       applyRecord(this.index, r);
       this.engine.emit({ type: 'record', id: this.id, record: r });
     }
@@ -553,13 +563,16 @@ export class InstanceRun {
       deadline = this.clock.now() + timeoutMs;
       await this.commit([{ t: 'wait', key, name, count, ...inScope(scope), kind: 'wait', eventType, deadline, at: this.clock.now(), ...this.#pos(key) }]);
     }
-    if (call?.abandoned) { // while its record was written
+    // Events another process appended while this run was busy elsewhere (a sleep, a step) are read now, before the
+    // wait looks for one: the poll alone could leave them unread while a caller already sees the run as waiting.
+    await this.engine.readTail?.(this);
+    if (call?.abandoned) { // while its record was written or the tail read
       this.untrack(key);
       return new Promise(() => {});
     }
     try {
       return await new Promise((resolve, reject) => {
-        const waiter = { key, name, eventType, resolve, reject, timer: null };
+        const waiter = { key, name, eventType, deadline, resolve, reject, timer: null };
         waiter.timer = this.clock.setTimer(deadline, () => this.#expire(waiter), { kind: 'deadline' });
         this.waiters.push(waiter);
         this.deliverEvents();
@@ -599,24 +612,32 @@ export class InstanceRun {
     return true;
   }
 
-  // Records read from the journal's tail (the engine's pollForeign): events another process appended are taken in
-  // as if sent here, then handed to waiters. Our own records come back too and are skipped (by event id); other
-  // kinds cannot come from elsewhere while this process holds the instance's lease.
+  // Records read from the journal's tail (the engine's readTail): events and control requests another process
+  // appended are taken in as if sent here; events are then handed to waiters. Our own records may come back too
+  // and are skipped (events by id); returns the control requests to apply. Other kinds cannot come from elsewhere
+  // while this process holds the instance's lease.
   absorb(records) {
-    if (this.aborted) return;
+    if (this.aborted) return [];
+    const controls = [];
     for (const r of records) {
       if (r.seq > this.scanned) this.scanned = r.seq;
+      if (r.t === 'control' || r.t === 'answered') {
+        applyRecord(this.index, r);
+        if (r.t === 'control') controls.push(r);
+        continue;
+      }
       if (r.t !== 'event' || this.index.events.some((e) => e.eid === r.eid)) continue;
       applyRecord(this.index, r);
       this.engine.emit({ type: 'record', id: this.id, record: r });
     }
     this.deliverEvents();
+    return controls;
   }
 
   // Hands buffered events to waiters, first come first served per type. Consumption is journaled before delivery.
   deliverEvents() {
     for (const waiter of [...this.waiters]) {
-      const ev = nextEvent(this.index, waiter.eventType);
+      const ev = nextEvent(this.index, waiter.eventType, waiter.deadline);
       if (!ev) continue;
       this.#removeWaiter(waiter);
       this.#unblock(waiter.key); // no longer waiting on the outside world while 'got' is journaled

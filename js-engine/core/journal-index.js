@@ -12,6 +12,10 @@
 //                                     undelivered
 //   event   {eid, eventType, payload, at}
 //   paused  resumed  terminated  restarted {from}
+//   control {rid, action: 'pause'|'resume'|'terminate', at}   a request from a process that does not drive the
+//   answered {rid, ok, error?, withdrawn?, at}                instance, and the driving process's answer to it
+//                                    (withdrawn: the requester took it back, the lease holder having let go)
+// Times (at, startedAt, endedAt) are the instance's own time, which never goes backwards (index.latest).
 // spos: the step's call position within its scope, only on records written while the scope's calls never
 // overlapped (call-order.js). Older journals have `pos` instead: the position among all calls of a generation.
 // mocked: the attempt's outcome came from the test harness's mocks, not the workflow's callback.
@@ -40,6 +44,8 @@ export function applyRecord(index, r) {
     if (!s) index.steps.set(r.key, (s = newStepState(r)));
     return s;
   };
+  const t = Math.max(r.at ?? -Infinity, r.endedAt ?? -Infinity);
+  if (t > index.latest) index.latest = t;
   switch (r.t) {
     case 'attempt': {
       const s = step();
@@ -53,17 +59,22 @@ export function applyRecord(index, r) {
     case 'timeout': { const s = index.steps.get(r.key); s.done = true; s.error = r.error; break; }
     case 'abandoned': step().abandoned = true; break;
     case 'event': index.events.push(r); break;
+    case 'control': index.controls.set(r.rid, r); break;
+    case 'answered': index.controls.delete(r.rid); break;
     default: break;
   }
 }
 
 export function indexJournal(records) {
-  const index = { steps: new Map(), events: [], consumed: new Set() };
+  // latest: the latest time the journal mentions; controls: requests not yet answered, by rid.
+  const index = { steps: new Map(), events: [], consumed: new Set(), latest: -Infinity, controls: new Map() };
   for (const r of records) applyRecord(index, r);
   return index;
 }
 
-// First event of the given type not yet consumed by a wait, in arrival (FIFO) order.
-export function nextEvent(index, eventType) {
-  return index.events.find((e) => e.eventType === eventType && !index.consumed.has(e.eid)) ?? null;
+// First event of the given type not yet consumed by a wait, in arrival (FIFO) order. `notAfter`: a wait's deadline;
+// an event stamped later arrived after the wait had timed out (perhaps while no process drove the instance) and
+// stays for a later wait, so the outcome is the same whether or not a process was up at the deadline.
+export function nextEvent(index, eventType, notAfter = Infinity) {
+  return index.events.find((e) => e.eventType === eventType && !index.consumed.has(e.eid) && e.at <= notAfter) ?? null;
 }

@@ -4,6 +4,7 @@ import { resolveStepConfig } from './retry-policy.js';
 import { validateStepName } from './validation.js';
 import { SCOPE_PATTERN } from './journal-index.js';
 import { newCallOrder } from './call-order.js';
+import { describe } from './durations.js';
 
 const DEFAULT_EVENT_TIMEOUT = '24 hours';
 
@@ -52,7 +53,7 @@ export function createWorkflowStep(run, scope = '', unordered = false) {
   };
   const maxSleep = run.limits.maxSleepMs;
   const checkSleep = (name, ms, what = 'Sleep') => {
-    if (ms > maxSleep) throw new WorkflowLimitError('sleep.too_long', `${what} "${name}" of ${ms} ms is longer than the limit of ${maxSleep} ms (365 days)`);
+    if (ms > maxSleep) throw new WorkflowLimitError('sleep.too_long', `${what} "${name}" of ${ms} ms is longer than the limit of ${maxSleep} ms (1 year)`);
     return ms;
   };
 
@@ -86,9 +87,10 @@ export function createWorkflowStep(run, scope = '', unordered = false) {
     sleepUntil(name, timestamp) {
       return call('sleepUntil', (c) => {
         validateStepName(name);
-        const at = timestamp instanceof Date ? timestamp.getTime() : timestamp;
+        // A Python int beyond 2**53 arrives as a BigInt: compared as a number, it is refused below as too far.
+        const at = timestamp instanceof Date ? timestamp.getTime() : typeof timestamp === 'bigint' ? Number(timestamp) : timestamp;
         if (typeof at !== 'number' || !Number.isFinite(at)) {
-          throw new InvalidInputError('sleep.invalid_time', `sleepUntil "${name}" expects a Date or epoch milliseconds, got ${JSON.stringify(timestamp)}`);
+          throw new InvalidInputError('sleep.invalid_time', `sleepUntil "${name}" expects a Date or epoch milliseconds, got ${describe(timestamp)}`);
         }
         return run.runSleep(name, 'sleepUntil', () => {
           const now = run.clock.now();
@@ -103,7 +105,7 @@ export function createWorkflowStep(run, scope = '', unordered = false) {
         validateStepName(name);
         const { type, timeout = DEFAULT_EVENT_TIMEOUT } = options ?? {};
         if (typeof type !== 'string' || type.length === 0 || type.length > 100) {
-          throw new InvalidInputError('event.invalid_type', `waitForEvent "${name}" needs an event type of 1-100 characters, got ${JSON.stringify(type)}`);
+          throw new InvalidInputError('event.invalid_type', `waitForEvent "${name}" needs an event type of 1-100 characters, got ${describe(type)}`);
         }
         const ms = checkSleep(name, parseDuration(timeout, `the timeout of waitForEvent "${name}"`), 'The timeout of waitForEvent');
         return run.runWait(name, type, ms, scope, c);

@@ -76,6 +76,7 @@ function decodeDate(v) {
 
 export function decode(v) {
   if (v === null || typeof v !== 'object') return v;
+  if (v instanceof Date) return v; // already decoded (decoding twice must not turn a Date into {})
   if (Array.isArray(v)) return v.map(decode);
   const keys = Object.keys(v);
   if (typeof v.$date === 'number' && (keys.length === 1 || (keys.length === 2 && Number.isInteger(v.$us)))) return decodeDate(v);

@@ -6,6 +6,7 @@ import { serializeError } from '../core/errors.js';
 import { decode } from '../core/values.js';
 import { createMemoryStore } from '../stores/memory.js';
 import { createMocks } from '../testing/mocks.js';
+import { installWallClock } from '../hosts/wall-clock.js';
 import { exportJournal, replayJournal } from '../testing/replay.js';
 
 const FINISHED = ['complete', 'errored', 'terminated'];
@@ -26,6 +27,7 @@ export async function createSession({ host, files, store = createMemoryStore(), 
   const queued = new Map(); // instance id -> events sent before it was created
 
   let current = store;
+  let uninstallWallClock = () => {};
   function reset(opts = {}) {
     engine?.close();
     if (opts.fresh) {
@@ -39,6 +41,9 @@ export async function createSession({ host, files, store = createMemoryStore(), 
     const auto = opts.auto ?? (opts.fresh || !clk?.isAuto ? true : clk.isAuto());
     const at = opts.start ?? (opts.fresh || !clk ? start : clk.now());
     clk = (opts.clock ?? clock) === 'real' ? createRealClock() : createVirtualClock({ start: at, auto });
+    // Inside a workflow the engine's clock is the only clock: Python's datetime.now()/time.time() and JS Date.
+    uninstallWallClock();
+    uninstallWallClock = clk.kind === 'virtual' ? installWallClock(clk.now) : () => {};
     engine = createEngine({ store: current, clock: clk, wrapStep: mocks.wrapStep, onError: (e) => output.push(`[engine] ${e.stack ?? e}\n`) });
     for (const [name, def] of loaded) engine.register(name, def);
     engine.configureEnv(envConfig);

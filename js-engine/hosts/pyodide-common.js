@@ -69,6 +69,32 @@ export function createHostCore(pyodide) {
   const loadWorkflows = hostModule.load_workflows;
   const owned = []; // run proxies created by the SDK for us; destroyed on close()
   let closed = false;
+  // A fatal interpreter error (a WebAssembly stack overflow, an internal error) leaves Pyodide unusable and the
+  // workflow's coroutine silently dead; the cause is kept so a front end can say why the run cannot go on.
+  let fatal = null;
+  let onFatal;
+  const fatalSeen = new Promise((resolve) => { onFatal = resolve; });
+  const firstLine = (e) => String(e?.message ?? e).split('\n')[0];
+  const api = pyodide._api;
+  if (typeof api?.fatal_error === 'function') {
+    const original = api.fatal_error;
+    api.fatal_error = function fatalError(e) {
+      if (!fatal) {
+        fatal = e;
+        onFatal(firstLine(e));
+      }
+      return original.call(this, e);
+    };
+  }
+  function fatalError() {
+    if (fatal) return firstLine(fatal);
+    try {
+      pyodide.runPython('0');
+      return null;
+    } catch (err) {
+      return String(err?.message ?? err).split('\n')[0];
+    }
+  }
 
   function loadWorkflowSource(source, filename = '<workflow>.py', options = undefined) {
     if (closed) throw new Error('This Pyodide host is closed');
@@ -81,7 +107,19 @@ export function createHostCore(pyodide) {
         name,
         module: answer.module,
         // The engine calls run(event, step); Pyodide hands them to Python as JsProxies (no copies).
-        run: (event, step, env, ctx) => run(event, step, env, ctx),
+        // After a fatal interpreter error whatever run() raises is a symptom (a broken thread state...): the instance
+        // errors with the cause instead.
+        run: async (event, step, env, ctx) => {
+          try {
+            return await run(event, step, env, ctx);
+          } catch (err) {
+            if (!fatal) throw err;
+            const failed = new Error(`(workflow.interpreter_failed) The Python interpreter failed fatally: ${firstLine(fatal)}`);
+            failed.name = 'WorkflowError';
+            failed.code = 'workflow.interpreter_failed';
+            throw failed;
+          }
+        },
       };
     });
   }
@@ -100,5 +138,6 @@ export function createHostCore(pyodide) {
     hostModule.destroy();
   }
 
-  return { pyodide, loadWorkflowSource, configureCompat, close };
+  // fatalError(): null or the cause's first line; whenFatal(): resolves with it when a fatal error happens.
+  return { pyodide, loadWorkflowSource, configureCompat, close, fatalError, whenFatal: () => fatalSeen };
 }

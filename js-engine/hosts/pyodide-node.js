@@ -233,6 +233,8 @@ function nodeHost(pyodide, core, { importSiblings, packages = [], ...info }) {
     },
     configureCompat: core.configureCompat, // ours only: Cloudflare's SDK has no extensions to flag
     close: core.close,
+    fatalError: core.fatalError, // null, or the one-line cause of a fatal interpreter error
+    whenFatal: core.whenFatal,
   };
 }
 

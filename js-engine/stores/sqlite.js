@@ -49,6 +49,10 @@ const LEASES = `CREATE TABLE IF NOT EXISTS leases (
   ) WITHOUT ROWID`;
 
 const HOST = os.hostname();
+// Lease expiry is about other processes' real time: the system clock, even where a host installed a virtual clock
+// as the wall clock (hosts/wall-clock.js) after this module loaded.
+const systemNow = Date.now;
+const realNow = () => systemNow.call(Date);
 const WAL_AUTOCHECKPOINT_PAGES = 4000; // see open()
 const rowCrc = (id, seq, json) => crc32(`${id}\u0000${seq}\u0000${json}`);
 // Whether a process of this host is alive (a lease held by a process killed with SIGKILL is free at once).
@@ -206,7 +210,7 @@ export function createSqliteStore({ path: file, verify = 'full' } = {}) {
     return seqs;
   };
   const leaseTx = (id, owner, ttlMs) => {
-    const now = Date.now();
+    const now = realNow();
     const held = st.leaseGet.get(id);
     // Free when nobody holds it, we do, it expired, or its holder is a dead process of this host.
     const free = !held || held.owner === owner || held.expires_at <= now
@@ -332,7 +336,7 @@ export function createSqliteStore({ path: file, verify = 'full' } = {}) {
     },
     // Extends every lease `owner` holds; returns the ids it still holds (one taken over after expiry is gone).
     async renewLeases(owner, ttlMs) {
-      return guard(() => { st.leaseRenew.run(Date.now() + ttlMs, owner); return st.leaseHeld.all(owner); });
+      return guard(() => { st.leaseRenew.run(realNow() + ttlMs, owner); return st.leaseHeld.all(owner); });
     },
     async releaseLease(id, owner) {
       return guard(() => { st.leaseDrop.run(id, owner); });

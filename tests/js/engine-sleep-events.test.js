@@ -46,14 +46,14 @@ test('while sleeping the status is waiting and blockers() names the sleep and it
   assert.deepEqual(engine.blockers('i'), []);
 });
 
-test('sleep argument errors: bad duration names the input; over 365 days -> sleep.too_long', async () => {
+test('sleep argument errors: bad duration names the input; over 1 year (365.25 days) -> sleep.too_long', async () => {
   const { engine } = makeEngine();
   define(engine, 'wf', async (e, step) => {
     const out = [];
-    for (const d of ['soon', -1, '366 days', 365 * DAY + 1]) {
+    for (const d of ['soon', -1, '366 days', 365.25 * DAY + 1]) {
       try { await step.sleep('s', d); out.push('slept'); } catch (err) { out.push(`${err.code}: ${err.message}`); }
     }
-    await step.sleep('max', '365 days'); // exactly the limit is fine
+    await step.sleep('max', '1 year'); // exactly the limit is fine
     return out;
   });
   await engine.workflow('wf').create({ id: 'i' });
@@ -348,4 +348,24 @@ test('a sleep never awaited is journaled and the instance still completes (Cloud
   assert.equal(st.status, 'complete');
   assert.equal(st.output, 1);
   assert.equal((await records(engine, 'i', 'sleep')).length, 1);
+});
+
+test('a sleep of 10**20 ms (a Python int: a BigInt) is refused as too long, with the limit; "1 year" is allowed', async () => {
+  const { engine } = makeEngine();
+  define(engine, 'wf', async (e, step) => {
+    const out = [];
+    for (const [name, fn] of [['sleep', () => step.sleep('big', 10n ** 20n)], ['until', () => step.sleepUntil('far', 10n ** 20n)],
+      ['wait', () => step.waitForEvent('w', { type: 't', timeout: 10n ** 20n })], ['negative', () => step.sleep('neg', -1n)]]) {
+      try { await fn(); out.push(`${name}: slept`); } catch (err) { out.push(`${name}: ${err.code}: ${err.message}`); }
+    }
+    await step.sleep('year', '1 year');
+    return out;
+  });
+  await engine.workflow('wf').create({ id: 'i' });
+  assert.equal(await engine.settled('i'), 'complete');
+  const [big, far, wait, neg] = (await engine.status('i')).output;
+  assert.match(big, /^sleep: sleep\.too_long: \(sleep\.too_long\) Sleep "big" of 100000000000000000000 ms is longer than the limit of 31557600000 ms \(1 year\)/);
+  assert.match(far, /^until: sleep\.too_long/);
+  assert.match(wait, /^wait: sleep\.too_long/);
+  assert.match(neg, /^negative: duration\.invalid: .*got -1/);
 });

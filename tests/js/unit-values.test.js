@@ -131,3 +131,10 @@ test('JSON text: integer literals beyond 2**53 parse to exact BigInts and print 
   assert.deepEqual(parseJsonExact('[1, 2]'), [1, 2]);
   assert.throws(() => parseJsonExact('{oops'), SyntaxError);
 });
+
+test('decode is idempotent on Dates: a decoded record decoded again keeps its Date (history showed {})', () => {
+  const once = decode(encode({ at: new Date(5) }));
+  const twice = decode(once);
+  assert.ok(twice.at instanceof Date);
+  assert.equal(twice.at.getTime(), 5);
+});
