@@ -22,6 +22,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { rng } from '../js-engine/testing/fuzz-grammar.js'; // mulberry32: a reproducible run for a given --seed
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const WORKFLOW = path.join(ROOT, 'tests', 'reliability', 'workflows', 'soak.py');
@@ -93,16 +94,6 @@ async function child() {
 }
 
 // ---- driver ------------------------------------------------------------------------------------------------
-function rng(seed) { // mulberry32: a reproducible run for a given --seed
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const expectedOutput = (n) => ({ total: n + 3, parts: 15 * n, attempts: 3, approved: true });
 const EXPECTED_KEYS = ['seed#1', 'seq 0#1', 'seq 1#1', 'seq 2#1', ...[0, 1, 2, 3, 4, 5].map((i) => `fan ${i}#1@/${i + 1}`), 'flaky#1', 'final#1'];

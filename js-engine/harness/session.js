@@ -5,6 +5,7 @@ import { settleSleeps, summariseSteps } from '../core/history.js';
 import { serializeError } from '../core/errors.js';
 import { decode } from '../core/values.js';
 import { createMemoryStore } from '../stores/memory.js';
+import { bindWorkflows } from './bind-workflows.js';
 import { createMocks } from '../testing/mocks.js';
 import { installWallClock } from '../hosts/wall-clock.js';
 import { exportJournal, replayJournal } from '../testing/replay.js';
@@ -91,10 +92,32 @@ export async function createSession({ host, files, store = createMemoryStore(), 
     return def;
   };
 
+  // A load by path where this side cannot read files: the Python text and its config were read by the caller.
+  const loadResolved = async ({ source, filename, path, resolvedConfig }) => {
+    if (source === undefined || resolvedConfig === undefined) throw new Error(`loading ${path} by path needs file access (the Node harness)`);
+    const cfg = resolvedConfig;
+    const compat = cfg ? { compatibilityDate: cfg.compatibilityDate, compatibilityFlags: cfg.compatibilityFlags } : undefined;
+    const file = bindWorkflows(await host.loadWorkflowSource(source, filename, compat), cfg, path);
+    return registerFile(file);
+  };
+
+  const registerFile = (file) => {
+    for (const w of file.workflows) {
+      loaded.set(w.name, w.def);
+      engine.register(w.name, w.def);
+      if (w.className !== w.name) classNames.set(w.className, w.name);
+    }
+    envConfig = file.env;
+    engine.configureEnv(envConfig);
+    return file.workflows.map((w) => w.name);
+  };
+
   const ops = {
     // `path`: the file (a .js/.mjs file is imported; a .py file's text comes as `source`), which finds its wrangler
     // config; `config`: a config path instead, or false for none. Returns the registered workflow names.
-    async load({ source, filename = 'workflow.py', path, config }) {
+    // Without file access (the browser), a Python file's text comes with the config the caller's side read for it
+    // (`resolvedConfig`: node/wrangler-config.js's answer, or null).
+    async load({ source, filename = 'workflow.py', path, config, resolvedConfig }) {
       if (path === undefined || path === null) {
         const defs = await host.loadWorkflowSource(source, filename);
         for (const def of defs) { loaded.set(def.name, def); engine.register(def.name, def); }
@@ -102,19 +125,11 @@ export async function createSession({ host, files, store = createMemoryStore(), 
         engine.configureEnv(envConfig);
         return defs.map((d) => d.name);
       }
-      if (!files) throw new Error('loading a workflow file by path needs the Node harness');
+      if (!files) return loadResolved({ source, filename, path, resolvedConfig });
       // A Python file's declared packages (pyproject.toml, PEP 723), once `pyworkflows install` has run.
       if (/\.py$/.test(path)) await host.installDeclaredPackages?.(path);
       host.importSiblingsOf?.(path.slice(0, path.lastIndexOf('/')) || '/'); // `import helpers` beside the file
-      const file = await files.load(path, { source, filename, config });
-      for (const w of file.workflows) {
-        loaded.set(w.name, w.def);
-        engine.register(w.name, w.def);
-        if (w.className !== w.name) classNames.set(w.className, w.name);
-      }
-      envConfig = file.env;
-      engine.configureEnv(envConfig);
-      return file.workflows.map((w) => w.name);
+      return registerFile(await files.load(path, { source, filename, config }));
     },
     // events: [{type, payload}] sent right after the create, before the workflow can wait for them.
     // Values arrive encoded by the Python harness (Dates, exact big integers: core/values.js).

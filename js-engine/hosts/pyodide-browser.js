@@ -74,6 +74,7 @@ export async function createPyodideBrowserHost({
       }
       return result;
     },
+    configureCompat: core.configureCompat, // ours only: Cloudflare's SDK has no extensions to flag
     close: core.close,
   };
 }

@@ -13,14 +13,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { findWranglerConfig, readWranglerConfig } from './wrangler-config.js';
 import { isJsWorkflowFile, loadJsWorkflowFile } from '../hosts/js-node.js';
+import { WorkflowFileError, bindWorkflows } from '../harness/bind-workflows.js';
 
-export class WorkflowFileError extends Error {
-  constructor(code, message) {
-    super(`(${code}) ${message}`);
-    this.name = 'WorkflowFileError';
-    this.code = code;
-  }
-}
+export { WorkflowFileError };
 
 /**
  * The wrangler config for a file: `config` undefined -> the nearest one from the file's folder upward (or none);
@@ -54,30 +49,7 @@ export async function loadWorkflowFile(file, { config, pythonHost, source, filen
       ? await host.loadWorkflowFile(abs, compat ?? undefined)
       : host.loadWorkflowSource(source, filename ?? path.basename(abs), compat ?? undefined);
   }
-  return { file: abs, language, config: cfg, compat, ...bind(defs, cfg, file) };
-}
-
-function bind(defs, cfg, file) {
-  // A config that lists no workflows (only a compatibility date, vars...) keeps the class-name bindings.
-  if (!cfg || cfg.workflows.length === 0) {
-    return {
-      workflows: defs.map((d) => ({ name: d.name, className: d.name, binding: d.name, def: d })),
-      env: { bindings: null, vars: cfg?.vars ?? {} },
-    };
-  }
-  const byClass = new Map(defs.map((d) => [d.name, d]));
-  // A workflow whose class lives in another Worker (script_name) is bound, not registered: its binding reaches it
-  // when that Worker's file is loaded into the same engine (the test harness), else creating one says it is not.
-  const local = cfg.workflows.filter((w) => !w.scriptName || w.scriptName === cfg.name);
-  const workflows = local.map((w) => {
-    const def = byClass.get(w.className);
-    if (!def) {
-      throw new WorkflowFileError('config.class_missing', `${cfg.path} binds ${w.binding} to class "${w.className}", which ` +
-        `${path.basename(file)} does not define (it defines: ${[...byClass.keys()].join(', ') || 'none'}); pass --config FILE or --no-config`);
-    }
-    return { name: w.name, className: w.className, binding: w.binding, def };
-  });
-  return { workflows, env: { bindings: Object.fromEntries(cfg.workflows.map((w) => [w.binding, w.name])), vars: cfg.vars } };
+  return { file: abs, language, config: cfg, compat, ...bindWorkflows(defs, cfg, file) };
 }
 
 /**

@@ -5,6 +5,8 @@
 // the browser host. tests/browser/run points pytest's workflow_env at it, so the SDK's tests run in both runtimes.
 import { launchBrowser, startTestServer } from './helpers.js';
 import { send, serveRequests } from '../../js-engine/harness/protocol.js';
+import { configFor } from '../../js-engine/node/workflow-files.js';
+import { isJsWorkflowFile } from '../../js-engine/hosts/js-node.js';
 
 const [browser, server] = await Promise.all([launchBrowser(), startTestServer()]);
 const page = await browser.newPage();
@@ -21,7 +23,13 @@ if (!ready.ok) {
 send({ ready: true });
 
 // As JSON text: Playwright refuses to serialize values nested as deep as stored values may be (512 levels).
-await serveRequests(async (op, args) => JSON.parse(await page.evaluate(([o, a]) => window.harnessCall(o, a).then(JSON.stringify), [op, args])));
+// A Python file loaded by path: the page cannot read the file system, so its wrangler config is read here.
+const resolve = (op, args) => {
+  if (op !== 'load' || args.path == null || args.source == null || isJsWorkflowFile(args.path)) return args;
+  const { config, ...rest } = args;
+  return { ...rest, resolvedConfig: configFor(args.path, config) };
+};
+await serveRequests(async (op, args) => JSON.parse(await page.evaluate(([o, a]) => window.harnessCall(o, a).then(JSON.stringify), [op, resolve(op, args)])));
 await browser.close();
 await server.close();
 process.exit(0);

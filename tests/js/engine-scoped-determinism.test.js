@@ -6,20 +6,10 @@ import assert from 'node:assert/strict';
 import { createVirtualClock } from '../../js-engine/core/index.js';
 import { createMemoryStore } from '../../js-engine/stores/memory.js';
 import { counter, eventually, makeEngine, records } from './helpers/engine.js';
+import { rng } from '../../js-engine/testing/fuzz-grammar.js'; // seeded: the same seed gives the same real delays
 
 const MINUTE = 60_000;
 
-// A small seeded generator (mulberry32): the same seed gives the same "random" real delays.
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6D2B79F5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const realDelay = (ms) => new Promise((r) => setTimeout(r, ms));
 

@@ -26,3 +26,9 @@ def cli(tmp_path):
 
     run.db = db
     return run
+
+
+def pytest_configure(config):
+    # tests/browser/run reruns these files with the engine in Chromium and deselects these: the page has no file
+    # system, so JavaScript workflow files, installed packages and sibling modules load only in the Node harness.
+    config.addinivalue_line("markers", "node_only: needs the Node harness's file access (deselected in Chromium)")

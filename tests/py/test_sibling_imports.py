@@ -1,5 +1,9 @@
 """`import helpers` beside a workflow file works under workflow_env.load, as it does in the CLI."""
 
+import pytest
+
+pytestmark = pytest.mark.node_only  # modules beside the file: the Node harness reads them from disk
+
 FLOW = '''
 from workers import WorkflowEntrypoint
 import pricing
