@@ -219,38 +219,17 @@ export function generateProgram(seed, { features, maxStatements = 6 } = {}) {
         `    o.append(await _f${n}())`,
       ];
     },
+    // A step awaited under a real-time limit that cuts it off half of the time (its late result must never show).
     waitFor(ctx) {
-      const n = ++site;
-      const name = stepName(ctx, n);
-      const cutOff = chance(0.5);
-      if (cutOff) background.add(name);
-      return [
-        `@step.do(${JSON.stringify(name)})`,
-        `async def _f${n}():`,
-        ...(cutOff ? ['    await asyncio.sleep(0.03)'] : []),
-        `    return ${pyLiteral(value(n))}`,
-        'try:',
-        `    o.append(await asyncio.wait_for(_f${n}(), timeout=${cutOff ? '0.002' : '5'}))`,
-        'except TimeoutError:',
-        `    o.append(["wait_for timed out", "${name}"])`,
-      ];
+      return limited(ctx, (n, limit) => [
+        `    o.append(await asyncio.wait_for(_f${n}(), timeout=${limit}))`,
+      ], 'wait_for timed out');
     },
     timeout(ctx) {
-      const n = ++site;
-      const name = stepName(ctx, n);
-      const cutOff = chance(0.5);
-      if (cutOff) background.add(name);
-      return [
-        `@step.do(${JSON.stringify(name)})`,
-        `async def _f${n}():`,
-        ...(cutOff ? ['    await asyncio.sleep(0.03)'] : []),
-        `    return ${pyLiteral(value(n))}`,
-        'try:',
-        `    async with asyncio.timeout(${cutOff ? '0.002' : '5'}):`,
+      return limited(ctx, (n, limit) => [
+        `    async with asyncio.timeout(${limit}):`,
         `        o.append(await _f${n}())`,
-        'except TimeoutError:',
-        `    o.append(["timeout", "${name}"])`,
-      ];
+      ], 'timeout');
     },
     nested(ctx) {
       const n = ++site;
@@ -297,6 +276,23 @@ export function generateProgram(seed, { features, maxStatements = 6 } = {}) {
     add('timeout', 'timeout', 1);
     add('nested', 'nested', 1);
     return c;
+  }
+
+  function limited(ctx, awaitLines, label) {
+    const n = ++site;
+    const name = stepName(ctx, n);
+    const cutOff = chance(0.5);
+    if (cutOff) background.add(name);
+    return [
+      `@step.do(${JSON.stringify(name)})`,
+      `async def _f${n}():`,
+      ...(cutOff ? ['    await asyncio.sleep(0.03)'] : []),
+      `    return ${pyLiteral(value(n))}`,
+      'try:',
+      ...awaitLines(n, cutOff ? '0.002' : '5'),
+      'except TimeoutError:',
+      `    o.append(["${label}", "${name}"])`,
+    ];
   }
 
   function block(ctx, count) {
