@@ -314,3 +314,31 @@ test('a second tab waits while the first runs the engine, then takes over and re
   await waitStatus(second, 'complete');
   assert.deepEqual(JSON.parse(await second.textContent('#output')), { published: 'Q3 report', approved_by: 'ada' });
 });
+
+test("on the virtual clock the engine's time is the workflow's wall clock (Python's time.time, datetime.now, JS Date)", async (t) => {
+  const { page } = await openDemo(t);
+  await page.fill('#source', [
+    'import time',
+    'from datetime import datetime',
+    'from workers import WorkflowEntrypoint',
+    '',
+    'class Clocks(WorkflowEntrypoint):',
+    '    async def run(self, event, step):',
+    '        await step.sleep("a month", "30 days")',
+    '        @step.do("read clocks")',
+    '        async def read():',
+    '            return {"time": time.time() * 1000, "datetime": datetime.now().timestamp() * 1000}',
+    '        return await read()',
+    '',
+  ].join('\n'));
+  await page.click('#run');
+  await waitStatus(page, 'complete');
+  const out = JSON.parse(await page.textContent('#output'));
+  const engineNow = await page.evaluate(() => window.demo.runtime.clock.now());
+  const month = 30 * 86_400_000;
+  for (const key of ['time', 'datetime']) {
+    assert.ok(out[key] - Date.now() > month - 60_000, `${key} reads the virtual clock, a month ahead (${out[key] - Date.now()} ms)`);
+    assert.ok(Math.abs(engineNow - out[key]) < 60_000, `${key} is the engine's time`);
+  }
+  assert.ok(Math.abs(await page.evaluate(() => Date.now()) - engineNow) < 60_000, "the page's Date reads the engine's clock too");
+});

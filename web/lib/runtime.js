@@ -5,6 +5,7 @@ import { createEngine, createRealClock, createVirtualClock } from '/js-engine/co
 import { stepKey } from '/js-engine/core/journal-index.js';
 import { createIndexedDbStore } from '/js-engine/stores/indexeddb.js';
 import { createPyodideBrowserHost } from '/js-engine/hosts/pyodide-browser.js';
+import { installWallClock } from '/js-engine/hosts/wall-clock.js';
 
 export const FINISHED = new Set(['complete', 'errored', 'terminated']);
 const CLOCK_KEY = 'pyworkflows-demo.clock';
@@ -15,16 +16,18 @@ const NOW_KEY = 'pyworkflows-demo.now';
 // the page reloads, and the time a reload takes still counts on the real clock.
 const OFFSET_KEY = 'pyworkflows-demo.offset';
 const savedNow = () => Number(localStorage.getItem(NOW_KEY)) || 0;
+// The page's own time, taken before the engine's clock becomes the wall clock (buildEngine).
+const systemNow = Date.now.bind(Date);
 function makeClock(kind) {
-  const offset = Math.max(Number(localStorage.getItem(OFFSET_KEY)) || 0, savedNow() - Date.now());
+  const offset = Math.max(Number(localStorage.getItem(OFFSET_KEY)) || 0, savedNow() - systemNow());
   localStorage.setItem(OFFSET_KEY, String(offset));
-  if (kind === 'virtual') return createVirtualClock({ start: Math.max(Date.now() + offset, savedNow()) });
+  if (kind === 'virtual') return createVirtualClock({ start: Math.max(systemNow() + offset, savedNow()) });
   const real = createRealClock();
   return {
     ...real,
     kind: 'real',
     offset,
-    now: () => Date.now() + offset,
+    now: () => systemNow() + offset,
     setTimer: (at, fn, opts) => real.setTimer(at - offset, fn, opts),
   };
 }
@@ -70,7 +73,7 @@ export class DemoRuntime extends EventTarget {
     this.store = Object.create(raw);
     // `createdWall` orders instances created at the same virtual instant (the virtual clock stands still
     // between jumps).
-    this.store.insertInstance = (row) => raw.insertInstance(this.pendingSource ? { ...row, source: this.pendingSource, createdWall: Date.now() } : row);
+    this.store.insertInstance = (row) => raw.insertInstance(this.pendingSource ? { ...row, source: this.pendingSource, createdWall: systemNow() } : row);
     this.rawStore = raw;
     await raw.open();
     this.host = await createPyodideBrowserHost({
@@ -90,6 +93,8 @@ export class DemoRuntime extends EventTarget {
 
   buildEngine() {
     this.clock = makeClock(this.clockKind);
+    // Inside a workflow the engine's clock is the only clock: Date in JS, time.time() and datetime.now() in Python.
+    installWallClock(() => this.clock.now());
     this.engine = createEngine({
       store: this.store,
       clock: this.clock,
