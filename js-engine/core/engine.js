@@ -156,6 +156,19 @@ export function createEngine({
     }
   }
 
+  // Takes the instance's lease for a control action and reads its status anew (it may have moved on before the
+  // lease was ours). null: another process drives the instance and was handed the action instead.
+  async function takeForControl(id, action) {
+    try {
+      await leases.take(id);
+    } catch (err) {
+      if (err.code !== 'instance.locked') throw err;
+      await requestControl(id, action, err);
+      return null;
+    }
+    return (await store.getInstance(id)).status;
+  }
+
   async function requestControl(id, action, locked) {
     if (typeof store.readJournalSince !== 'function') throw locked;
     const request = { t: 'control', rid: randomId(), action, at: clock.now() };
@@ -409,14 +422,8 @@ export function createEngine({
           run.unfreeze();
           return;
         }
-        try {
-          await leases.take(id);
-        } catch (err) {
-          if (err.code !== 'instance.locked') throw err;
-          await requestControl(id, 'resume', err);
-          return;
-        }
-        const now = (await store.getInstance(id)).status; // another resume may have won the lease and finished first
+        const now = await takeForControl(id, 'resume'); // another resume may have won the lease and finished first
+        if (now === null) return;
         if (!paused(now)) {
           await leases.release(id);
           throw refuse(now);
@@ -433,14 +440,8 @@ export function createEngine({
       const refuse = (st) => new InvalidStateError('instance.finished', `Cannot terminate instance "${id}": it is already ${st}`);
       if (FINISHED.has(row.status)) throw refuse(row.status);
       if (!runs.has(id)) {
-        try {
-          await leases.take(id);
-        } catch (err) {
-          if (err.code !== 'instance.locked') throw err;
-          await requestControl(id, 'terminate', err);
-          return;
-        }
-        const now = (await store.getInstance(id)).status;
+        const now = await takeForControl(id, 'terminate');
+        if (now === null) return;
         if (FINISHED.has(now)) {
           await leases.release(id);
           throw refuse(now);
