@@ -11,6 +11,7 @@ import { openStore, DEFAULT_DB } from '../node/store.js';
 import { parseArgs, parseJsonArg, UsageError } from './args.js';
 import { describeRecord, instanceReport } from './render.js';
 import { toJsonText } from '../core/values.js';
+import { formatDuration } from '../core/durations.js';
 import { check } from './check.js';
 import { chooseWorkflow, loadWorkflowFile } from '../node/workflow-files.js';
 
@@ -318,7 +319,7 @@ async function history({ positionals, flags }) {
     for (const r of records) {
       const at = r.at ?? r.startedAt ?? null;
       const line = describeRecord(r, at ?? start);
-      if (line) console.log(`${at === null ? '        ' : `+${String(at - start).padStart(7)}ms`}  ${line}`);
+      if (line) console.log(`${(at === null ? '' : `+${formatDuration(at - start)}`).padEnd(9)}  ${line}`);
     }
     return 0;
   }, { id });

@@ -1,5 +1,6 @@
 import { settleSleeps, summariseSteps } from '../core/history.js';
 import { decode, toJsonText } from '../core/values.js';
+import { formatDuration } from '../core/durations.js';
 
 // Human-readable lines for journal records, printed live as the engine journals them.
 const iso = (ms) => new Date(ms).toISOString();
@@ -13,10 +14,10 @@ export function describeRecord(r, now) {
   switch (r.t) {
     case 'run': return '▶ running';
     case 'attempt':
-      if (r.ok) return `✓ ${r.name}${r.count > 1 ? ` #${r.count}` : ''}  attempt ${r.attempt}, ${r.endedAt - r.startedAt} ms${r.mocked ? ' (mocked)' : ''}  → ${short(decode(r.value))}`;
+      if (r.ok) return `✓ ${r.name}${r.count > 1 ? ` #${r.count}` : ''}  attempt ${r.attempt}, ${formatDuration(r.endedAt - r.startedAt)}${r.mocked ? ' (mocked)' : ''}  → ${short(decode(r.value))}`;
       return r.retryAt === undefined
         ? `✗ ${r.name}  attempt ${r.attempt} failed, no retries left: ${errText(r.error)}`
-        : `↻ ${r.name}  attempt ${r.attempt} failed: ${errText(r.error)}; retrying in ${r.retryAt - now} ms`;
+        : `↻ ${r.name}  attempt ${r.attempt} failed: ${errText(r.error)}; retrying in ${formatDuration(r.retryAt - now)}`;
     case 'sleep': return `⏸ ${r.name}  sleeping until ${iso(r.until)}`;
     case 'wait': return `… ${r.name}  waiting for event "${r.eventType}" (until ${iso(r.deadline)})`;
     case 'got': return `✓ ${r.key.replace(/#1$/, '')}  received event "${r.event.type}"`;

@@ -37,3 +37,20 @@ export function parseDuration(value, what = 'duration') {
     `Expected ${what} to be milliseconds or "N second|minute|hour|day|week|month|year[s]", got ${describe(value)}`,
   );
 }
+
+// A duration for people: "850 ms", "3 s", "1.5 s", "42 s", then the two largest units ("29m 5s", "3h 0m",
+// "1d 0h"), rounded to the smaller of the two. Negative durations (a deadline already passed) keep their sign.
+const STEPS = [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]];
+
+export function formatDuration(ms) {
+  if (!Number.isFinite(ms)) return String(ms);
+  if (ms < 0) return `-${formatDuration(-ms)}`;
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 9950) return `${Number((ms / 1000).toFixed(1))} s`;
+  if (ms < 59_500) return `${Math.round(ms / 1000)} s`;
+  // The largest unit the rounded value reaches; from 59.5 s on that is at least minutes.
+  const i = STEPS.findIndex(([, bigMs], k) => k < STEPS.length - 1 && Math.round(ms / STEPS[k + 1][1]) * STEPS[k + 1][1] >= bigMs);
+  const [[big, bigMs], [small, smallMs]] = [STEPS[i], STEPS[i + 1]];
+  const total = Math.round(ms / smallMs);
+  return `${Math.floor(total / (bigMs / smallMs))}${big} ${total % (bigMs / smallMs)}${small}`;
+}

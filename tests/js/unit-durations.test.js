@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseDuration } from '../../js-engine/core/index.js';
+import { formatDuration } from '../../js-engine/core/durations.js';
 
 const S = 1000;
 const M = 60 * S;
@@ -49,4 +50,14 @@ test('bad inputs throw an error naming the input and the thing being parsed', ()
 
 test('the message of a bad number names the number', () => {
   assert.throws(() => parseDuration(-5), /-5/);
+});
+
+test('formatDuration: ms below a second, seconds below a minute, then the two largest units, rounded', () => {
+  const table = [
+    [0, '0 ms'], [12, '12 ms'], [999.4, '999 ms'], [1000, '1 s'], [1500, '1.5 s'], [2999, '3 s'], [9949, '9.9 s'],
+    [9950, '10 s'], [42_300, '42 s'], [59_499, '59 s'], [59_500, '1m 0s'], [90 * S, '1m 30s'], [29 * M, '29m 0s'],
+    [29 * M + 59_600, '30m 0s'], [H - 400, '1h 0m'], [3 * H + 20 * M, '3h 20m'], [D, '1d 0h'], [D + 29 * M, '1d 0h'],
+    [D + 31 * M, '1d 1h'], [400 * D, '400d 0h'], [-2999, '-3 s'],
+  ];
+  for (const [ms, text] of table) assert.equal(formatDuration(ms), text, String(ms));
 });
