@@ -8,7 +8,7 @@ import { renderDag } from './lib/dag.js';
 import { renderTimeline } from './lib/timeline.js';
 import { createEditor } from './lib/editor.js';
 import { html } from './lib/svg.js';
-import { EXAMPLES, fetchExample } from './examples.js';
+import { EXAMPLES, fetchExample, languageOf } from './examples.js';
 
 const $ = (id) => document.getElementById(id);
 const KEYS = { example: 'pyworkflows-demo.example', selected: 'pyworkflows-demo.selected', src: (id) => `pyworkflows-demo.src.${id}` };
@@ -91,6 +91,7 @@ async function selectExample(ex) {
     }
   }
   if (state.example !== ex) return; // another tab was clicked meanwhile
+  editor.language = languageOf(ex.file);
   editor.value = localStorage.getItem(KEYS.src(ex.id)) ?? state.originals.get(ex.id);
   $('reset-example').disabled = editor.value === state.originals.get(ex.id);
   if (!state.eventTypeTouched && ex.event && !waitingEventType()) fillEvent(ex.event);

@@ -33,7 +33,18 @@ export const EXAMPLES = [
     params: { title: 'Q3 report' },
     event: { type: 'approval', payload: { approved: true, by: 'ada' } },
   },
+  {
+    id: 'shipping-js',
+    file: 'shipping.mjs',
+    title: 'Shipping (JavaScript)',
+    blurb: 'A JavaScript workflow written for Cloudflare (cloudflare:workers): two steps side by side with Promise.all, a carrier API that fails once (retried after 2 s), a 10-minute sleep, then the label.',
+    params: { items: ['tea', 'mug'], address: '1 Quay St' },
+    event: null,
+  },
 ];
+
+// The editor's language for an example's file (.js/.mjs: JavaScript, else Python).
+export const languageOf = (file) => (/\.m?js$/i.test(file) ? 'javascript' : 'python');
 
 export async function fetchExample(example) {
   const res = await fetch(`/examples/${example.file}`);

@@ -5,10 +5,9 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { provideCloudflareModules } from '../node/cloudflare-modules.js';
-import { WorkflowEntrypoint, executionContext } from '../cloudflare/workers.js';
-import { WorkflowLoadError } from './pyodide-common.js';
+import { importFailed, isJsWorkflowFile, workflowDefinitions } from './js-workflows.js';
 
-export const isJsWorkflowFile = (file) => /\.(m?js)$/i.test(file);
+export { isJsWorkflowFile };
 
 let loads = 0;
 
@@ -25,17 +24,7 @@ export async function loadJsWorkflowFile(file, { fresh = false } = {}) {
   try {
     mod = await import(url);
   } catch (err) {
-    const first = `${err?.name ?? 'Error'}: ${String(err?.message ?? err).split('\n')[0]}`;
-    throw new WorkflowLoadError(`(workflow.load) ${file}: ${first}`, { stack: err?.stack });
+    throw importFailed(file, err);
   }
-  const classes = Object.values(mod).filter((v) => typeof v === 'function' && v.prototype instanceof WorkflowEntrypoint);
-  const unique = [...new Set(classes)];
-  if (unique.length === 0) {
-    throw new WorkflowLoadError(`(workflow.none) ${file} exports no class extending WorkflowEntrypoint from "cloudflare:workers"`);
-  }
-  return unique.map((Cls) => ({
-    name: Cls.name,
-    // A new object per run, constructed as workerd does: (ctx, env).
-    run: (event, step, env) => new Cls(executionContext(), env ?? {}).run(event, step),
-  }));
+  return workflowDefinitions(mod, file);
 }

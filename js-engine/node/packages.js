@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { dependenciesIn, inlineRequirements, normaliseRequirements as normalise } from '../hosts/package-requirements.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const PYODIDE_VERSION = JSON.parse(fs.readFileSync(
@@ -23,61 +24,18 @@ const PYODIDE_ONLY = new Set(['numpy', 'pandas', 'scipy', 'matplotlib', 'scikit-
 
 export const packageCacheDir = () => process.env.PYWORKFLOWS_PACKAGE_CACHE ?? path.join(ROOT, '.cache', 'packages');
 
-// The string items of the TOML array that starts at text[start] ('['); strings may hold brackets ("pkg[extra]").
-function tomlStrings(text, start) {
-  const out = [];
-  for (let i = start + 1; i < text.length; i++) {
-    const c = text[i];
-    if (c === ']') return out;
-    if (c === '#') { i = text.indexOf('\n', i); if (i < 0) break; continue; }
-    if (c === '"' || c === "'") {
-      const end = text.indexOf(c, i + 1);
-      if (end < 0) break;
-      out.push(text.slice(i + 1, end));
-      i = end;
-    }
-  }
-  throw new Error('unterminated dependencies array');
-}
-
-// `dependencies = [...]` at the top level of a TOML text (table: only inside that [table]).
-function dependenciesIn(text, table) {
-  let body = text;
-  if (table) {
-    const header = new RegExp(`^\\[${table.replace('.', '\\.')}\\][ \\t]*$`, 'm').exec(text);
-    if (!header) return null;
-    body = text.slice(header.index + header[0].length);
-    const next = /^\[/m.exec(body);
-    if (next) body = body.slice(0, next.index);
-  } else {
-    const next = /^\[/m.exec(body);
-    if (next) body = body.slice(0, next.index);
-  }
-  const m = /^dependencies\s*=\s*\[/m.exec(body);
-  return m ? tomlStrings(body, m.index + m[0].length - 1) : null;
-}
-
-// PEP 723: the `# /// script` ... `# ///` block of a Python file, uncommented, or null.
-function inlineMetadata(source) {
-  const m = /^# \/\/\/ script[ \t]*\r?\n((?:^#(?: .*)?\r?\n)*?)^# \/\/\/[ \t]*$/m.exec(source);
-  if (!m) return null;
-  return m[1].split(/\r?\n/).map((line) => line.replace(/^# ?/, '')).join('\n');
-}
-
 /** {requirements: string[], from: path of what declared them (or null)} for a workflow file or a pyproject.toml. */
 export function declaredDependencies(file) {
   const abs = path.resolve(file);
   if (abs.endsWith('.toml')) return { requirements: dependenciesIn(fs.readFileSync(abs, 'utf8'), 'project') ?? [], from: abs };
-  const inline = inlineMetadata(fs.readFileSync(abs, 'utf8'));
-  if (inline !== null) return { requirements: dependenciesIn(inline) ?? [], from: abs };
+  const inline = inlineRequirements(fs.readFileSync(abs, 'utf8'));
+  if (inline !== null) return { requirements: inline, from: abs };
   for (let dir = path.dirname(abs); ; dir = path.dirname(dir)) {
     const toml = path.join(dir, 'pyproject.toml');
     if (fs.existsSync(toml)) return { requirements: dependenciesIn(fs.readFileSync(toml, 'utf8'), 'project') ?? [], from: toml };
     if (path.dirname(dir) === dir) return { requirements: [], from: null };
   }
 }
-
-const normalise = (reqs) => [...new Set(reqs.map((r) => r.trim().replace(/\s+/g, '')).filter(Boolean))].sort();
 
 export function packageKey(requirements) {
   return createHash('sha256').update(JSON.stringify([PYODIDE_VERSION, normalise(requirements)])).digest('hex').slice(0, 24);
@@ -164,4 +122,39 @@ export function installPackages(requirements) {
   fs.rmSync(dir, { recursive: true, force: true });
   fs.renameSync(tmp, dir);
   return { dir, wheels: installedWheels(reqs) };
+}
+
+/**
+ * What `serve` tells the page about the cache (/packages/index.json): every installed requirement set with its
+ * wheels as paths relative to the cache folder (served at /packages/).
+ */
+export function packageIndex(root = packageCacheDir()) {
+  const sets = [];
+  for (const key of fs.existsSync(root) ? fs.readdirSync(root).sort() : []) {
+    let meta;
+    try {
+      meta = JSON.parse(fs.readFileSync(path.join(root, key, 'requirements.json'), 'utf8'));
+    } catch {
+      continue; // a resolve in progress (KEY.PID.tmp) or not a package set
+    }
+    if (meta.pyodide !== PYODIDE_VERSION) continue;
+    const wheels = fs.readdirSync(path.join(root, key)).filter((f) => f.endsWith('.whl')).sort().map((f) => `${key}/${f}`);
+    sets.push({ requirements: meta.requirements, wheels });
+  }
+  return { pyodide: PYODIDE_VERSION, sets };
+}
+
+/** A wheel of the cache as the URL path serve gives it. */
+export const wheelUrlPath = (wheel) => `/packages/${path.relative(packageCacheDir(), wheel).split(path.sep).join('/')}`;
+
+/** The installed wheels of the packages `file` declares ([] when none); a PackageError naming the command if missing. */
+export function requiredWheels(file) {
+  const { requirements } = declaredDependencies(file);
+  if (!requirements.length) return [];
+  const wheels = installedWheels(requirements);
+  if (!wheels) {
+    throw new PackageError(`(packages.not_installed) ${file} needs ${requirements.join(', ')}, not installed for Pyodide: ` +
+      `run \`npx pyworkflows install ${file}\``);
+  }
+  return wheels;
 }

@@ -5,12 +5,15 @@
 //   /build/pyodide/   build/pyodide/  Pyodide itself plus our SDK wheel and its lock file (npm run build)
 //   /build/cloudflare-sdk/            Cloudflare's own Python SDK wheel, for the page's `?sdk=cloudflare`
 //   /examples/        examples/       the example workflows the editor is prefilled with
+//   /packages/        the package cache (node/packages.js): the wheels `pyworkflows install` resolved, which the
+//                     page installs offline; /packages/index.json lists the installed requirement sets
 // Binds 127.0.0.1 by default. GET and HEAD only; no directory listings; paths that leave a root are refused.
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cloudflareSdkDir, pyodideDistDir } from './dist.js';
+import { packageCacheDir, packageIndex } from './packages.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DEFAULT_PORT = 8787;
@@ -49,7 +52,7 @@ export const DEFAULT_MOUNTS = {
 // and shipped Cloudflare wheel (js-engine/node/dist.js). Resolved when the server starts, not at import.
 function pyodideMounts(log) {
   try {
-    return { '/build/pyodide/': pyodideDistDir(), '/build/cloudflare-sdk/': cloudflareSdkDir() };
+    return { '/build/pyodide/': pyodideDistDir(), '/build/cloudflare-sdk/': cloudflareSdkDir(), '/packages/': packageCacheDir() };
   } catch (e) {
     log(`warning: ${e.message}`);
     return {};
@@ -128,6 +131,9 @@ export function startServer({ port = DEFAULT_PORT, host = DEFAULT_HOST, mounts =
       url = new URL(req.url, 'http://localhost');
     } catch {
       return send(res, 400, 'bad request\n');
+    }
+    if (url.pathname === '/packages/index.json' && allMounts['/packages/']) {
+      return send(res, 200, JSON.stringify(packageIndex(allMounts['/packages/'])), { 'Content-Type': MIME_TYPES['.json'], 'Cache-Control': 'no-store' });
     }
     const target = resolveRequestPath(url.pathname, allMounts, root);
     if (target.status) return send(res, target.status, `${http.STATUS_CODES[target.status].toLowerCase()}\n`);

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { makeEngine, attempts } from './helpers/engine.js';
 import { chooseWorkflow, loadWorkflowFile } from '../../js-engine/node/workflow-files.js';
+import { CLOUDFLARE_MODULES, rewriteSpecifiers } from '../../js-engine/hosts/js-browser.js';
 
 const dir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'jsflow-'));
 const write = (d, name, text) => { fs.mkdirSync(d, { recursive: true }); fs.writeFileSync(path.join(d, name), text); return path.join(d, name); };
@@ -145,4 +146,37 @@ test('engine.configureEnv: bindings by name with vars replace the class-name bin
   assert.deepEqual(seen, [['flow', 'other'], ['MODE', 'FLOW']]);
   assert.equal(engine.envFor('b').MODE, 'test');
   assert.equal(typeof engine.envFor('b').FLOW.create, 'function');
+});
+
+test('the JavaScript example (examples/shipping.mjs) runs to complete: Promise.all of two steps, a retry, a sleep', async () => {
+  const loaded = await loadWorkflowFile(new URL('../../examples/shipping.mjs', import.meta.url).pathname, { config: false });
+  const { engine } = await engineFor(loaded);
+  await engine.workflow('ShipOrder').create({ id: 'ship-1', params: { items: ['tea', 'mug'], address: '1 Quay St' } });
+  await engine.settled('ship-1');
+  const st = await engine.status('ship-1');
+  assert.equal(st.status, 'complete', JSON.stringify(st.error));
+  assert.deepEqual(st.output, { total: 20, carrier: 'parcelco', label: { to: '1 Quay St', tracking: 'PC-ship-1' } });
+  assert.deepEqual((await attempts(engine, 'ship-1', 'quote shipping#1')).map((r) => r.ok), [false, true]);
+});
+
+test('in the browser loader, cloudflare:* imports become the engine modules and relative ones resolve against a base', () => {
+  const text = [
+    "import { WorkflowEntrypoint } from 'cloudflare:workers';",
+    'import {NonRetryableError} from "cloudflare:workflows";',
+    "export * from './helper.js';",
+    "const late = await import('cloudflare:workflows');",
+    "import 'zod';",
+    "const s = 'cloudflare:workers';",
+  ].join('\n');
+  const out = rewriteSpecifiers(text, 'http://localhost:8787/examples/');
+  assert.deepEqual(out.split('\n'), [
+    `import { WorkflowEntrypoint } from '${CLOUDFLARE_MODULES['cloudflare:workers']}';`,
+    `import {NonRetryableError} from "${CLOUDFLARE_MODULES['cloudflare:workflows']}";`,
+    "export * from 'http://localhost:8787/examples/helper.js';",
+    `const late = await import('${CLOUDFLARE_MODULES['cloudflare:workflows']}');`,
+    "import 'zod';",
+    "const s = 'cloudflare:workers';",
+  ]);
+  assert.match(CLOUDFLARE_MODULES['cloudflare:workers'], /\/js-engine\/cloudflare\/workers\.js$/);
+  assert.equal(rewriteSpecifiers("export * from './helper.js';"), "export * from './helper.js';", 'no base: left for the import to refuse');
 });

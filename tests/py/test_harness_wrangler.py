@@ -40,7 +40,6 @@ class Orders(WorkflowEntrypoint):
 '''
 
 
-@pytest.mark.node_only
 def test_a_javascript_workflow_file_runs_in_the_harness_with_mocks_events_and_time(workflow_env, tmp_path):
     flow = tmp_path / "shipping.mjs"
     flow.write_text(JS_FLOW)
@@ -58,7 +57,6 @@ def test_a_javascript_workflow_file_runs_in_the_harness_with_mocks_events_and_ti
     assert bad.status == "errored" and bad.error["name"] == "NonRetryableError" and bad.step("quote")["attempts"] == 1
 
 
-@pytest.mark.node_only
 def test_an_edited_javascript_file_is_loaded_anew(workflow_env, tmp_path):
     flow = tmp_path / "shipping.mjs"
     flow.write_text(JS_FLOW)
@@ -87,7 +85,6 @@ def _project(tmp_path):
     return tmp_path
 
 
-@pytest.mark.node_only
 def test_wrangler_names_bindings_vars_and_compat_in_the_harness(workflow_env, tmp_path):
     root = _project(tmp_path)
     env = workflow_env.load(root / "src" / "orders.py")  # finds ../wrangler.jsonc: only ORDERS is bound

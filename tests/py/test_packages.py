@@ -119,7 +119,6 @@ def own_engine(offline_index):
     env.close()
 
 
-@pytest.mark.node_only
 def test_the_harness_loads_a_files_packages_once_installed(cli, tmp_path, own_engine):
     flow = project(tmp_path)
     with pytest.raises(Exception, match=r"\(packages\.not_installed\) .*flow\.py needs tinypkg==1\.2\.3"):
@@ -143,7 +142,6 @@ def test_pydantic_validates_inside_a_step_from_the_cli(cli):
     assert bad["error"]["message"] == "1 invalid field(s): qty"
 
 
-@pytest.mark.node_only
 def test_pydantic_validates_inside_a_step_in_the_harness(workflow_env):
     report = workflow_env.load(PYDANTIC_FLOW).run("CheckOrder", {"item": "tea", "qty": "3"})
     assert report.status == "complete"

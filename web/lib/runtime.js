@@ -5,6 +5,8 @@ import { createEngine, createRealClock, createVirtualClock } from '/js-engine/co
 import { stepKey } from '/js-engine/core/journal-index.js';
 import { createIndexedDbStore } from '/js-engine/stores/indexeddb.js';
 import { createPyodideBrowserHost } from '/js-engine/hosts/pyodide-browser.js';
+import { isJsWorkflowFile, loadJsWorkflowSource } from '/js-engine/hosts/js-browser.js';
+import { installDeclaredPackages } from '/js-engine/hosts/pyodide-packages-browser.js';
 import { installWallClock } from '/js-engine/hosts/wall-clock.js';
 
 export const FINISHED = new Set(['complete', 'errored', 'terminated']);
@@ -49,6 +51,7 @@ export class DemoRuntime extends EventTarget {
     this.pendingSource = null; // source attached to the next inserted instance row
     this.stepGraph = null; // the Python step-graph analyser
     this.engine = null;
+    this.packageUrls = new Set(); // wheels already loaded into Pyodide
   }
 
   // print() output belongs to the instance with a step attempt running, when exactly one has.
@@ -162,24 +165,34 @@ export class DemoRuntime extends EventTarget {
     return result;
   }
 
-  // Loads a Python source (once per distinct text) and registers its workflow classes. Each distinct source gets
+  // Workflow definitions of a source: a JavaScript module imported from its text (hosts/js-browser.js), else Python.
+  // A Python source's PEP 723 packages come from `pyworkflows serve`'s package cache first.
+  async loadDefinitions(text, file) {
+    if (isJsWorkflowFile(file)) return loadJsWorkflowSource(text, file);
+    await installDeclaredPackages(this.host.pyodide, text, { file: file.replace(/^.*\//, ''), installed: this.packageUrls });
+    return this.host.loadWorkflowSource(text, file);
+  }
+
+  // Loads a workflow source (once per distinct text) and registers its workflow classes. Each distinct source gets
   // its own registered names (ClassName-hash), so an edited example never replays an old instance's journal.
   async loadSource({ text, filename }) {
     const hash = (await sha256Hex(text)).slice(0, 10);
     let src = this.sources.get(hash);
     if (!src) {
       const base = (filename ?? 'workflow.py').replace(/^.*\//, '');
-      const defs = this.host.loadWorkflowSource(text, `/editor/${hash}/${base}`);
+      const defs = await this.loadDefinitions(text, `/editor/${hash}/${base}`);
       const names = {};
       for (const def of defs) names[def.name] = `${def.name.slice(0, 50)}-${hash}`;
-      src = { hash, text, filename: base, defs, names, graph: this.graphOf(text) };
+      src = { hash, text, filename: base, defs, names, graph: this.graphOf(text, base) };
       this.sources.set(hash, src);
       this.registerSource(src);
     }
     return src;
   }
 
-  graphOf(text) {
+  // The static step graph of a Python source (step_graph.py); a JavaScript workflow's steps are drawn as they run.
+  graphOf(text, filename) {
+    if (isJsWorkflowFile(filename)) return {};
     const result = this.stepGraph(text);
     try {
       return result.toJs({ dict_converter: Object.fromEntries, create_pyproxies: false });
@@ -228,7 +241,7 @@ export class DemoRuntime extends EventTarget {
     if (!row) return null;
     const [records, status] = await Promise.all([this.store.readJournal(id), this.engine.status(id)]);
     const src = row.source?.hash ? this.sources.get(row.source.hash) : null;
-    const graph = src?.graph?.[row.source.className] ?? (row.source?.text ? this.graphOf(row.source.text)?.[row.source.className] : null);
+    const graph = src?.graph?.[row.source.className] ?? (row.source?.text ? this.graphOf(row.source.text, row.source.filename)?.[row.source.className] : null);
     return {
       row,
       records,
