@@ -16,7 +16,7 @@ def cli(tmp_path):
 
     def run(*args, timeout=120, check=None, db_path=db, env_extra=None):
         cmd = ["node", str(ROOT / "js-engine" / "cli" / "main.js"), *map(str, args)]
-        if db_path is not None and args and args[0] != "serve":
+        if db_path is not None and args and args[0] not in ("serve", "init", "install", "check"):  # commands without --db
             cmd += ["--db", str(db_path)]
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=tmp_path,
                               env={**os.environ, **env_extra} if env_extra else None)

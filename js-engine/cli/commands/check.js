@@ -2,16 +2,25 @@
 // run in Pyodide so that Node alone suffices), one `FILE:LINE: idiom — portable: form` line each.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { dependencyMode } from '../core/compat-flags.js';
-import { UsageError } from './args.js';
+import { dependencyMode } from '../../core/compat-flags.js';
+import { UsageError } from '../args.js';
 
-export async function check({ positionals }) {
+export default {
+  name: 'check',
+  args: 'FILE.py',
+  summary: 'list the pyworkflows extensions a workflow file uses (exit 1 when any): what Cloudflare would not run',
+  options: {},
+  examples: ['npx pyworkflows check src/entry.py'],
+  run: check,
+};
+
+async function check({ positionals }) {
   const [file] = positionals;
-  if (!file) throw new UsageError('missing the workflow FILE.py');
+  if (!file) throw new UsageError('missing the workflow FILE.py', { usage: true });
   const abs = path.resolve(file);
   if (!/\.py$/.test(abs)) throw new UsageError(`check reads Python workflow files (FILE.py), not ${path.basename(abs)}`);
   if (!existsSync(abs)) throw new UsageError(`no such file: ${file}`);
-  const { createPyodideHost, compatOf } = await import('../hosts/pyodide-node.js');
+  const { createPyodideHost, compatOf } = await import('../../hosts/pyodide-node.js');
   const host = await createPyodideHost({ importSiblings: false });
   try {
     const { pyodide } = host;

@@ -1,0 +1,15 @@
+export default {
+  name: 'init',
+  args: '[DIR]',
+  summary: 'scaffold a Cloudflare Python Workflow project that deploys unchanged and tests locally (pytest)',
+  options: {},
+  examples: ['npx pyworkflows init my-workflow'],
+  async run({ positionals }) {
+    const { initProject } = await import('../init.js');
+    const dir = positionals[0] ?? '.';
+    const files = initProject(dir);
+    console.log(`created ${dir}/: ${files.join(', ')}`);
+    console.log(`next: cd ${dir}, then see README.md (pytest runs the workflow locally; npx wrangler deploy ships it)`);
+    return 0;
+  },
+};

@@ -1,0 +1,40 @@
+import { UsageError, need, parseJsonArg } from '../args.js';
+import { DRIVE } from '../options.js';
+import { withEngine } from '../session.js';
+import { loadWorkflow } from '../workflow.js';
+import { drive } from '../drive.js';
+
+export default {
+  name: 'run',
+  args: 'FILE.py|FILE.mjs',
+  summary: 'create an instance of a workflow (or continue --id) and drive it until it completes, errors or waits for an event',
+  options: {
+    '--class NAME': 'the workflow class or wrangler name (needed when the file has several)',
+    '--config WRANGLER': 'the wrangler config (default: the nearest wrangler.json/.jsonc/.toml upward)',
+    '--no-config': 'ignore any wrangler config',
+    '--id ID': 'the instance id (default: a random one); an existing id is continued',
+    '--params JSON': 'the instance\'s params (event.payload)',
+    ...DRIVE,
+  },
+  examples: ['npx pyworkflows run src/entry.py --params \'{"order": 42}\' --clock virtual'],
+  async run({ positionals, flags }) {
+    const [file] = need(positionals, 1, 'the workflow FILE.py');
+    const params = flags.params === undefined ? {} : parseJsonArg(flags.params, '--params');
+    return withEngine(flags, async (session) => {
+      const { engine, store } = session;
+      const wf = await loadWorkflow(session, file, flags.class, flags);
+      let id = flags.id;
+      const existing = id ? await store.getInstance(id) : null;
+      if (existing) {
+        if (existing.workflow !== wf.name) throw new UsageError(`instance ${id} belongs to workflow "${existing.workflow}", not "${wf.name}"`);
+        if (!flags.json) console.log(`continuing instance ${id} (${existing.status})`);
+        await engine.recover({ ids: [id] });
+      } else {
+        const instance = await engine.workflow(wf.name).create({ id, params });
+        id = instance.id;
+        if (!flags.json) console.log(`instance ${id} of ${wf.name} created`);
+      }
+      return drive(session, id, flags);
+    }, { id: flags.id, existing: false });
+  },
+};

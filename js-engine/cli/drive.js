@@ -1,0 +1,57 @@
+// Driving an instance in this process until nothing here can move it on, and the report that ends a command.
+import { WorkflowError } from '../core/errors.js';
+import { toJsonText } from '../core/values.js';
+import { describeRecord, instanceReport } from './render.js';
+
+// Drives an instance until nothing in this process can move it on, printing each journal record as it lands.
+export async function drive(session, id, flags) {
+  const { engine, host } = session;
+  const off = flags.json ? () => {} : engine.on((ev) => {
+    if (ev.type === 'record' && ev.id === id) {
+      const line = describeRecord(ev.record, engine.clock.now());
+      if (line) console.log(line);
+    }
+  });
+  const fatalSeen = host?.whenFatal ? host.whenFatal().then(() => STALLED) : new Promise(() => {});
+  const status = await Promise.race([engine.settled(id), eventLoopEmpty(), fatalSeen]);
+  if (status !== STALLED) off();
+  else {
+    // The interpreter died, or nothing can ever run again: no timer, no I/O, no Python task (a bare asyncio.Future).
+    const fatal = host?.fatalError?.();
+    const err = fatal
+      ? new WorkflowError('workflow.interpreter_failed', `The Python interpreter failed fatally: ${fatal}`)
+      : new WorkflowError('workflow.stalled', 'run() awaits something that can never finish: no step, sleep or event wait is pending and nothing else can run (a bare asyncio.Future, a promise nobody resolves)');
+    await engine.fail(id, err);
+    off();
+    return finish(session, id, flags, 'errored');
+  }
+  return finish(session, id, flags, status);
+}
+
+// Resolves when the process has nothing left to do (Node's beforeExit): while a workflow is being driven, that
+// means it is stuck on something no timer, I/O or Python task will ever settle. A long computation or a pending
+// asyncio.sleep keeps the loop busy and never triggers it.
+const STALLED = Symbol('stalled');
+function eventLoopEmpty() {
+  return new Promise((resolve) => process.once('beforeExit', () => resolve(STALLED)));
+}
+
+// Prints where the instance stands (or its --json report); exit 1 when it errored.
+export async function finish({ engine, store }, id, flags, settledStatus) {
+  const row = await store.getInstance(id);
+  const st = await engine.status(id);
+  if (flags.json) {
+    console.log(toJsonText(instanceReport(row, st, await store.readJournal(id), engine.clock.now()), 2));
+  } else {
+    const waits = engine.blockers(id).filter((b) => b.kind === 'wait');
+    if (st.status === 'waiting' && waits.length) {
+      for (const w of waits) {
+        console.log(`instance ${id} is waiting for event "${w.eventType}" (step "${w.name}")`);
+        console.log(`  send it with: npx pyworkflows event ${id} ${w.eventType} '<payload JSON>'${flags.db ? ` --db ${flags.db}` : ''}`);
+      }
+    } else {
+      console.log(`instance ${id}: ${st.status}`);
+    }
+  }
+  return (settledStatus ?? st.status) === 'errored' ? 1 : 0;
+}

@@ -1,0 +1,12 @@
+// Options several commands share, as their help shows them (args.js's optionKinds reads the names).
+export const DB = { '--db PATH': 'the SQLite database (default .pyworkflows/db.sqlite in the working directory)' };
+export const JSON_OUT = { '--json': 'print one JSON object and nothing else on stdout (Python\'s prints go to stderr)' };
+export const CLOCK = {
+  '--clock real|virtual': 'virtual: sleeps and retry back-offs pass at once (default: the clock the instance was created with)',
+};
+export const SDK = {
+  '--sdk ours|cloudflare': 'cloudflare: run the file on Cloudflare\'s own Python SDK, unmodified, over this engine',
+};
+export const STRICT = { '--strict': 'pyworkflows extensions are errors (also PYWORKFLOWS_STRICT=1; `check` lists them)' };
+// The options of every command that drives an instance (run, event, resume, restart).
+export const DRIVE = { ...DB, ...CLOCK, ...JSON_OUT, ...SDK, ...STRICT };
