@@ -3,7 +3,8 @@
 //
 //   const cfg = findWranglerConfig('/project/src');  // nearest config from that folder upward, or null
 //   const cfg = readWranglerConfig('/project/wrangler.toml');
-//   cfg = {path, name, compatibilityDate, compatibilityFlags, vars, workflows: [{name, binding, className, scriptName}]}
+//   cfg = {path, name, main, devPort, compatibilityDate, compatibilityFlags, vars, workflows: [{name, binding, className, scriptName}]}
+//   (main: the Worker's entry file as written, relative to the config's folder; devPort: `dev.port`, or null)
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
@@ -144,9 +145,15 @@ function normaliseConfig(raw, file) {
     seen.add(w.binding);
     if (w.binding in vars) throw new WranglerConfigError(`${where}: "${w.binding}" is both a workflow binding and a var`);
   }
+  const devPort = raw.dev?.port;
+  if (devPort !== undefined && !(Number.isInteger(devPort) && devPort >= 0 && devPort <= 65535)) {
+    throw new WranglerConfigError(`${where}: "dev.port" must be an integer from 0 to 65535`);
+  }
   return {
     path: file,
     name: str(raw.name, 'name') ?? null,
+    main: str(raw.main, 'main') ?? null,
+    devPort: devPort ?? null,
     // TOML may give an unquoted date (a Date object); wrangler's value is the YYYY-MM-DD text.
     compatibilityDate: raw.compatibility_date instanceof Date ? raw.compatibility_date.toISOString().slice(0, 10)
       : str(raw.compatibility_date, 'compatibility_date') ?? null,

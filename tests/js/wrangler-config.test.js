@@ -33,7 +33,7 @@ test('wrangler.jsonc: workflows, vars, compatibility date and flags', () => {
                   {"name": "remote", "binding": "REMOTE", "class_name": "Elsewhere", "script_name": "other-worker"}],
   }`);
   assert.deepEqual(readWranglerConfig(file), {
-    path: file, name: 'shop', compatibilityDate: '2026-03-01', compatibilityFlags: ['python_workflows'],
+    path: file, name: 'shop', main: null, devPort: null, compatibilityDate: '2026-03-01', compatibilityFlags: ['python_workflows'],
     vars: { GREETING: 'hi', LIMIT: 3 },
     workflows: [
       { name: 'order-flow', binding: 'ORDERS', className: 'Order', scriptName: undefined },
@@ -62,6 +62,15 @@ class_name = "Order"
   assert.deepEqual(cfg.vars, { GREETING: 'hi' });
   assert.deepEqual(cfg.workflows, [{ name: 'order-flow', binding: 'ORDERS', className: 'Order', scriptName: undefined }]);
   assert.throws(() => readWranglerConfig(write(tmp(), 'wrangler.toml', 'name = ')), /\(config\.invalid\) .*wrangler\.toml is not valid TOML/);
+});
+
+test('main and dev.port (what `pyworkflows dev` serves, and where)', () => {
+  const cfg = readWranglerConfig(write(tmp(), 'wrangler.jsonc', '{"main": "src/entry.py", "dev": {"port": 9000}}'));
+  assert.equal(cfg.main, 'src/entry.py');
+  assert.equal(cfg.devPort, 9000);
+  const toml = readWranglerConfig(write(tmp(), 'wrangler.toml', 'main = "w.py"\n[dev]\nport = 8790\n'));
+  assert.deepEqual([toml.main, toml.devPort], ['w.py', 8790]);
+  assert.throws(() => readWranglerConfig(write(tmp(), 'wrangler.json', '{"dev": {"port": "80"}}')), /\(config\.invalid\) wrangler\.json: "dev\.port" must be an integer/);
 });
 
 test('bad workflow entries are one-line config errors naming the entry', () => {

@@ -9,8 +9,9 @@ import list from './list.js';
 import exportCmd from './export.js';
 import replay from './replay.js';
 import serve from './serve.js';
+import dev from './dev.js';
 import install from './install.js';
 import init from './init.js';
 import check from './check.js';
 
-export const COMMANDS = [run, event, status, history, list, pause, resume, terminate, restart, exportCmd, replay, serve, install, init, check];
+export const COMMANDS = [run, event, status, history, list, pause, resume, terminate, restart, exportCmd, replay, serve, dev, install, init, check];

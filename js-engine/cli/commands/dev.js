@@ -1,0 +1,97 @@
+// `pyworkflows dev [DIR]`: serves the project's Python Worker on 127.0.0.1 as `wrangler dev` does, drives its
+// workflow instances on a SQLite store in the project (.pyworkflows/dev.db), reloads the code when a .py file
+// changes, and serves a dashboard of the instances at /_dashboard.
+import path from 'node:path';
+import { UsageError } from '../args.js';
+import { describeRecord } from '../render.js';
+
+const FINISHED = new Set(['complete', 'errored', 'terminated']);
+
+function portOf(flags, cfg) {
+  if (flags.port === undefined) return cfg.devPort ?? 8787;
+  const port = Number(flags.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be an integer from 0 to 65535, got "${flags.port}"`);
+  return port;
+}
+
+// One terminal line per journal record (as `run` prints them), prefixed with the instance; an errored instance's
+// error in full, a DivergenceError after a reload included.
+function logInstances(project, log) {
+  return project.on((ev) => {
+    if (ev.type === 'record') {
+      const line = describeRecord(ev.record, project.clock.now());
+      if (line) log(`[${ev.id}] ${line}`);
+    } else if (ev.type === 'reload') {
+      if (ev.ok) log(`reloaded ${path.relative(process.cwd(), project.entry) || project.entry}${ev.resumed.length ? `: ${ev.resumed.length} unfinished instance(s) continue on the new code` : ''}`);
+      else log(`reload failed, the previous code keeps running: ${ev.error.message}${ev.error.details ? `\n${ev.error.details.trimEnd()}` : ''}`);
+    } else if (ev.type === 'status' && FINISHED.has(ev.status) && ev.status !== 'complete') {
+      log(`[${ev.id}] ${ev.status}`);
+    }
+  });
+}
+
+async function dev({ positionals, flags }) {
+  const { openDevProject, projectConfig, DevError } = await import('../../node/dev-project.js');
+  const { startDevServer } = await import('../../node/dev-server.js');
+  const { watchPythonFiles } = await import('../../node/dev-watch.js');
+  const dir = positionals[0] ?? '.';
+  const clock = flags.clock ?? 'real';
+  if (clock !== 'real' && clock !== 'virtual') throw new UsageError(`--clock must be "real" or "virtual", got "${clock}"`);
+  let cfg;
+  try {
+    ({ cfg } = projectConfig(path.resolve(dir), flags.config));
+  } catch (err) {
+    if (err instanceof DevError || err.code === 'config.invalid') throw new UsageError(err.message);
+    throw err;
+  }
+  const port = portOf(flags, cfg);
+  const log = (line) => console.log(line);
+  const project = await openDevProject({ dir, config: flags.config, db: flags.db, clock });
+  const stopLog = logInstances(project, log);
+  try {
+    const { resumed } = await project.start();
+    if (resumed.length) log(`continuing ${resumed.length} unfinished instance(s) from ${path.relative(process.cwd(), project.dbPath)}`);
+  } catch (err) {
+    await project.close();
+    throw new UsageError(`${err.message.split('\n')[0]}${err.details ? `\n${err.details.trimEnd()}` : ''}`);
+  }
+  let server;
+  try {
+    server = await startDevServer(project, { port, host: flags.host ?? '127.0.0.1', log });
+  } catch (err) {
+    await project.close();
+    throw new UsageError(err.message);
+  }
+  log(`pyworkflows dev: ${path.relative(process.cwd(), project.entry) || project.entry} on ${server.url}  (database ${path.relative(process.cwd(), project.dbPath)}, ${clock} clock)`);
+  log(`dashboard: ${server.url}_dashboard`);
+  let reloading = Promise.resolve();
+  const stopWatch = watchPythonFiles(project.root, (files) => {
+    log(`changed: ${files.map((f) => path.relative(project.root, f)).join(', ')}`);
+    reloading = reloading.then(() => project.reload()).catch((err) => log(`reload: ${err.stack ?? err}`));
+  });
+  await new Promise((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  stopWatch();
+  stopLog();
+  await reloading;
+  await server.close();
+  await project.close();
+  return 0;
+}
+
+export default {
+  name: 'dev',
+  args: '[DIR]',
+  summary: "serve the project's Python Worker as `wrangler dev` does, drive its workflows, reload on change; a dashboard at /_dashboard",
+  options: {
+    '--port N': 'the port (default: the wrangler config\'s dev.port, else 8787; 0 picks a free one)',
+    '--host H': 'the address to listen on (default 127.0.0.1)',
+    '--config WRANGLER': 'the wrangler config (default: the nearest to DIR, upward)',
+    '--db PATH': 'the SQLite database (default .pyworkflows/dev.db beside the wrangler config)',
+    '--clock real|virtual': 'real (default: sleeps take their time; the dashboard can advance to the next wake) or virtual (sleeps pass at once)',
+  },
+  examples: ['npx pyworkflows dev', 'curl "http://127.0.0.1:8787/?id=A1&item=tea"'],
+  run: dev,
+};

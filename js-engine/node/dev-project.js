@@ -1,0 +1,190 @@
+// A project as `pyworkflows dev` runs it: the wrangler config's entry file loaded into Pyodide (its workflows
+// registered under their wrangler names and bindings, its fetch handler ready), an engine on the project's SQLite
+// store driving every unfinished instance, and a reload that swaps in new code: the running engine is closed
+// (in-flight attempts are cut off, as by a crash) and a new one recovers every unfinished instance, which replays
+// its journal on the new code at once. A replay that no longer matches the journal ends that instance errored
+// with a DivergenceError naming both sides; code that fails to load keeps the previous code running.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createEngine } from '../core/engine.js';
+import { createVirtualClock } from '../core/clock.js';
+import { installWallClock } from '../hosts/wall-clock.js';
+import { openStore } from './store.js';
+import { loadWorkflowFile } from './workflow-files.js';
+import { findWranglerConfig, readWranglerConfig } from './wrangler-config.js';
+import { declaredDependencies, installedWheels } from './packages.js';
+import { createDevClock } from './dev-clock.js';
+import { pythonWorker } from './dev-worker.js';
+import { createLiveAttempts } from '../../web/lib/live-attempts.js';
+
+const STEP_GRAPH = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'web', 'lib', 'step_graph.py');
+export const DEV_DB = '.pyworkflows/dev.db';
+
+export class DevError extends Error {
+  constructor(code, message) {
+    super(`(${code}) ${message}`);
+    this.code = code;
+  }
+}
+
+/** The wrangler config of a project folder (or `configPath`) and its entry file. */
+export function projectConfig(dir, configPath) {
+  const cfg = configPath ? readWranglerConfig(configPath) : findWranglerConfig(dir);
+  if (!cfg) throw new DevError('dev.no_config', `no wrangler.json, wrangler.jsonc or wrangler.toml in ${dir} or above (run \`npx pyworkflows init\` to make a project)`);
+  if (!cfg.main) throw new DevError('dev.no_main', `${path.basename(cfg.path)} has no "main" (the Worker's entry file, e.g. "src/entry.py")`);
+  const entry = path.resolve(path.dirname(cfg.path), cfg.main);
+  if (!fs.existsSync(entry)) throw new DevError('dev.no_entry', `${path.basename(cfg.path)} names "main": "${cfg.main}", which does not exist`);
+  if (!entry.endsWith('.py')) throw new DevError('dev.python_only', `"main": "${cfg.main}" is not a Python file: dev serves Python Workers`);
+  return { cfg, entry, root: path.dirname(cfg.path) };
+}
+
+/**
+ * options: dir, config (a wrangler file; default the nearest), db (default <project>/.pyworkflows/dev.db),
+ * clock ('real' | 'virtual'), stdout/stderr (text writers for Python's print and the log), createHost (tests).
+ */
+export async function openDevProject({ dir = '.', config, db, clock: clockKind = 'real', stdout, stderr, createHost } = {}) {
+  const { cfg, entry, root } = projectConfig(path.resolve(dir), config);
+  const dbPath = path.resolve(root, db ?? DEV_DB);
+  fs.mkdirSync(path.dirname(dbPath), { recursive: true });
+  const out = stdout ?? ((t) => process.stdout.write(t));
+  const err = stderr ?? ((t) => process.stderr.write(t));
+  const store = await openStore(dbPath);
+  const clock = clockKind === 'virtual' ? createVirtualClock({ start: Date.now() }) : createDevClock();
+  // Inside the workflow and the Worker the engine's clock is the only clock (an advanced dev clock included).
+  const uninstallWallClock = installWallClock(() => clock.now());
+  const listeners = new Set();
+  const emit = (ev) => { for (const fn of listeners) fn(ev); };
+  const live = createLiveAttempts({ now: () => clock.now(), onChange: (id, detail) => emit({ type: 'attempt', id, ...detail }) });
+  let current = null; // {host, engine, worker, graphs, workflows}
+  let loadError = null;
+  let generation = 0;
+
+  const makeHost = createHost ?? (async () => {
+    const { createPyodideHost } = await import('../hosts/pyodide-node.js');
+    const { requirements } = declaredDependencies(entry);
+    const packages = requirements.length ? installedWheels(requirements) : [];
+    if (!packages) throw new DevError('packages.not_installed', `${entry} needs ${requirements.join(', ')}: run \`npx pyworkflows install ${path.relative(process.cwd(), entry)}\``);
+    return createPyodideHost({ stdout: out, stderr: err, packages });
+  });
+
+  async function load() {
+    const host = await makeHost();
+    try {
+      const loaded = await loadWorkflowFile(entry, { config: cfg.path, pythonHost: async () => host });
+      const moduleName = loaded.workflows[0]?.def.module;
+      const worker = moduleName ? pythonWorker(host, moduleName) : null;
+      return { host, loaded, worker, graphs: stepGraphs(host, fs.readFileSync(entry, 'utf8')) };
+    } catch (e) {
+      host.close?.();
+      throw e;
+    }
+  }
+
+  function startEngine({ host, loaded, worker, graphs }) {
+    const engine = createEngine({ store, clock, onError: (e) => err(`engine: ${e.stack ?? e}\n`) });
+    for (const w of loaded.workflows) {
+      const watched = { name: w.def.name, module: w.def.module, run: (event, step, env, ctx) => w.def.run(event, live.watch(step, event.instanceId), env, ctx) };
+      engine.register(w.name, watched, { source: { file: entry, className: w.className, config: cfg.path, clock: clockKind } });
+    }
+    engine.configureEnv(loaded.env);
+    engine.on((ev) => {
+      if (ev.type === 'status' && ['complete', 'errored', 'terminated'].includes(ev.status)) live.forget(ev.id);
+      emit(ev);
+    });
+    return { host, engine, worker, graphs, workflows: loaded.workflows.map((w) => ({ name: w.name, className: w.className, binding: w.binding })) };
+  }
+
+  async function stop(state) {
+    if (!state) return;
+    await state.engine.close();
+    state.worker?.release();
+    state.host.close?.();
+  }
+
+  const project = {
+    cfg, entry, root, dbPath, store, clock, clockKind,
+    get engine() { return current?.engine ?? null; },
+    get workflows() { return current?.workflows ?? []; },
+    get loadError() { return loadError; },
+    get generation() { return generation; },
+    graphOf: (className) => current?.graphs?.[className] ?? null,
+    liveOf: (id) => live.of(id),
+    on(fn) { listeners.add(fn); return () => listeners.delete(fn); },
+
+    async start() {
+      current = startEngine(await load());
+      generation++;
+      const resumed = await current.engine.recover();
+      return { resumed };
+    },
+
+    // Loads the entry file anew; on success the new code takes over every unfinished instance.
+    async reload() {
+      let next;
+      try {
+        next = await load();
+      } catch (e) {
+        loadError = { message: String(e.message).split('\n')[0], details: e.details ?? '' };
+        emit({ type: 'reload', ok: false, error: loadError });
+        return { ok: false, error: loadError };
+      }
+      await stop(current);
+      live.clear();
+      loadError = null;
+      current = startEngine(next);
+      generation++;
+      const resumed = await current.engine.recover();
+      emit({ type: 'reload', ok: true, resumed });
+      return { ok: true, resumed };
+    },
+
+    // The Worker's fetch handler on a Fetch API Request: a Response (throws when the handler raised).
+    async fetch(request) {
+      if (!current) throw new DevError('dev.not_loaded', loadError?.message ?? 'the Worker is not loaded');
+      if (!current.worker) throw new DevError('dev.no_fetch_handler', `${path.basename(entry)} defines no fetch handler (class Default(WorkerEntrypoint) with async def fetch(self, request))`);
+      return current.worker.fetch(request, current.engine.envFor(undefined));
+    },
+
+    // Moves time to the next sleep's or back-off's end (our extension); the time jumped to, or null.
+    async advance() {
+      if (clockKind === 'virtual') {
+        const at = clock.nextTimerAt();
+        if (at === null) return null;
+        await clock.advance(Math.max(0, at - clock.now()));
+        return at;
+      }
+      return clock.advanceToNextWake();
+    },
+    nextWakeAt: () => (clockKind === 'virtual' ? clock.nextTimerAt() : clock.nextWakeAt()),
+
+    async close() {
+      await stop(current);
+      current = null;
+      await store.close();
+      uninstallWallClock();
+    },
+  };
+  return project;
+}
+
+// {className: {nodes, edges}} of the source (web/lib/step_graph.py, the demo page's analyser), for the DAG picture.
+function stepGraphs(host, text) {
+  const py = host.pyodide;
+  const ns = py.globals.get('dict')();
+  try {
+    py.runPython(fs.readFileSync(STEP_GRAPH, 'utf8'), { globals: ns });
+    const analyse = ns.get('analyse');
+    const result = analyse(text);
+    try {
+      return result.toJs({ dict_converter: Object.fromEntries, create_pyproxies: false });
+    } finally {
+      result.destroy();
+      analyse.destroy();
+    }
+  } catch {
+    return {};
+  } finally {
+    ns.destroy();
+  }
+}

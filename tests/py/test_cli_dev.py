@@ -1,0 +1,107 @@
+"""`pyworkflows dev [DIR]`, end to end: an `init` project's Worker served over HTTP, its instances driven on SQLite."""
+
+import json
+import re
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+
+from conftest import ROOT
+
+MAIN = str(ROOT / "js-engine" / "cli" / "main.js")
+
+
+def start_dev(cwd, *args):
+    proc = subprocess.Popen(["node", MAIN, "dev", *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, cwd=cwd)
+    lines = []
+    deadline = time.time() + 90
+    while time.time() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        m = re.match(r"pyworkflows dev: .* on (http://\S+/)", line)
+        if m:
+            return proc, m.group(1), lines
+    proc.kill()
+    raise AssertionError("dev did not start:\n" + "".join(lines) + (proc.stdout.read() or ""))
+
+
+def get(url):
+    try:
+        with urllib.request.urlopen(url, timeout=30) as res:
+            return res.status, res.read().decode()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read().decode()
+
+
+def stop(proc):
+    proc.send_signal(signal.SIGTERM)
+    out, _ = proc.communicate(timeout=30)
+    return proc.returncode, out
+
+
+def test_dev_serves_the_init_project_and_drives_its_instances(cli, tmp_path):
+    cli("init", "shop", check=0, db_path=None)
+    proj = tmp_path / "shop"
+    proc, url, _ = start_dev(proj, "--port", "0", "--clock", "virtual")
+    try:
+        status, body = get(url + "?id=A1&item=tea")
+        assert status == 200, body
+        instance = json.loads(body)["instance"]
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            report = json.loads(get(f"{url}status?instance={instance}")[1])
+            if report["status"] == "complete":
+                break
+            time.sleep(0.1)
+        # The virtual clock: the workflow's "10 seconds" cool-off passed at once.
+        assert report == {"status": "complete", "output": "order A1: 1 item(s) confirmed", "error": None}, report
+        status, body = get(f"{url}status?instance=nope")
+        assert status == 500 and "InstanceNotFoundError" in body and "Traceback" in body
+    finally:
+        code, out = stop(proc)
+    assert code == 0, out
+    assert f"[{instance}] ✓ check order" in out
+    assert "GET /status?instance=nope → 500" in out and "src/entry.py" in out
+    assert (proj / ".pyworkflows" / "dev.db").exists()
+    # The database is the CLI's too.
+    listed = json.loads(cli("list", "--json", check=0, db_path=proj / ".pyworkflows" / "dev.db").stdout)
+    assert [(r["id"], r["status"]) for r in listed] == [(instance, "complete")]
+
+
+def test_dev_port_comes_from_the_wrangler_config(cli, tmp_path):
+    cli("init", "shop", check=0, db_path=None)
+    proj = tmp_path / "shop"
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = proj / "wrangler.jsonc"
+    config.write_text(config.read_text().replace('"observability"', f'"dev": {{"port": {port}}},\n  "observability"'))
+    proc, url, _ = start_dev(proj)
+    try:
+        assert url == f"http://127.0.0.1:{port}/"
+        # Taken: a second dev on the same port says so in one line.
+        second = subprocess.run(["node", MAIN, "dev"], capture_output=True, text=True, cwd=proj, timeout=120)
+        assert second.returncode == 2
+        assert f"(dev.port_in_use) port {port} on 127.0.0.1 is already in use" in second.stderr
+    finally:
+        stop(proc)
+
+
+def test_dev_usage_errors_are_one_line(cli, tmp_path):
+    r = cli("dev", tmp_path, db_path=None)
+    assert r.returncode == 2
+    assert "(dev.no_config) no wrangler.json, wrangler.jsonc or wrangler.toml" in r.stderr
+    (tmp_path / "wrangler.json").write_text('{"name": "x"}')
+    r = cli("dev", tmp_path, db_path=None)
+    assert r.returncode == 2 and '(dev.no_main) wrangler.json has no "main"' in r.stderr
+    (tmp_path / "wrangler.json").write_text('{"name": "x", "main": "src/w.py"}')
+    r = cli("dev", tmp_path, db_path=None)
+    assert r.returncode == 2 and '(dev.no_entry) wrangler.json names "main": "src/w.py", which does not exist' in r.stderr
+    r = cli("dev", tmp_path, "--clock", "fast", db_path=None)
+    assert r.returncode == 2 and '--clock must be "real" or "virtual"' in r.stderr
