@@ -2,7 +2,7 @@
 // timeline, result, journal), the instance controls, and the list of past instances.
 import { describeRecord } from '/js-engine/cli/render.js';
 import { toJsonText } from '/js-engine/core/values.js';
-import { DemoRuntime, FINISHED } from './lib/runtime.js';
+import { FINISHED, RuntimeClient } from './lib/engine-client.js';
 import { buildDag, buildTimeline, formatDuration } from './lib/model.js';
 import { renderDag } from './lib/dag.js';
 import { renderTimeline } from './lib/timeline.js';
@@ -16,7 +16,7 @@ const KEYS = { example: 'pyworkflows-demo.example', selected: 'pyworkflows-demo.
 // `?sdk=cloudflare`: run the workflows on Cloudflare's own Python SDK (workers-runtime-sdk, unmodified) instead of
 // ours, to see how a file behaves on Cloudflare.
 const SDK = new URLSearchParams(location.search).get('sdk') === 'cloudflare' ? 'cloudflare' : 'ours';
-const runtime = new DemoRuntime({ sdk: SDK });
+const runtime = new RuntimeClient({ sdk: SDK });
 const state = {
   example: EXAMPLES.find((e) => e.id === localStorage.getItem(KEYS.example)) ?? EXAMPLES[0],
   originals: new Map(), // example id -> original source text
@@ -175,9 +175,24 @@ async function renderSelected() {
   const snap = await runtime.snapshot(id);
   if (state.selected !== id) return;
   if (!snap) { select(null); return; }
+  draw(snap);
+}
+
+// An attempt that starts is drawn at once from the last picture: the worker may be busy running it for a while
+// before it can answer for a new snapshot.
+function drawAttempt({ id, key, attempt, phase }, now) {
+  const snap = state.snap;
+  if (!snap || snap.row.id !== id || phase !== 'start') return;
+  snap.live.set(key, { attempt, startedAt: now });
+  snap.now = now;
+  draw(snap);
+}
+
+function draw(snap) {
+  const id = snap.row.id;
   state.snap = snap;
   const className = snap.row.source?.className ?? snap.row.workflow;
-  head.textContent = className;
+  $('inst-title').textContent = className;
   $('inst-meta').textContent = `id ${id} · started ${new Date(snap.row.createdAt).toLocaleTimeString()} (${runtime.clockKind === 'virtual' ? 'virtual' : 'real'} clock now ${new Date(snap.now).toLocaleTimeString()})`;
   const st = $('inst-status');
   st.textContent = snap.status.status;
@@ -341,7 +356,11 @@ function wire() {
     if (e.id === state.selected) scheduleRender();
     if (e.type === 'status') refreshInstances();
   });
-  runtime.addEventListener('attempt', (ev) => { if (ev.detail.id === state.selected) scheduleRender(); });
+  runtime.addEventListener('attempt', (ev) => {
+    if (ev.detail.id !== state.selected) return;
+    drawAttempt(ev.detail, Date.now());
+    scheduleRender();
+  });
   runtime.addEventListener('output', (ev) => {
     const { text, id } = ev.detail;
     const key = id ?? '*';

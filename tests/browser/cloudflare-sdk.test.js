@@ -26,7 +26,7 @@ test("?sdk=cloudflare runs the page's workflows on Cloudflare's SDK: flaky retri
   assert.equal(await page.getAttribute('body', 'data-sdk'), 'cloudflare');
   assert.match(await page.textContent('#runtime-status'), /Cloudflare's SDK/);
   // Cloudflare's `workers` package, not ours, is the one installed.
-  assert.equal(await page.evaluate(() => window.demo.runtime.host.pyodide.runPython('import workers; hasattr(workers, "Response")')), true);
+  assert.equal(await page.evaluate(() => window.demo.runtime.runPython('import workers; hasattr(workers, "Response")')), true);
 
   await page.click('[data-example="flaky"]');
   await page.waitForFunction(() => document.querySelector('#source').value.includes('FlakyPayment'));

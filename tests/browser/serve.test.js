@@ -32,7 +32,7 @@ test('binds 127.0.0.1 by default', () => {
 test('serves the page, the engine modules, Pyodide, the SDK wheel and the examples with the right types', async () => {
   const cases = [
     ['/', 'text/html', /<title>pyworkflows/],
-    ['/app.js', 'text/javascript', /DemoRuntime/],
+    ['/app.js', 'text/javascript', /RuntimeClient/],
     ['/style.css', 'text/css', null],
     ['/js-engine/core/index.js', 'text/javascript', /createEngine/],
     ['/js-engine/stores/indexeddb.js', 'text/javascript', /createIndexedDbStore/],

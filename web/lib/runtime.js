@@ -1,6 +1,7 @@
 // The demo's runtime: the engine core on an IndexedDB store, Python workflows through the Pyodide browser host,
 // a real or virtual clock, and everything needed to pick up unfinished instances after a reload.
-// No DOM here: app.js draws; this owns the engine.
+// No DOM here: app.js draws; this owns the engine. It runs in a Web Worker (engine-worker.js), so a long
+// synchronous Python step never blocks the page; the page talks to it through engine-client.js.
 import { createEngine, createRealClock, createVirtualClock } from '/js-engine/core/index.js';
 import { stepKey } from '/js-engine/core/journal-index.js';
 import { createIndexedDbStore } from '/js-engine/stores/indexeddb.js';
@@ -8,22 +9,22 @@ import { createPyodideBrowserHost } from '/js-engine/hosts/pyodide-browser.js';
 import { isJsWorkflowFile, loadJsWorkflowSource } from '/js-engine/hosts/js-browser.js';
 import { installDeclaredPackages } from '/js-engine/hosts/pyodide-packages-browser.js';
 import { installWallClock } from '/js-engine/hosts/wall-clock.js';
+import { CLOCK_KEY, FINISHED, NOW_KEY, OFFSET_KEY } from './runtime-shared.js';
 
-export const FINISHED = new Set(['complete', 'errored', 'terminated']);
-const CLOCK_KEY = 'pyworkflows-demo.clock';
-const NOW_KEY = 'pyworkflows-demo.now';
+export { FINISHED };
 
 // Time only moves forward in the demo. The virtual clock jumps ahead of the wall clock; the real clock then keeps
 // that lead as a fixed offset (stored), so journal timestamps never go backwards when the switch is flipped or
 // the page reloads, and the time a reload takes still counts on the real clock.
-const OFFSET_KEY = 'pyworkflows-demo.offset';
-const savedNow = () => Number(localStorage.getItem(NOW_KEY)) || 0;
 // The page's own time, taken before the engine's clock becomes the wall clock (buildEngine).
 const systemNow = Date.now.bind(Date);
-function makeClock(kind) {
-  const offset = Math.max(Number(localStorage.getItem(OFFSET_KEY)) || 0, savedNow() - systemNow());
-  localStorage.setItem(OFFSET_KEY, String(offset));
-  if (kind === 'virtual') return createVirtualClock({ start: Math.max(systemNow() + offset, savedNow()) });
+// prefs: {get(key), set(key, value)} over the page's localStorage (a worker has none: the page hands it a copy
+// and keeps what it sets).
+function makeClock(kind, prefs) {
+  const savedNow = Number(prefs.get(NOW_KEY)) || 0;
+  const offset = Math.max(Number(prefs.get(OFFSET_KEY)) || 0, savedNow - systemNow());
+  prefs.set(OFFSET_KEY, String(offset));
+  if (kind === 'virtual') return createVirtualClock({ start: Math.max(systemNow() + offset, savedNow) });
   const real = createRealClock();
   return {
     ...real,
@@ -34,6 +35,8 @@ function makeClock(kind) {
   };
 }
 
+const localPrefs = () => ({ get: (k) => localStorage.getItem(k), set: (k, v) => localStorage.setItem(k, v) });
+
 async function sha256Hex(text) {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
@@ -41,11 +44,12 @@ async function sha256Hex(text) {
 
 export class DemoRuntime extends EventTarget {
   // sdk: 'ours', or 'cloudflare' (Cloudflare's own Python SDK; its instances live in a database of their own).
-  constructor({ dbName = 'pyworkflows-demo', sdk = 'ours' } = {}) {
+  constructor({ dbName = 'pyworkflows-demo', sdk = 'ours', prefs = localPrefs() } = {}) {
     super();
     this.sdk = sdk;
+    this.prefs = prefs;
     this.dbName = sdk === 'ours' ? dbName : `${dbName}-${sdk}`;
-    this.clockKind = localStorage.getItem(CLOCK_KEY) === 'real' ? 'real' : 'virtual';
+    this.clockKind = prefs.get(CLOCK_KEY) === 'real' ? 'real' : 'virtual';
     this.sources = new Map(); // hash -> {text, filename, names: {className: registeredName}, graph}
     this.live = new Map(); // instance id -> Map(step key -> {attempt, startedAt}) of attempts running now
     this.pendingSource = null; // source attached to the next inserted instance row
@@ -95,7 +99,7 @@ export class DemoRuntime extends EventTarget {
   }
 
   buildEngine() {
-    this.clock = makeClock(this.clockKind);
+    this.clock = makeClock(this.clockKind, this.prefs);
     // Inside a workflow the engine's clock is the only clock: Date in JS, time.time() and datetime.now() in Python.
     installWallClock(() => this.clock.now());
     this.engine = createEngine({
@@ -104,7 +108,7 @@ export class DemoRuntime extends EventTarget {
       onError: (err) => this.emit('output', { text: `[engine] ${err?.stack ?? err}\n`, stream: 'stderr' }),
     });
     this.engine.on((ev) => {
-      if (ev.type === 'record') localStorage.setItem(NOW_KEY, String(this.clock.now()));
+      if (ev.type === 'record') this.prefs.set(NOW_KEY, String(this.clock.now()));
       if (ev.type === 'status' && FINISHED.has(ev.status)) this.live.delete(ev.id);
       this.emit('engine', ev);
     });
@@ -278,9 +282,9 @@ export class DemoRuntime extends EventTarget {
   // instances continue from their journals (what a reload does).
   async setClock(kind) {
     if (kind === this.clockKind) return;
-    localStorage.setItem(NOW_KEY, String(this.clock.now()));
+    this.prefs.set(NOW_KEY, String(this.clock.now()));
     this.clockKind = kind;
-    localStorage.setItem(CLOCK_KEY, kind);
+    this.prefs.set(CLOCK_KEY, kind);
     await this.engine.close();
     this.live.clear();
     this.buildEngine();

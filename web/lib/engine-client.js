@@ -1,0 +1,86 @@
+// The page's side of the demo runtime: the same methods as DemoRuntime (runtime.js), each a message to the module
+// worker that runs the engine and Pyodide (engine-worker.js), and its events re-dispatched here. The page's own
+// thread stays free while a step runs, so input is answered at once.
+import { installWallClock } from '/js-engine/hosts/wall-clock.js';
+import { CLOCK_KEY, FINISHED, PREF_KEYS } from './runtime-shared.js';
+
+export { FINISHED };
+
+// The page's own time, taken before Date becomes a mirror of the engine's clock.
+const systemNow = Date.now.bind(Date);
+
+export class RuntimeClient extends EventTarget {
+  constructor({ dbName = 'pyworkflows-demo', sdk = 'ours', workerURL = new URL('./engine-worker.js', import.meta.url) } = {}) {
+    super();
+    this.dbName = dbName;
+    this.sdk = sdk;
+    this.workerURL = workerURL;
+    this.clockKind = localStorage.getItem(CLOCK_KEY) === 'real' ? 'real' : 'virtual';
+    this.startedFrom = null;
+    this.pending = new Map(); // call number -> {resolve, reject}
+    this.calls = 0;
+    // The engine's clock as last heard, against the page's: Date on the page reads the engine's time too.
+    this.engineOffset = 0;
+    // Reads through the worker's IndexedDB store: runtime.store.readJournal(id), ...
+    this.store = new Proxy({}, { get: (_, method) => (...args) => this.call('store', method, args) });
+    this.clock = { now: () => this.call('now') };
+  }
+
+  emit(type, detail) { this.dispatchEvent(new CustomEvent(type, { detail })); }
+
+  call(method, ...args) {
+    if (!this.worker) return Promise.reject(new Error('(worker.not_started) the runtime has not started'));
+    const call = ++this.calls;
+    return new Promise((resolve, reject) => {
+      this.pending.set(call, { resolve, reject });
+      this.worker.postMessage({ call, method, args });
+    });
+  }
+
+  onMessage({ data }) {
+    if (data.reply !== undefined) {
+      const waiter = this.pending.get(data.reply);
+      this.pending.delete(data.reply);
+      if (data.ok) waiter?.resolve(data.value);
+      else waiter?.reject(Object.assign(new Error(data.error.message), data.error));
+    } else if (data.pref) {
+      localStorage.setItem(data.key, data.value);
+    } else if (data.event) {
+      if (typeof data.now === 'number') this.engineOffset = data.now - systemNow();
+      if (data.event === 'progress') this.onProgress?.(data.detail.phase, data.detail.ms);
+      else this.emit(data.event, data.detail);
+    }
+  }
+
+  async start({ onProgress } = {}) {
+    this.onProgress = onProgress;
+    this.worker = new Worker(this.workerURL, { type: 'module', name: 'pyworkflows-engine' });
+    this.worker.onmessage = (ev) => this.onMessage(ev);
+    const failed = new Promise((_, reject) => {
+      this.worker.onerror = (ev) => {
+        ev.preventDefault?.();
+        reject(new Error(`(worker.failed) the engine worker failed: ${ev.message ?? 'could not load'}`));
+      };
+    });
+    const prefs = Object.fromEntries(PREF_KEYS.map((k) => [k, localStorage.getItem(k)]).filter(([, v]) => v !== null));
+    const started = await Promise.race([this.call('start', { dbName: this.dbName, sdk: this.sdk, prefs }), failed]);
+    this.clockKind = started.clockKind;
+    this.startedFrom = started.startedFrom;
+    this.engineOffset = (await this.call('now')) - systemNow();
+    installWallClock(() => systemNow() + this.engineOffset);
+    return started;
+  }
+
+  create(spec) { return this.call('create', spec); }
+  snapshot(id) { return this.call('snapshot', id); }
+  list() { return this.call('list'); }
+  control(action, id, arg) { return this.call('control', action, id, arg); }
+  runPython(code) { return this.call('runPython', code); }
+  clearAll() { return this.call('clearAll'); }
+
+  async setClock(kind) {
+    await this.call('setClock', kind);
+    this.clockKind = kind;
+    this.engineOffset = (await this.call('now')) - systemNow();
+  }
+}
