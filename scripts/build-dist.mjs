@@ -195,6 +195,15 @@ for (const [f, src] of wanted) {
     fs.copyFileSync(src, dst);
   }
 }
+// The hosts use build/pyodide's wheel only when it is newer than every file it is built from (defaultSdkSource in
+// js-engine/hosts/pyodide-node.js); one current by content whose sources a checkout touched is stamped now.
+{
+  const sdkOut = path.join(OUT, sdkWheels()[0]);
+  if (Math.max(...sdkFiles.map((f) => fs.statSync(f).mtimeMs)) > fs.statSync(sdkOut).mtimeMs) {
+    const now = new Date();
+    fs.utimesSync(sdkOut, now, now);
+  }
+}
 const lockOut = path.join(OUT, 'pyodide-lock.json');
 const lockStamp = path.join(OUT, '.lock-inputs');
 const outWheels = [...wanted.keys()].sort().map((f) => path.join(OUT, f));

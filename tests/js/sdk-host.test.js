@@ -115,11 +115,9 @@ describe('SDK installation', () => {
     await assert.rejects(createPyodideHost({ sdkSource: 'pip' }), /sdkSource must be 'wheel' or 'dir'/);
   });
 
-  test("sdkSource 'wheel' installs the SDK by name from build/pyodide", async (t) => {
-    if (!distSdkWheel() || defaultSdkSource() !== 'wheel') {
-      t.skip('build/pyodide has no up-to-date SDK wheel (run node scripts/build-dist.mjs)');
-      return;
-    }
+  test("sdkSource 'wheel' installs the SDK by name from build/pyodide", async () => {
+    assert.ok(distSdkWheel() && defaultSdkSource() === 'wheel',
+      '(test.stale_build) build/pyodide has no SDK wheel built from the current py-sdk/: run node scripts/build-dist.mjs');
     const wheelHost = await createPyodideHost({ sdkSource: 'wheel' });
     try {
       assert.match(wheelHost.pyodide.runPython('import workers; workers.__file__'), /site-packages\/workers\/__init__\.py$/);

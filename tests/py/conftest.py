@@ -28,6 +28,32 @@ def cli(tmp_path):
     return run
 
 
+# Where the SDK in build/pyodide comes from, as the engine's hosts decide it (js-engine/hosts/pyodide-node.js).
+_SDK_SOURCE_JS = """
+import { defaultSdkSource } from './js-engine/hosts/pyodide-node.js';
+console.log(defaultSdkSource());
+"""
+
+
+def stale_build_message():
+    """None when build/pyodide holds an SDK wheel built from the current py-sdk/, else what to run. (Without one
+    the hosts quietly load py-sdk/'s sources, and the wheel users install would go untested.)"""
+    proc = subprocess.run(["node", "--input-type=module", "-e", _SDK_SOURCE_JS], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+    if proc.returncode != 0:
+        return f"(test.build) could not ask the engine where its SDK comes from: {proc.stderr.strip()}"
+    if proc.stdout.strip() != "wheel":
+        return ("(test.stale_build) build/pyodide has no SDK wheel built from the current py-sdk/: "
+                "run `node scripts/build-dist.mjs` (or scripts/setup)")
+    return None
+
+
+def pytest_sessionstart(session):
+    message = stale_build_message()
+    if message:
+        raise pytest.UsageError(message)
+
+
 def pytest_configure(config):
     # tests/browser/run reruns these files with the engine in Chromium and deselects these: the page has no file
     # system, so JavaScript workflow files, installed packages and sibling modules load only in the Node harness.

@@ -2,16 +2,13 @@
 
 from pathlib import Path
 
-import pytest
-
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 T0 = 1_767_225_600_000  # 2026-01-01T00:00Z, where the harness's virtual clock starts
 
 
 def example(name):
     path = EXAMPLES / name
-    if not path.exists():
-        pytest.skip(f"examples/{name} is not in this checkout")
+    assert path.exists(), f"examples/{name} is missing"
     return path
 
 
@@ -144,9 +141,7 @@ def test_examples_replay_against_their_own_code(workflow_env):
         ("flaky.py", "FlakyPayment", {}, []),
         ("approval.py", "ApprovalFlow", {}, [("approval", {"approved": True})]),
     ]:
-        if not (EXAMPLES / name).exists():
-            continue
-        env = workflow_env.load(EXAMPLES / name)
+        env = workflow_env.load(example(name))
         r = env.run(workflow, params=params, events=events)
         assert r.status == "complete", (name, r.error)
         assert env.replay(r.id).check().outcome == "complete", name

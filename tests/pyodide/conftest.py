@@ -6,9 +6,16 @@ destroyed by its end fails the test (test_leak_check.py shows it does). A fixtur
 an error instead), so the check wraps the test call. Interpreter state (globals) is restored after each test."""
 
 import contextlib
+import importlib.util
+from pathlib import Path
 
 import pytest
 from pytest_pyodide.fixture import selenium_common
+
+_spec = importlib.util.spec_from_file_location("_py_conftest", Path(__file__).resolve().parents[1] / "py" / "conftest.py")
+_py_conftest = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_py_conftest)
+pytest_sessionstart = _py_conftest.pytest_sessionstart  # these tests load the wheel: a stale or missing one fails
 
 
 @pytest.fixture(scope="session")

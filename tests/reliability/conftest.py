@@ -1,4 +1,4 @@
-# The `cli` fixture of tests/py, shared with this suite.
+# The `cli` fixture and the build check of tests/py, shared with this suite.
 import importlib.util
 from pathlib import Path
 
@@ -6,3 +6,4 @@ _spec = importlib.util.spec_from_file_location("_py_conftest", Path(__file__).re
 _mod = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_mod)
 cli = _mod.cli
+pytest_sessionstart = _mod.pytest_sessionstart  # a stale or missing SDK build fails the run

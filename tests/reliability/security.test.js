@@ -26,14 +26,8 @@ function get(port, urlPath, host = '127.0.0.1') {
   });
 }
 
-test('serve binds 127.0.0.1 by default and refuses traversal', async (t) => {
-  let startServer;
-  try {
-    ({ startServer } = await import('../../js-engine/node/serve.js'));
-  } catch (err) {
-    t.skip(`js-engine/node/serve.js not available: ${err.message}`);
-    return;
-  }
+test('serve binds 127.0.0.1 by default and refuses traversal', async () => {
+  const { startServer } = await import('../../js-engine/node/serve.js');
   const srv = await startServer({ port: 0, quiet: true, log: () => {} });
   try {
     const addr = srv.server.address();
