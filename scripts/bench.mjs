@@ -13,6 +13,7 @@ import { createEngine } from '../js-engine/core/index.js';
 import { createVirtualClock } from '../js-engine/core/clock.js';
 import { createMemoryStore } from '../js-engine/stores/memory.js';
 import { createSqliteStore } from '../js-engine/stores/sqlite.js';
+import { benchChromium } from './bench-chromium.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const CACHE = path.join(ROOT, '.cache', 'bench');
@@ -299,8 +300,8 @@ async function main(argv) {
   const ri = argv.indexOf('--repeat');
   const repeat = ri >= 0 ? Number(argv[ri + 1]) : quick ? 1 : 3;
   const S = quick
-    ? { seq: 2000, fanRounds: 5, instances: 200, replay: [100, 1000], memory: 10_000, peerSeq: 500, peerInstances: 50, coldRuns: 1 }
-    : { seq: 10_000, fanRounds: 20, instances: 1000, replay: [100, 1000, 10_000], memory: 100_000, peerSeq: 2000, peerInstances: 200, coldRuns: 3 };
+    ? { seq: 2000, browserSeq: 500, fanRounds: 5, instances: 200, replay: [100, 1000], memory: 10_000, peerSeq: 500, peerInstances: 50, coldRuns: 1 }
+    : { seq: 10_000, browserSeq: 2000, fanRounds: 20, instances: 1000, replay: [100, 1000, 10_000], memory: 100_000, peerSeq: 2000, peerInstances: 200, coldRuns: 3 };
   const rows = [];
   const row = (name, ours, other, ratio, note = '') => { rows.push([name, ours, other, ratio, note]); console.error(`  ${name}: ${ours} | ${other} | ${ratio}`); };
 
@@ -357,6 +358,15 @@ async function main(argv) {
   row('sequential steps/s, SQLite vs DBOS', fmtRate(seqSqlite), `DBOS ${dSeq}`, ratio(seqSqlite, dSeqR), 'target >= 20x');
   const [mSeq, mSeqR] = peerRate(mf, 'seq', 'steps/s');
   row('sequential steps/s, SQLite vs miniflare', fmtRate(seqSqlite), `miniflare ${mSeq}`, ratio(seqSqlite, mSeqR), 'target >= 10x');
+
+  console.error('[bench] Chromium: engine + Pyodide + IndexedDB in one page ...');
+  const cr = await benchChromium({ workflows: WORKFLOWS, steps: S.browserSeq, fanRounds: quick ? 2 : 5, repeat });
+  const crName = (what) => `${what}, Chromium + IndexedDB (relaxed)`;
+  if (cr.error) row(crName('sequential steps/s'), `unavailable: ${cr.error}`, '', '');
+  else {
+    row(crName(`sequential steps/s, ${S.browserSeq} steps`), fmtRate(cr.seq), `bare limit ${fmtRate(cr.bare)}`, ratio(cr.seq, cr.bare), 'target >= 0.50x');
+    row(crName(`fan-out steps/s, gather of 100 x ${quick ? 2 : 5}`), fmtRate(cr.fan), `bare limit ${fmtRate(cr.bare)}`, ratio(cr.fan, cr.bare), 'grouped commits');
+  }
 
   console.error('[bench] fan-out ...');
   await benchFanOut({ rounds: 1 });

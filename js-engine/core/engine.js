@@ -146,7 +146,7 @@ export function createEngine({
     for (const req of requests) {
       let error = null;
       try {
-        await engine[req.action](id);
+        await engine[req.action](id, req.args);
       } catch (err) {
         error = serializeError(err);
         delete error.stack;
@@ -169,14 +169,21 @@ export function createEngine({
     return (await store.getInstance(id)).status;
   }
 
-  async function requestControl(id, action, locked) {
+  // `args`: the action's options (restart's {from}).
+  async function requestControl(id, action, locked, args) {
     if (typeof store.readJournalSince !== 'function') throw locked;
-    const request = { t: 'control', rid: randomId(), action, at: clock.now() };
+    const request = { t: 'control', rid: randomId(), action, ...(args ? { args } : {}), at: clock.now() };
     await store.commit(id, { records: [request] });
+    const isAnswer = (r) => r.t === 'answered' && r.rid === request.rid;
+    // From the request on; a restart that applied it cut the journal back past it, then the answer is earlier.
+    const lookup = async () => {
+      const tail = await store.readJournalSince(id, request.seq - 1);
+      return (tail[0]?.rid === request.rid ? tail : await store.readJournal(id)).find(isAnswer);
+    };
     // Real time, not the engine clock: this waits for another process.
     const step = 50;
     for (let waited = 0; waited <= controlWaitMs; waited += step) {
-      const answer = (await store.readJournalSince(id, request.seq)).find((r) => r.t === 'answered' && r.rid === request.rid);
+      const answer = await lookup();
       if (answer) {
         if (!answer.ok) throw deserializeError(answer.error);
         return { requested: true };
@@ -185,7 +192,7 @@ export function createEngine({
         // The holder let go without answering (it only held the lease for a moment, or it exited): withdraw the
         // request, so no later driver applies it by surprise, and act directly.
         await store.commit(id, { records: [{ t: 'answered', rid: request.rid, ok: false, withdrawn: true, at: clock.now() }] });
-        return engine[action](id);
+        return engine[action](id, args);
       }
       await new Promise((r) => setTimeout(r, step));
     }
@@ -458,20 +465,32 @@ export function createEngine({
     // Runs the instance again from the top. With {from: {name, count}} the journal before that step is kept.
     async restart(id, { from } = {}) {
       const row = await mustGetRow(id);
-      await leases.take(id);
+      try {
+        await leases.take(id);
+      } catch (err) {
+        if (err.code !== 'instance.locked') throw err;
+        await requestControl(id, 'restart', err, from ? { from } : undefined);
+        return;
+      }
+      const cutFor = (records) => {
+        if (!from) return records.find((r) => r.t === 'created')?.seq ?? 0;
+        const key = stepKey(from.name, from.count ?? 1, from.scope); // scope: for a step a Python child task called
+        const first = records.find((r) => r.key === key);
+        if (!first) throw new InvalidInputError('restart.unknown_step', `Instance "${id}" has no step "${from.name}" occurrence ${from.count ?? 1} to restart from`);
+        return first.seq - 1;
+      };
+      if (from) { // refused before a live run is stopped
+        try {
+          cutFor(await store.readJournal(id));
+        } catch (err) {
+          if (!runs.has(id)) await leases.release(id);
+          throw err;
+        }
+      }
       runs.get(id)?.abort();
       runs.delete(id);
       const records = await store.readJournal(id);
-      let cut = records.find((r) => r.t === 'created')?.seq ?? 0;
-      if (from) {
-        const key = stepKey(from.name, from.count ?? 1, from.scope); // scope: for a step a Python child task called
-        const first = records.find((r) => r.key === key);
-        if (!first) {
-          if (!runs.has(id)) await leases.release(id);
-          throw new InvalidInputError('restart.unknown_step', `Instance "${id}" has no step "${from.name}" occurrence ${from.count ?? 1} to restart from`);
-        }
-        cut = first.seq - 1;
-      }
+      const cut = cutFor(records);
       // Events already sent stay with the instance: those cut away are appended again, unconsumed.
       const keptEvents = records.filter((r) => r.t === 'event' && r.seq > cut).map(({ seq, ...r }) => r);
       const at = instanceNow(records);
@@ -559,6 +578,7 @@ export function createEngine({
       watchers.clear();
       clearInterval(pollTimer);
       pollTimer = null;
+      unwatch?.();
       for (const run of runs.values()) run.abort();
       runs.clear();
       await leases.releaseAll();
@@ -586,6 +606,12 @@ export function createEngine({
     pollTimer.unref?.(); // never what keeps a process alive
   }
   engine.pollForeign = pollForeign; // tests: one look now
+  // A store shared with other tabs says when one of them appended to a journal (hosts' BroadcastChannel): a run
+  // driven here reads its tail at once instead of at the next poll.
+  const unwatch = store.watchAppends?.((id) => {
+    const run = runs.get(id);
+    if (run) readTail(run).catch((err) => engine.report(err));
+  });
 
   return engine;
 }
@@ -616,9 +642,11 @@ function createLeases(store, ttlMs, onLost) {
       const holder = await store.acquireLease(id, owner, ttlMs);
       if (holder) {
         const who = [holder.pid != null ? `pid ${holder.pid}` : null, holder.host ? `on host ${holder.host}` : null].filter(Boolean).join(' ');
+        // A lease without expiry (a browser tab's Web Lock) is held until its holder lets go or goes away.
+        const until = holder.expiresAt != null ? ` until ${new Date(holder.expiresAt).toISOString()} unless that process renews its lease` : '';
         const err = new InvalidStateError('instance.locked',
-          `Instance "${id}" is being run by another process${who ? ` (${who})` : ''} until ${new Date(holder.expiresAt).toISOString()} unless that process renews its lease`);
-        err.holder = { pid: holder.pid ?? null, host: holder.host ?? null };
+          `Instance "${id}" is being run by ${holder.description ?? `another process${who ? ` (${who})` : ''}`}${until}`);
+        err.holder = { pid: holder.pid ?? null, host: holder.host ?? null, label: holder.label ?? null };
         throw err;
       }
       held.add(id);

@@ -12,9 +12,10 @@
 //                                     undelivered
 //   event   {eid, eventType, payload, at}
 //   paused  resumed  terminated  restarted {from}
-//   control {rid, action: 'pause'|'resume'|'terminate', at}   a request from a process that does not drive the
-//   answered {rid, ok, error?, withdrawn?, at}                instance, and the driving process's answer to it
-//                                    (withdrawn: the requester took it back, the lease holder having let go)
+//   control {rid, action: 'pause'|'resume'|'terminate'|'restart', args?, at}   a request from a process that does
+//   answered {rid, ok, error?, withdrawn?, at}   not drive the instance (args: restart's {from}), and the driving
+//                                    process's answer to it (withdrawn: the requester took it back, the lease holder
+//                                    having let go)
 // Times (at, startedAt, endedAt) are the instance's own time, which never goes backwards (index.latest).
 // spos: the step's call position within its scope, only on records written while the scope's calls never
 // overlapped (call-order.js). Older journals have `pos` instead: the position among all calls of a generation.

@@ -9,10 +9,19 @@
 // memory and SQLite stores return (JSON semantics: undefined fields dropped, copies never shared).
 // `lastSeq` lives beside the row so a commit knows the next seq without scanning the journal.
 //
-// Every commit is ONE readwrite transaction over both object stores: truncation, appends and the row patch
-// land together or not at all, and the promise resolves on the transaction's `complete` event (with
-// durability 'strict' by default, i.e. flushed to disk). Transactions over the same stores run in the order
-// they were created, so commits issued without awaiting apply in call order, as the contract requires.
+// A commit's truncation, appends and row patch land together or not at all, in one readwrite transaction over
+// both object stores; commits issued while one is in flight share the next transaction (indexeddb-commits.js).
+// The promise resolves on the transaction's `complete` event. Transactions over the same stores run in the order
+// they were created, so commits issued without awaiting apply in call order, as the contract requires, and a
+// read issued after a commit sees it.
+//
+// Durability 'relaxed' by default: `complete` fires once the browser's storage process has the writes, without
+// waiting for them to be flushed to disk. A closed or crashed tab, or a killed browser, therefore loses nothing
+// that completed (the operating system still writes it out); only an operating-system crash or power loss may
+// lose the last commits, always a suffix of each journal (SQLite's WAL with synchronous=NORMAL makes the same
+// trade in Node). 'strict' waits for the flush as well. See the README's durability section.
+
+import { createGroupCommits } from './indexeddb-commits.js';
 
 export const IDB_VERSION = 1;
 const INSTANCES = 'instances';
@@ -37,7 +46,7 @@ const compareRows = (a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a
  * @param {'strict'|'relaxed'|'default'} [opts.durability] transaction durability hint for commits.
  * @param {IDBFactory} [opts.indexedDB] factory to use (defaults to globalThis.indexedDB).
  */
-export function createIndexedDbStore({ name = 'pyworkflows', durability = 'strict', indexedDB: factory } = {}) {
+export function createIndexedDbStore({ name = 'pyworkflows', durability = 'relaxed', indexedDB: factory } = {}) {
   if (typeof name !== 'string' || !name) throw new TypeError('createIndexedDbStore: `name` must be a non-empty string');
   let db = null;
 
@@ -53,7 +62,8 @@ export function createIndexedDbStore({ name = 'pyworkflows', durability = 'stric
 
   // Runs body(tx) in one transaction; resolves with body's result once the transaction has committed.
   // If body throws (or rejects), the transaction is aborted and nothing it did is kept.
-  function transact(mode, body) {
+  async function transact(mode, body) {
+    await commits.ordered();
     return new Promise((resolve, reject) => {
       let tx;
       try {
@@ -74,6 +84,10 @@ export function createIndexedDbStore({ name = 'pyworkflows', durability = 'stric
         });
     });
   }
+  const commits = createGroupCommits(
+    () => need().transaction([INSTANCES, JOURNAL], 'readwrite', { durability }),
+    { instances: INSTANCES, journal: JOURNAL },
+  );
   // A request inside a transaction, as a promise. Resolving it continues the body in a microtask, which keeps
   // the transaction active (IndexedDB commits a transaction only once no request is pending).
   const run = (req) => reqPromise(req);
@@ -154,39 +168,29 @@ export function createIndexedDbStore({ name = 'pyworkflows', durability = 'stric
       });
     },
 
-    async commit(id, { records = [], patch, truncateAfter } = {}) {
-      // Serialise before the transaction starts: a value JSON cannot hold rejects the call and writes nothing.
-      const texts = records.map(({ seq, ...rec }) => JSON.stringify(rec));
-      const patchCopy = patch ? JSON.parse(JSON.stringify(patch)) : null;
-      return transact('readwrite', async (tx) => {
-        const instances = tx.objectStore(INSTANCES);
-        const journal = tx.objectStore(JOURNAL);
-        const entry = await run(instances.get(id));
-        if (!entry) throw new Error(`store: no instance ${id}`);
-        let last = entry.lastSeq;
-        if (typeof truncateAfter === 'number') {
-          if (truncateAfter < last) {
-            // Records are numbered 1..lastSeq without gaps, so the kept last seq is floor(truncateAfter).
-            journal.delete(IDBKeyRange.bound([id, truncateAfter], [id, Infinity], true, false));
-            last = Math.max(0, Math.floor(truncateAfter));
-          }
-        }
-        texts.forEach((json, i) => {
-          const seq = last + 1 + i;
-          records[i].seq = seq;
-          journal.put({ id, seq, json });
-        });
-        last += texts.length;
-        const row = patchCopy ? { ...JSON.parse(entry.json), ...patchCopy } : null;
-        if (row || last !== entry.lastSeq) {
-          await run(instances.put({ id, lastSeq: last, json: row ? JSON.stringify(row) : entry.json }));
-        }
-      });
+    commit(id, { records = [], patch, truncateAfter } = {}) {
+      // Serialise before anything is queued: a value JSON cannot hold rejects the call and writes nothing.
+      let item;
+      try {
+        item = { id, records, texts: records.map(({ seq, ...rec }) => JSON.stringify(rec)), truncateAfter,
+          patch: patch ? JSON.parse(JSON.stringify(patch)) : null };
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      return commits.add(item);
     },
 
     readJournal(id) {
       return transact('readonly', async (tx) => {
         const entries = await run(tx.objectStore(JOURNAL).getAll(IDBKeyRange.bound([id, -Infinity], [id, Infinity])));
+        return entries.map((e) => ({ ...JSON.parse(e.json), seq: e.seq }));
+      });
+    },
+
+    // The records after `seq`: what other tabs appended to a journal this one drives (events, control requests).
+    readJournalSince(id, seq) {
+      return transact('readonly', async (tx) => {
+        const entries = await run(tx.objectStore(JOURNAL).getAll(IDBKeyRange.bound([id, seq], [id, Infinity], true, false)));
         return entries.map((e) => ({ ...JSON.parse(e.json), seq: e.seq }));
       });
     },

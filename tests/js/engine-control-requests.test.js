@@ -32,6 +32,13 @@ const workflows = {
   // Parked in a retry back-off (the failing step retries in an hour) or in a long sleep.
   retrying: async (e, step) => step.do('flaky', { retries: { limit: 3, delay: '1 hour' } }, () => { calls.bump('flaky'); throw new Error('not yet'); }),
   sleeping: async (e, step) => { await step.sleep('long', '10 hours'); return 'woke'; },
+  // Two steps, then an event wait.
+  twoSteps: async (e, step) => {
+    const one = await step.do('one', async () => calls.bump(`one:${e.instanceId}`));
+    const two = await step.do('two', async () => calls.bump(`two:${e.instanceId}`));
+    const ev = await step.waitForEvent('go', { type: 'go' });
+    return { one, two, go: ev.payload };
+  },
 };
 
 test('pause and resume from an engine that does not drive the instance reach the driving one within a second', async () => {
@@ -78,6 +85,33 @@ test('terminate from an engine that does not drive the instance stops the drivin
   assert.equal((await b.store.getInstance('s')).status, 'terminated');
   const answers = (await b.engine.history('s')).filter((r) => r.t === 'answered');
   assert.deepEqual(answers.map((r) => r.ok), [true]);
+  await close();
+});
+
+test('restart (also from a step) from an engine that does not drive the instance is applied by the driving one', async () => {
+  const { a, b, close } = await pair('restart', workflows);
+  await a.engine.workflow('twoSteps').create({ id: 't' });
+  await a.engine.until('t', (st) => st === 'waiting');
+  const t0 = Date.now();
+  await b.engine.restart('t', { from: { name: 'two' } });
+  assert.ok(Date.now() - t0 < 1000, `restart took ${Date.now() - t0} ms`);
+  assert.equal(await within(a.engine.until('t', (st, run) => st === 'waiting' && run?.blockers().length > 0), 2000), 'waiting');
+  assert.equal(a.engine.isLive('t'), true, 'the driving engine runs it again');
+  assert.deepEqual([calls.get('one:t'), calls.get('two:t')], [1, 2], 'kept step one, ran step two again');
+  const history = await b.engine.history('t');
+  assert.deepEqual(history.filter((r) => r.t === 'restarted').map((r) => r.from), [{ name: 'two' }]);
+  assert.deepEqual(history.filter((r) => r.t === 'answered').map((r) => r.ok), [true]);
+  // Refusals come back as the driving engine's error.
+  const err = await b.engine.restart('t', { from: { name: 'nope' } }).catch((e) => e);
+  assert.equal(err.code, 'restart.unknown_step');
+  await b.engine.sendEvent('t', { type: 'go', payload: 1 });
+  assert.equal(await within(a.engine.until('t', (st) => st === 'complete'), 2000), 'complete');
+  assert.deepEqual((await b.engine.status('t')).output, { one: 1, two: 2, go: 1 });
+  // Restarted from the top by the other engine once it is finished: nobody holds the lease, so it runs there.
+  await b.engine.restart('t');
+  // (The event it was sent stays with it, so this run takes it and completes.)
+  assert.equal(await within(b.engine.until('t', (st) => st === 'complete'), 2000), 'complete');
+  assert.deepEqual((await b.engine.status('t')).output, { one: 2, two: 3, go: 1 });
   await close();
 });
 

@@ -366,6 +366,19 @@ test('restart({from}) keeps the results before that step: their callbacks are no
   assert.match(err.message, /"nope"/);
 });
 
+test('a restart from a step the instance does not have is refused and leaves its live run going', async () => {
+  const { engine } = makeEngine();
+  define(engine, 'wf', async (e, step) => (await step.waitForEvent('w', { type: 'go' })).payload);
+  const inst = await engine.workflow('wf').create({ id: 'i' });
+  assert.equal(await engine.settled('i'), 'waiting');
+  const err = await rejection(inst.restart({ from: { name: 'nope' } }));
+  assert.equal(err.code, 'restart.unknown_step');
+  assert.equal(engine.isLive('i'), true);
+  await inst.sendEvent({ type: 'go', payload: 'on' });
+  assert.equal(await engine.settled('i'), 'complete');
+  assert.equal((await inst.status()).output, 'on');
+});
+
 test('restart an errored instance: it can now succeed', async () => {
   const { engine } = makeEngine();
   let broken = true;

@@ -1,6 +1,7 @@
 // Shared Store contract suite (docs/contracts.md). Each store's test file calls
 //   storeContract('name', makeStore)
-// where makeStore() returns (or resolves to) a NEW, unopened, empty store. Every test opens its own store and
+// where makeStore() returns (or resolves to) a NEW, unopened, empty store. `capabilities` names the optional
+// methods the store must have (e.g. {readJournalSince: true}); without them those tests check what is there. Every test opens its own store and
 // closes it afterwards, so the tests are independent of each other and of their order.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,7 +18,7 @@ const row = (id, extra = {}) => ({
   ...extra,
 });
 
-export function storeContract(name, makeStore) {
+export function storeContract(name, makeStore, capabilities = {}) {
   describe(`Store contract: ${name}`, () => {
     // Runs fn with a fresh open store and always closes it.
     const withStore = async (fn) => {
@@ -204,6 +205,49 @@ export function storeContract(name, makeStore) {
       assert.equal((await s.getInstance('a')).status, 'running');
       assert.throws(() => s.commitSync('nope', { records: [{ t: 'x' }] }));
       assert.deepEqual(await s.readJournal('nope'), []);
+    }));
+
+    test('a commit on an unknown instance issued among others rejects alone; the others land in call order', () => withStore(async (s) => {
+      await s.insertInstance(row('a'));
+      const recs = [{ i: 0 }, { i: 1 }, { i: 2 }];
+      const outcomes = await Promise.allSettled([
+        s.commit('a', { records: [recs[0]] }),
+        s.commit('ghost', { records: [{ lost: true }] }),
+        s.commit('a', { records: [recs[1]], patch: { status: 'running' } }),
+        s.commit('a', { records: [recs[2]] }),
+      ]);
+      assert.deepEqual(outcomes.map((o) => o.status), ['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+      assert.deepEqual(await s.readJournal('a'), [{ i: 0, seq: 1 }, { i: 1, seq: 2 }, { i: 2, seq: 3 }]);
+      assert.equal((await s.getInstance('a')).status, 'running');
+      assert.deepEqual(await s.readJournal('ghost'), []);
+    }));
+
+    test('a read issued after a commit that is not awaited sees it', () => withStore(async (s) => {
+      await s.insertInstance(row('a'));
+      const pending = [s.commit('a', { records: [{ k: 1 }] }), s.commit('a', { records: [{ k: 2 }], patch: { status: 'running' } })];
+      const [journal, got] = await Promise.all([s.readJournal('a'), s.getInstance('a')]);
+      await Promise.all(pending);
+      assert.deepEqual(seqs(journal), [1, 2]);
+      assert.equal(got.status, 'running');
+    }));
+
+    test('readJournalSince (optional): the records after a seq, in order, as copies', () => withStore(async (s) => {
+      if (capabilities.readJournalSince) assert.equal(typeof s.readJournalSince, 'function', `${name} must offer readJournalSince`);
+      if (s.readJournalSince === undefined) return;
+      await s.insertInstance(row('a'));
+      await s.insertInstance(row('b'));
+      await s.commit('a', { records: [{ k: 1 }, { k: 2 }, { k: 3 }] });
+      await s.commit('b', { records: [{ k: 'b' }] });
+      assert.deepEqual(await s.readJournalSince('a', 1), [{ k: 2, seq: 2 }, { k: 3, seq: 3 }]);
+      assert.deepEqual(await s.readJournalSince('a', 0), await s.readJournal('a'));
+      assert.deepEqual(await s.readJournalSince('a', 3), []);
+      assert.deepEqual(await s.readJournalSince('nope', 0), []);
+      const got = await s.readJournalSince('a', 2);
+      got[0].k = 'mutated';
+      assert.deepEqual(await s.readJournalSince('a', 2), [{ k: 3, seq: 3 }]);
+      // After a truncation the tail continues from the kept last seq.
+      await s.commit('a', { truncateAfter: 1, records: [{ k: 'x' }] });
+      assert.deepEqual(await s.readJournalSince('a', 1), [{ k: 'x', seq: 2 }]);
     }));
 
     test('readJournal of an unknown id -> []; of a new instance -> []', () => withStore(async (s) => {

@@ -2,4 +2,4 @@
 import { createMemoryStore } from '../../js-engine/stores/memory.js';
 import { storeContract } from './store-contract.js';
 
-storeContract('memory', () => createMemoryStore());
+storeContract('memory', () => createMemoryStore(), { readJournalSince: true });

@@ -15,7 +15,7 @@ after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 let n = 0;
 const freshPath = () => path.join(tmp, `db-${++n}`, 'store.sqlite'); // the sub-folder does not exist yet
 
-storeContract('sqlite', () => createSqliteStore({ path: freshPath() }));
+storeContract('sqlite', () => createSqliteStore({ path: freshPath() }), { readJournalSince: true });
 
 const row = (id, extra = {}) => ({ id, workflow: 'wf', params: {}, status: 'queued', output: null, error: null,
   createdAt: 1, updatedAt: 1, ...extra });
