@@ -162,3 +162,30 @@ test('reload: an instance in flight continues on the new code; a load error keep
   assert.match(diverged.error.message, /validate order/);
   assert.match(diverged.error.message, /check order/);
 });
+
+test('advance (our extension): the dev clock jumps to the end of a sleep, and the instance moves on', async () => {
+  const napDir = makeProject({ nap: true });
+  const napProject = await openDevProject({ dir: napDir, stdout: () => {}, stderr: () => {} });
+  const napServer = await startDevServer(napProject, { port: 0, log: () => {} });
+  try {
+    await napProject.start();
+    const at = (p) => new URL(p, napServer.url);
+    await fetch(at('/orders'), { method: 'POST', body: JSON.stringify({ id: 'N1' }) });
+    const napping = async () => (await (await fetch(at('/_dashboard/api/instances/N1'))).json()).blockers;
+    const [sleep] = await until('N1 sleeping', async () => { const b = await napping(); return b.length && b; });
+    assert.equal(sleep.kind, 'sleep');
+    const project = await (await fetch(at('/_dashboard/api/project'))).json();
+    assert.equal(project.nextWakeAt, sleep.until);
+    const res = await fetch(at('/_dashboard/api/advance'), { method: 'POST', body: '{}' });
+    const { at: jumped, now } = await res.json();
+    assert.equal(jumped, sleep.until);
+    assert.ok(now >= sleep.until);
+    const [wait] = await until('N1 waiting for approval', async () => { const b = await napping(); return b[0]?.kind === 'wait' && b; });
+    assert.equal(wait.eventType, 'approved');
+    assert.equal((await (await fetch(at('/_dashboard/api/advance'), { method: 'POST', body: '{}' })).json()).at, null, 'an event deadline is not a wake-up');
+  } finally {
+    await napServer.close();
+    await napProject.close();
+    fs.rmSync(napDir, { recursive: true, force: true });
+  }
+});

@@ -182,3 +182,19 @@ test('`serve` from the installed package: the page reaches "Python ready" with n
     await browser.close();
   }
 });
+
+test('`dev` from the installed package: the init project\'s Worker answers curl, its instance completes, the dashboard lists it', async () => {
+  const bin = path.join(proj, 'node_modules', '.bin', 'pyworkflows');
+  const { match } = await startUntil(bin, ['dev', '--port', '0', '--clock', 'virtual'], /http:\/\/127\.0\.0\.1:\d+\//, { cwd: demo });
+  const url = match[0];
+  const { instance } = await (await fetch(`${url}?id=A1&item=tea`)).json();
+  let status;
+  for (let i = 0; i < 300 && status?.status !== 'complete'; i++) {
+    status = await (await fetch(`${url}status?instance=${instance}`)).json();
+    if (status.status !== 'complete') await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.deepEqual(status, { status: 'complete', output: 'order A1: 1 item(s) confirmed', error: null });
+  const listed = await (await fetch(`${url}_dashboard/api/instances`)).json();
+  assert.deepEqual(listed.map((r) => [r.id, r.status]), [[instance, 'complete']]);
+  assert.equal((await fetch(`${url}_dashboard/web/lib/model.js`)).status, 200);
+});

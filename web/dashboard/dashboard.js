@@ -69,10 +69,10 @@ function drawList() {
     onkeydown: (ev) => { if (ev.key === 'Enter') select(r.id); },
   }, [
     html('div', { class: 'inst-line' }, [
-      html('span', { class: 'inst-name', text: r.workflow }),
+      html('span', { class: 'inst-name', text: r.id }),
       html('span', { class: 'status small', 'data-status': r.status, text: r.status }),
     ]),
-    html('div', { class: 'inst-sub', text: `${r.id} · ${new Date(r.createdAt).toLocaleTimeString()}` }),
+    html('div', { class: 'inst-sub', text: `${r.workflow} · ${new Date(r.createdAt).toLocaleTimeString()}` }),
   ])));
 }
 
@@ -176,7 +176,7 @@ function showWaitHint(snap) {
   hint.hidden = !wait || FINISHED.has(snap.status.status);
   if (hint.hidden) return;
   const sleep = snap.blockers.find((b) => b.kind === 'sleep');
-  hint.textContent = `Waiting for an event of type "${wait.eventType}": send it below${sleep ? ` (a sleep ends in ${formatDuration(sleep.at - snap.now)})` : ''}.`;
+  hint.textContent = `Waiting for an event of type "${wait.eventType}": send it below${sleep ? ` (a sleep ends in ${formatDuration(sleep.until - snap.now)})` : ''}.`;
   if (!state.eventTouched) $('event-type').value = wait.eventType;
 }
 
