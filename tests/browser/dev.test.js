@@ -126,7 +126,7 @@ test('a failed step is highlighted with its Python traceback', async () => {
   }
 });
 
-test('editing the file reloads the code: a waiting instance finishes on the new code, the dashboard says so', async () => {
+test('editing the file reloads the code: a waiting instance finishes on the new code, a renamed step is a divergence, the dashboard says so', async () => {
   await post('/orders', { id: 'order-3' });
   const { page, context } = await openDashboard('order-3');
   try {
@@ -145,10 +145,23 @@ test('editing the file reloads the code: a waiting instance finishes on the new 
     await fetch(new URL('/approve?instance=order-3&by=di', base));
     await statusIs(page, 'complete');
     assert.equal(JSON.parse(await page.textContent('#output')), 'v2 order-3 approved by di');
-    assert.equal((await post('/orders', { id: 'order-4' })).status, 201);
     await page.click('#instances li[data-id="order-1"]');
     await statusIs(page, 'complete');
     await screenshot(page, 'dev-dashboard');
+
+    // A step renamed under a waiting instance: a DivergenceError on the dashboard and in the terminal; Restart
+    // runs it from the top on the new code.
+    assert.equal((await post('/orders', { id: 'order-4' })).status, 201);
+    await page.click('#instances li[data-id="order-4"]');
+    await statusIs(page, 'waiting');
+    rewriteInitProject(project, { version: 'v3', first: 'validate order' });
+    await statusIs(page, 'errored');
+    assert.match(await page.textContent('#output'), /DivergenceError: \(replay\.divergence\) .*"check order".*"validate order"/s);
+    assert.match(output, /\[order-4\] ✘ errored: DivergenceError/);
+    assert.match(output, /\[order-4\] the dashboard's Restart runs it from the top on the new code/);
+    await page.click('#btn-restart');
+    await page.waitForSelector('#dag .node[data-step="validate order"][data-state="done"]', { timeout: 30_000 });
+    await statusIs(page, 'waiting');
   } finally {
     await context.close();
   }

@@ -5,8 +5,6 @@ import path from 'node:path';
 import { UsageError } from '../args.js';
 import { describeRecord } from '../render.js';
 
-const FINISHED = new Set(['complete', 'errored', 'terminated']);
-
 function portOf(flags, cfg) {
   if (flags.port === undefined) return cfg.devPort ?? 8787;
   const port = Number(flags.port);
@@ -21,11 +19,12 @@ function logInstances(project, log) {
     if (ev.type === 'record') {
       const line = describeRecord(ev.record, project.clock.now());
       if (line) log(`[${ev.id}] ${line}`);
+      if (ev.record.t === 'errored' && ev.record.error?.name === 'DivergenceError') {
+        log(`[${ev.id}] the dashboard's Restart runs it from the top on the new code`);
+      }
     } else if (ev.type === 'reload') {
       if (ev.ok) log(`reloaded ${path.relative(process.cwd(), project.entry) || project.entry}${ev.resumed.length ? `: ${ev.resumed.length} unfinished instance(s) continue on the new code` : ''}`);
       else log(`reload failed, the previous code keeps running: ${ev.error.message}${ev.error.details ? `\n${ev.error.details.trimEnd()}` : ''}`);
-    } else if (ev.type === 'status' && FINISHED.has(ev.status) && ev.status !== 'complete') {
-      log(`[${ev.id}] ${ev.status}`);
     }
   });
 }
