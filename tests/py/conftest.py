@@ -1,6 +1,9 @@
+import json
 import os
+import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -25,7 +28,38 @@ def cli(tmp_path):
         return proc
 
     run.db = db
+    run.journal = lambda instance_id: read_journal(db, instance_id)
+    run.wait_for_record = lambda instance_id, matches=None, **kw: wait_for_record(db, instance_id, matches, **kw)
     return run
+
+
+def read_journal(db, instance_id):
+    """An instance's journal records, read from the SQLite store while another process may be writing it (WAL).
+    [] while the database or its tables do not exist yet."""
+    if not Path(db).exists():
+        return []
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+    try:
+        rows = con.execute("SELECT record_json FROM journal WHERE instance_id = ? ORDER BY seq", (instance_id,)).fetchall()
+    except sqlite3.OperationalError:  # the CLI has not created the schema yet
+        return []
+    finally:
+        con.close()
+    return [json.loads(text) for (text,) in rows]
+
+
+def wait_for_record(db, instance_id, matches=None, *, key=None, t=None, timeout=60):
+    """Polls the journal until matches(records) holds, or until it has a record of step `key` ("name#count") of
+    kind `t`: the signal a crash test kills a process on, instead of a guessed sleep. Returns the records."""
+    if matches is None:
+        matches = lambda records: any(r.get("key") == key and (t is None or r.get("t") == t) for r in records)  # noqa: E731
+    deadline = time.monotonic() + timeout
+    while True:
+        records = read_journal(db, instance_id)
+        if matches(records):
+            return records
+        assert time.monotonic() < deadline, f"the journal of {instance_id} never matched; it has: {records}"
+        time.sleep(0.01)
 
 
 # Where the SDK in build/pyodide comes from, as the engine's hosts decide it (js-engine/hosts/pyodide-node.js).

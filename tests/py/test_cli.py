@@ -102,7 +102,7 @@ def test_kill_9_mid_run_then_resume_runs_no_completed_step_twice(cli, tmp_path):
     params = json.dumps({"steps": 6, "gap_ms": 400})
     proc = _spawn_run(cli.db, "--id", "steady", "--params", params)
     seen = _read_until(proc, "ran step 3")
-    time.sleep(0.2)  # step 3 is journaled; the run is inside its 400 ms gap
+    cli.wait_for_record("steady", key="gap 3#1", t="sleep")  # step 3 is journaled; the run is in its 400 ms gap
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     report = json.loads(cli("status", "steady", "--json", check=0).stdout)
@@ -122,7 +122,9 @@ def test_kill_9_during_a_step_reruns_only_that_step(cli):
     params = json.dumps({"steps": 3, "gap_ms": 50, "work_ms": 3000})
     proc = _spawn_run(cli.db, "--id", "inflight", "--params", params)
     _read_until(proc, "ran step 2")
-    time.sleep(0.3)  # step 2's callback is still running
+    # Step 2's callback runs (3 s): step 1 and its gap are journaled, step 2 is not.
+    records = cli.wait_for_record("inflight", key="gap 1#1", t="sleep")
+    assert not any(r.get("key") == "step 2#1" for r in records), records
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     r = cli("run", STEADY, "--id", "inflight", "--json", check=0, timeout=120)

@@ -179,7 +179,9 @@ def test_an_event_after_the_deadline_with_no_process_up_times_out_and_status_say
     wf = _file(tmp_path, "late.py", LATE)
     r = cli("run", wf, "--id", "late", check=0)
     assert 'waiting for event "reply"' in r.stdout
-    time.sleep(1.5)  # the deadline passes while no process drives the instance
+    # The deadline passes while no process drives the instance: wait until the journaled one, not a guess.
+    deadline = next(x["deadline"] for x in cli.journal("late") if x["t"] == "wait")
+    time.sleep(max(0, deadline / 1000 - time.time()) + 0.05)
     r = cli("status", "late", check=0)
     assert "late  Late  running" in r.stdout, r.stdout
     assert 'the wait "answer" passed its deadline' in r.stdout and "pyworkflows resume late" in r.stdout, r.stdout
