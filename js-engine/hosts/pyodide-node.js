@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { loadPyodide } from 'pyodide';
 import { SDK_PACKAGE, createHostCore, installSdkFiles, installSdkWheel, routeOutput } from './pyodide-common.js';
 import { findWranglerConfig } from '../node/wrangler-config.js';
-import { loadFromSnapshot } from './pyodide-snapshot.js';
+import { loadFromSnapshot, snapshotsEnabled, warmSnapshot } from './pyodide-snapshot.js';
 import { declaredDependencies, installedWheels } from '../node/packages.js';
 import {
   CLOUDFLARE_SDK_WHEEL, createCloudflareHostCore, implicitDependenciesFor, installCloudflareSdk,
@@ -126,8 +126,9 @@ export async function createPyodideHost({
     throw new Error(`sdkSource 'wheel' needs a Pyodide folder whose pyodide-lock.json lists "${SDK_PACKAGE}" ` +
       `(${index} has none): run \`node scripts/build-dist.mjs\`, or use sdkSource: 'dir'`);
   }
-  // The wheel (a fixed build) starts from a memory snapshot; SDK sources being edited ('dir') load plainly.
-  const snap = source === 'wheel' ? await loadFromSnapshot({ indexURL: index, wheelFile: distSdkWheel(index).file }) : null;
+  // The wheel (a fixed build) starts from a memory snapshot, with the pure-Python packages in it; SDK sources being
+  // edited ('dir') load plainly.
+  const snap = source === 'wheel' ? await loadFromSnapshot({ indexURL: index, wheelFile: distSdkWheel(index).file, packages }) : null;
   const pyodide = snap?.pyodide ?? await loadPyodide({ indexURL: index });
   routeOutput(pyodide, {
     stdout: stdout ?? ((text) => process.stdout.write(text)),
@@ -139,7 +140,8 @@ export async function createPyodideHost({
   }
   // A corrupt snapshot is rebuilt while this process loads plainly; wait so no builder outlives us.
   await snap?.rebuild;
-  installWheels(pyodide, packages);
+  const inSnapshot = new Set(snap?.pyodide ? snap.included : []);
+  installWheels(pyodide, packages.filter((w) => !inSnapshot.has(w)));
 
   const core = createHostCore(pyodide);
   if (strict) core.configureCompat({ strict: true });
@@ -154,6 +156,17 @@ export async function createPyodideHost({
   return nodeHost(pyodide, { ...core, loadWorkflowSource }, {
     importSiblings, packages, sdk, sdkSource: source, indexURL: index, startedFrom: snap?.pyodide ? 'snapshot' : 'plain',
   });
+}
+
+/**
+ * Makes the memory snapshot that a workflow with these packages (installed wheel files) starts from: the SDK and
+ * the pure-Python packages imported (`pyworkflows install` calls it). Returns {file, built}, or null when
+ * snapshots are off or there is no SDK wheel to snapshot.
+ */
+export async function warmPackagesSnapshot(packages) {
+  const wheel = distSdkWheel(pyodideDistDir());
+  if (!wheel || !snapshotsEnabled()) return null;
+  return warmSnapshot({ indexURL: withSlash(pyodideDistDir()), wheelFile: wheel.file, packages });
 }
 
 // The workflow's own packages (wheel files, see node/packages.js), unpacked into site-packages: loadPackage only

@@ -2,7 +2,9 @@
 // restoring a snapshot taken after `import workers` costs a fraction of that. Pyodide's snapshot API is private
 // (package.json pins the exact pyodide version), so any failure falls back to a plain load with one warning.
 //
-// A snapshot is keyed on Pyodide's build id + the SDK wheel's bytes; it is made in a throwaway child process
+// A snapshot is keyed on Pyodide's build id + the SDK wheel's bytes + the workflow's pure-Python dependencies (their
+// wheels unpacked and their modules imported where that succeeds; compiled wheels are installed after the restore:
+// a compiled extension loaded before a snapshot does not survive it). It is made in a throwaway child process
 // (`_makeSnapshot` wraps JS globals in a recording proxy, so that process is not fit to run workflows) and stored in
 // build/snapshots/ (PYWORKFLOWS_SNAPSHOT_DIR). PYWORKFLOWS_SNAPSHOT=off forces plain loads.
 //
@@ -45,7 +47,17 @@ export function snapshotKey(wheelBytes, dependencies = []) {
     .digest('hex').slice(0, 32);
 }
 
-export const snapshotPath = (key) => path.join(snapshotDir(), `sdk-${key}.snapshot`);
+// A pure wheel (py3-none-any) can go into a snapshot; a compiled one (a wasm extension) is installed after restore.
+export const isPureWheel = (file) => /-none-any\.whl$/i.test(file);
+const MAX_DEPENDENCY_SNAPSHOTS = 3; // per SDK build: each is ~30-40 MB
+
+// sdk-KEY.snapshot for the SDK alone; sdk-KEY-deps-DEPKEY.snapshot with a dependency set (the pure wheels' bytes).
+export function snapshotPath(key, depWheels = []) {
+  if (!depWheels.length) return path.join(snapshotDir(), `sdk-${key}.snapshot`);
+  const deps = createHash('sha256');
+  for (const w of [...depWheels].sort()) deps.update(path.basename(w)).update(fs.readFileSync(w));
+  return path.join(snapshotDir(), `sdk-${key}-deps-${deps.digest('hex').slice(0, 16)}.snapshot`);
+}
 
 const sitePackages = (pyodide) => pyodide.runPython('import site; site.getsitepackages()[0]');
 
@@ -63,22 +75,63 @@ export function assertSnapshotSafe(pyodide) {
   }
 }
 
-// In the throwaway process: load, install, import, snapshot. Returns {bytes, files: the wheel's top-level entries in
-// site-packages ({name: {path: bytes}})}, which the snapshot does not carry.
-export async function makeSnapshot({ indexURL, wheelBytes, before }) {
+// In the throwaway process: load, install, import, snapshot. Returns {bytes, files: the wheels' top-level entries in
+// site-packages ({name: {path: bytes}})}, which the snapshot does not carry. depWheels: pure wheels' bytes.
+export async function makeSnapshot({ indexURL, wheelBytes, depWheels = [], before }) {
   const pyodide = await loadPyodide({ indexURL, _makeSnapshot: true });
   const site = sitePackages(pyodide);
   const existing = new Set(pyodide.FS.readdir(site));
   unpackWheel(pyodide, wheelBytes);
   pyodide.runPython(PRELOAD.map((m) => `import ${m}`).join('\n'));
+  if (depWheels.length) importDependencies(pyodide, depWheels);
   if (before) await before(pyodide);
   assertSnapshotSafe(pyodide);
   const files = {};
   for (const name of pyodide.FS.readdir(site)) {
     if (name === '.' || name === '..' || existing.has(name) || name === '__pycache__') continue;
-    files[name] = readTree(pyodide.FS, `${site}/${name}`);
+    const full = `${site}/${name}`;
+    files[name] = pyodide.FS.isDir(pyodide.FS.stat(full).mode) ? readTree(pyodide.FS, full) : pyodide.FS.readFile(full);
   }
   return { bytes: pyodide.makeMemorySnapshot(), files };
+}
+
+// Unpacks pure dependency wheels and imports their top-level modules, each where it imports without error (one
+// that needs a compiled package, absent here, is left to import after the restore; what it half-imported is
+// dropped from sys.modules). Extension modules are refused outright, so nothing compiled enters the snapshot.
+function importDependencies(pyodide, depWheels) {
+  const site = sitePackages(pyodide);
+  const before = new Set(pyodide.FS.readdir(site));
+  for (const bytes of depWheels) unpackWheel(pyodide, bytes);
+  const modules = [];
+  for (const name of pyodide.FS.readdir(site)) {
+    if (before.has(name) || name.startsWith('_') || /\.(dist-info|data|pth)$/.test(name)) continue;
+    if (name.endsWith('.py')) modules.push(name.slice(0, -3));
+    else if (pyodide.FS.analyzePath(`${site}/${name}/__init__.py`).exists) modules.push(name);
+  }
+  pyodide.runPython(`
+import importlib, importlib.machinery, sys
+
+class _NoExtensions:
+    def find_spec(self, name, path=None, target=None):
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is not None and isinstance(spec.loader, importlib.machinery.ExtensionFileLoader):
+            raise ImportError(f"{name} is compiled: imported after the restore")
+        return None
+
+_guard = _NoExtensions()
+sys.meta_path.insert(0, _guard)
+try:
+    for _name in ${JSON.stringify(modules.sort())}:
+        _before = set(sys.modules)
+        try:
+            importlib.import_module(_name)
+        except Exception:
+            for _m in set(sys.modules) - _before:
+                del sys.modules[_m]
+finally:
+    sys.meta_path.remove(_guard)
+    importlib.invalidate_caches()
+`);
 }
 
 // {relative path: bytes} of the files under dir in Pyodide's file system (no bytecode caches).
@@ -105,7 +158,9 @@ function writeFiles(file, files) {
   const dir = `${file}.files`;
   const tmp = `${dir}.${process.pid}.tmp`;
   fs.rmSync(tmp, { recursive: true, force: true });
+  fs.mkdirSync(tmp, { recursive: true });
   for (const [top, tree] of Object.entries(files)) {
+    if (tree instanceof Uint8Array) { fs.writeFileSync(path.join(tmp, top), tree); continue; } // a module file
     for (const [rel, bytes] of Object.entries(tree)) {
       const dest = path.join(tmp, top, rel);
       fs.mkdirSync(path.dirname(dest), { recursive: true });
@@ -126,22 +181,33 @@ function mountFiles(pyodide, file) {
   const site = sitePackages(pyodide);
   for (const name of names) {
     const target = `${site}/${name}`;
+    const from = path.join(dir, name);
+    if (!fs.statSync(from).isDirectory()) { FS.writeFile(target, fs.readFileSync(from)); continue; } // a module file
     FS.mkdirTree(target);
-    FS.mount(FS.filesystems.NODEFS, { root: path.join(dir, name) }, target);
+    FS.mount(FS.filesystems.NODEFS, { root: from }, target);
   }
 }
 
-// Other keys' snapshots (an older wheel or Pyodide) are ~30 MB each and never used again.
+// Other SDK keys' snapshots (an older wheel or Pyodide) are ~30 MB each and never used again; of this key's
+// dependency snapshots the most recently used few stay.
 function pruneOthers(keep) {
-  for (const name of fs.readdirSync(path.dirname(keep))) {
-    const full = path.join(path.dirname(keep), name);
-    if (!name.startsWith(path.basename(keep)) && /^sdk-[0-9a-f]+\.snapshot(\.files)?$/.test(name)) fs.rmSync(full, { recursive: true, force: true });
+  const dir = path.dirname(keep);
+  const key = /^sdk-([0-9a-f]+)/.exec(path.basename(keep))?.[1];
+  if (!key) return;
+  const drop = (name) => { fs.rmSync(path.join(dir, name), { force: true }); fs.rmSync(path.join(dir, `${name}.files`), { recursive: true, force: true }); };
+  const deps = [];
+  for (const name of fs.readdirSync(dir)) {
+    const m = /^sdk-([0-9a-f]+)(-deps-[0-9a-f]+)?\.snapshot$/.exec(name);
+    if (!m) continue;
+    if (m[1] !== key) drop(name);
+    else if (m[2]) deps.push({ name, used: fs.statSync(path.join(dir, name)).mtimeMs });
   }
+  deps.sort((a, b) => b.used - a.used).slice(MAX_DEPENDENCY_SNAPSHOTS).forEach((d) => drop(d.name));
 }
 
 // Builds the snapshot for (indexURL, wheelFile) in a child process. Resolves true when the file was written, false
 // when another process is building it right now; rejects with the child's error.
-export function buildSnapshot({ indexURL, wheelFile, file }) {
+export function buildSnapshot({ indexURL, wheelFile, file, depWheels = [] }) {
   const lock = `${file}.lock`;
   fs.mkdirSync(path.dirname(file), { recursive: true });
   try {
@@ -153,7 +219,7 @@ export function buildSnapshot({ indexURL, wheelFile, file }) {
     fs.writeFileSync(lock, String(process.pid));
   }
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [HERE, '--make', indexURL, wheelFile, file], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [HERE, '--make', indexURL, wheelFile, file, ...depWheels], { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     child.stderr.on('data', (d) => { err += d; });
     child.on('error', reject);
@@ -188,57 +254,69 @@ if missing:
 }
 
 /**
- * A Pyodide with our SDK imported, from the snapshot for (indexURL, wheelFile), building it first when missing.
- * Returns {pyodide, from: 'snapshot', file}; null when snapshots are off or none could be built (the caller loads
- * plainly); or {pyodide: null, rebuild} when the snapshot was unusable: it is deleted and rebuilt while the caller
- * loads plainly, and `rebuild` settles when that is done.
+ * A Pyodide with our SDK imported, and the pure wheels among `packages` (the workflow's dependencies) installed,
+ * from the snapshot for (indexURL, wheelFile, those wheels) when warmSnapshot made it, else from the SDK's own
+ * snapshot, building that first when missing.
+ * Returns {pyodide, from: 'snapshot', file, included: the packages inside}; null when snapshots are off or none
+ * could be built (the caller loads plainly); or {pyodide: null, rebuild} when the snapshot was unusable: it is
+ * deleted and rebuilt while the caller loads plainly, and `rebuild` settles when that is done.
  */
-export async function loadFromSnapshot({ indexURL, wheelFile }) {
+export async function loadFromSnapshot({ indexURL, wheelFile, packages = [] }) {
   if (!snapshotsEnabled()) return null;
-  let wheelBytes;
+  let depWheels = packages.filter(isPureWheel);
   let file;
   try {
-    wheelBytes = fs.readFileSync(wheelFile);
-    file = snapshotPath(snapshotKey(wheelBytes));
-    if (!fs.existsSync(file) && !(await buildSnapshot({ indexURL, wheelFile, file }))) return null;
+    const key = snapshotKey(fs.readFileSync(wheelFile));
+    file = snapshotPath(key, depWheels);
+    // A dependency snapshot is made by `pyworkflows install` (warmSnapshot); until then the SDK's own serves.
+    if (depWheels.length && !fs.existsSync(file)) [file, depWheels] = [snapshotPath(key), []];
+    if (!fs.existsSync(file) && !(await buildSnapshot({ indexURL, wheelFile, file, depWheels }))) return null;
   } catch (err) {
     warnOnce(`(snapshot.build_failed) loading Pyodide without a snapshot (slower start): ${err.message}`);
     return null;
   }
   try {
     const bytes = new Uint8Array(fs.readFileSync(file));
-    return { pyodide: await restore({ indexURL, file, bytes }), from: 'snapshot', file };
+    if (depWheels.length) touch(file); // most recently used: kept by pruneOthers
+    return { pyodide: await restore({ indexURL, file, bytes }), from: 'snapshot', file, included: depWheels };
   } catch (err) {
     fs.rmSync(file, { force: true });
     warnOnce(`(snapshot.unusable) ${path.basename(file)} could not be restored (${err.message.split('\n')[0]}): ` +
       'plain load, snapshot rebuilt');
-    const rebuild = buildSnapshot({ indexURL, wheelFile, file }).catch(() => false);
+    const rebuild = buildSnapshot({ indexURL, wheelFile, file, depWheels }).catch(() => false);
     return { pyodide: null, from: 'plain', rebuild };
   }
 }
 
+function touch(file) {
+  try { const now = new Date(); fs.utimesSync(file, now, now); } catch { /* another process pruned it */ }
+}
+
 /**
- * Builds the snapshot for (indexURL, wheelFile) unless current, and deletes other keys' snapshots (scripts/setup).
- * Returns {file, built}.
+ * Builds the snapshot for (indexURL, wheelFile, the pure wheels among `packages`) unless current, and deletes
+ * other SDK keys' snapshots (scripts/setup, `pyworkflows install`). Returns {file, built}.
  */
-export async function warmSnapshot({ indexURL, wheelFile }) {
-  const file = snapshotPath(snapshotKey(fs.readFileSync(wheelFile)));
-  const built = !fs.existsSync(file) && await buildSnapshot({ indexURL, wheelFile, file });
+export async function warmSnapshot({ indexURL, wheelFile, packages = [] }) {
+  const depWheels = packages.filter(isPureWheel);
+  const file = snapshotPath(snapshotKey(fs.readFileSync(wheelFile)), depWheels);
+  const built = !fs.existsSync(file) && await buildSnapshot({ indexURL, wheelFile, file, depWheels });
   if (fs.existsSync(file)) pruneOthers(file);
   return { file, built };
 }
 
 // `node pyodide-snapshot.js --make INDEX_URL WHEEL OUT`: the throwaway builder process.
 if (process.argv[1] === HERE && process.argv[2] === '--make') {
-  const [indexURL, wheelFile, out] = process.argv.slice(3);
+  const [indexURL, wheelFile, out, ...deps] = process.argv.slice(3);
   try {
-    const { bytes, files } = await makeSnapshot({ indexURL, wheelBytes: fs.readFileSync(wheelFile) });
+    const depWheels = deps.map((d) => fs.readFileSync(d));
+    const { bytes, files } = await makeSnapshot({ indexURL, wheelBytes: fs.readFileSync(wheelFile), depWheels });
     writeFiles(out, files); // before the snapshot: a snapshot on disk implies its files are there
     writeAtomically(out, bytes);
     pruneOthers(out);
     process.exit(0);
   } catch (err) {
-    process.stderr.write(`${String(err.message ?? err).split('\n').filter(Boolean).pop()}\n`);
+    if (process.env.PYWORKFLOWS_DEBUG) console.error(err);
+    process.stderr.write(`${String(err?.message ?? JSON.stringify(err)).split('\n').filter(Boolean).pop()}\n`);
     process.exit(1);
   }
 }

@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { snapshotKey } from '../../js-engine/hosts/pyodide-snapshot.js';
+import { isPureWheel, snapshotKey, snapshotPath } from '../../js-engine/hosts/pyodide-snapshot.js';
+import { installedWheels } from '../../js-engine/node/packages.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const PROBE = path.join(HERE, 'fixtures', 'snapshot-probe.mjs');
@@ -28,7 +29,7 @@ function probe(mode, env = {}) {
     fs.closeSync(fd);
   }
 }
-const snapshots = () => fs.readdirSync(dir).filter((f) => f.endsWith('.snapshot'));
+const snapshots = () => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.snapshot')) : []);
 
 before(() => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'pyworkflows-snapshot-'));
@@ -98,5 +99,36 @@ describe('Pyodide memory snapshots', () => {
     assert.equal(snapshotKey(wheel), snapshotKey(Buffer.from('wheel v1')));
     assert.notEqual(snapshotKey(wheel), snapshotKey(Buffer.from('wheel v2')));
     assert.notEqual(snapshotKey(wheel), snapshotKey(wheel, ['pydantic==2.12']));
+    const pure = installedWheels(['pydantic==2.14.4']).filter(isPureWheel);
+    const key = snapshotKey(wheel);
+    assert.match(path.basename(snapshotPath(key, pure)), new RegExp(`^sdk-${key}-deps-[0-9a-f]{16}\\.snapshot$`));
+    assert.notEqual(snapshotPath(key, pure), snapshotPath(key, pure.slice(1)));
+    assert.equal(snapshotPath(key, pure), snapshotPath(key, [...pure].reverse()));
+  });
+
+  test("a workflow's pure-Python dependencies start imported from a snapshot of their own (made at install); its compiled ones load after the restore", () => {
+    const compiled = installedWheels(['pydantic==2.14.4']).filter((w) => !isPureWheel(w)).map((w) => path.basename(w));
+    assert.deepEqual(compiled.map((w) => w.split('-')[0]), ['pydantic_core'], 'pydantic_core is a wasm wheel');
+    const plain = probe('deps', { PYWORKFLOWS_SNAPSHOT: 'off' }).out;
+    assert.equal(plain.startedFrom, 'plain');
+    assert.deepEqual(plain.preloaded, []);
+    const before = snapshots();
+    const sdkOnly = probe('deps').out; // not warmed yet: the SDK's own snapshot, the packages installed after it
+    assert.equal(sdkOnly.startedFrom, 'snapshot');
+    assert.deepEqual(sdkOnly.preloaded, []);
+    assert.deepEqual(snapshots(), before);
+    assert.equal(probe('warm-deps').out.built, true);
+    const { out } = probe('deps');
+    assert.equal(out.startedFrom, 'snapshot');
+    // pydantic itself needs its compiled core: it is imported by the workflow, after the restore.
+    assert.deepEqual(out.preloaded, ['annotated_types', 'typing_extensions', 'typing_inspection']);
+    assert.deepEqual([out.valid, out.invalid], [plain.valid, plain.invalid]);
+    assert.deepEqual([out.valid, out.invalid], [3, 'int_parsing']);
+    assert.match(out.traceback, /annotated_types\/__init__\.py", line \d+, in __init_subclass__\n {4}raise TypeError\(/, 'source lines of a dependency');
+    const added = snapshots().filter((f) => !before.includes(f));
+    assert.equal(added.length, 1);
+    assert.match(added[0], /^sdk-[0-9a-f]+-deps-[0-9a-f]{16}\.snapshot$/);
+    assert.ok(before.every((f) => snapshots().includes(f)), 'the SDK-only snapshot stays beside it');
+    assert.equal(probe('host').out.startedFrom, 'snapshot');
   });
 });

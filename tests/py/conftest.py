@@ -90,5 +90,6 @@ def pytest_sessionstart(session):
 
 def pytest_configure(config):
     # tests/browser/run reruns these files with the engine in Chromium and deselects these: the page has no file
-    # system, so JavaScript workflow files, installed packages and sibling modules load only in the Node harness.
+    # system, so sibling modules load only in the Node harness (a file's own text, its wrangler config and its
+    # installed packages are found by the Chromium harness's Node side).
     config.addinivalue_line("markers", "node_only: needs the Node harness's file access (deselected in Chromium)")

@@ -3,6 +3,7 @@ the host's pip for Pyodide's platform into an offline cache, loaded by `run`. Of
 `pip wheel` and found with --find-links (PIP_NO_INDEX, PIP_FIND_LINKS)."""
 import hashlib
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -35,8 +36,9 @@ def build_wheel(tmp_path, name, version, init):
     )
     (src / name / "__init__.py").write_text(init)
     wheels = tmp_path / "wheels"
+    # Reproducible bytes (fixed zip timestamps): the same wheel in every test, so one memory snapshot serves them all.
     subprocess.run([str(TOOLS_PYTHON), "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(wheels), str(src)],
-                   check=True, capture_output=True)
+                   check=True, capture_output=True, env={**os.environ, "SOURCE_DATE_EPOCH": "1767225600"})
     return next(wheels.glob(f"{name}-{version}-*.whl"))
 
 

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { UsageError } from '../args.js';
 
-// `install [FILE]`: resolve the packages FILE (default: the pyproject.toml here) declares into the offline cache.
+// `install [FILE]`: resolve the packages FILE (default: the pyproject.toml here) declares into the offline cache,
+// and make the memory snapshot a run with them starts from.
 export default {
   name: 'install',
   args: '[FILE.py|pyproject.toml]',
@@ -17,18 +18,33 @@ export default {
       console.log(`no dependencies declared${from ? ` (${from})` : ''}`);
       return 0;
     }
-    const have = flags.force ? null : installedWheels(requirements);
-    if (have) {
-      console.log(`${requirements.join(', ')}: already installed (${have.length} wheel(s); --force to resolve again)`);
-      return 0;
+    let wheels = flags.force ? null : installedWheels(requirements);
+    if (wheels) {
+      console.log(`${requirements.join(', ')}: already installed (${wheels.length} wheel(s); --force to resolve again)`);
+    } else {
+      try {
+        const installed = installPackages(requirements);
+        wheels = installed.wheels;
+        console.log(`installed ${wheels.length} wheel(s) for ${requirements.join(', ')} into ${installed.dir}`);
+      } catch (err) {
+        if (err instanceof PackageError) throw new UsageError(err.message);
+        throw err;
+      }
     }
-    try {
-      const { dir, wheels } = installPackages(requirements);
-      console.log(`installed ${wheels.length} wheel(s) for ${requirements.join(', ')} into ${dir}`);
-      return 0;
-    } catch (err) {
-      if (err instanceof PackageError) throw new UsageError(err.message);
-      throw err;
-    }
+    await warmSnapshot(wheels);
+    return 0;
   },
 };
+
+// The memory snapshot a run with these packages starts from (the pure-Python ones imported in it), made now so the
+// first run is as fast as the next; a failure only costs speed.
+async function warmSnapshot(wheels) {
+  const { warmPackagesSnapshot } = await import('../../hosts/pyodide-node.js');
+  const t0 = Date.now();
+  try {
+    const warmed = await warmPackagesSnapshot(wheels);
+    if (warmed?.built) console.log(`snapshot with these packages built in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  } catch (err) {
+    console.error(`pyworkflows: warning: (snapshot.build_failed) no snapshot with these packages (slower start): ${err.message}`);
+  }
+}
