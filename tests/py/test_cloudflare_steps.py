@@ -257,7 +257,7 @@ class SleepThenGather(WorkflowEntrypoint):
 
 
 def test_an_eager_sleep_takes_no_task_scope_number(workflow_env):
-    # The gathered steps keep the keys of the first and second task, as before sleeps started eagerly.
+    # A sleep starts at its call without a task of its own: the gathered steps are keyed in tasks /1 and /2.
     env = workflow_env.load(SLEEP_THEN_GATHER, filename="sleep_gather.py")
     r = env.run("SleepThenGather", id="sleep-gather")
     assert r.status == "complete", r.error
