@@ -2,16 +2,37 @@
 import { WorkflowError } from '../core/errors.js';
 import { toJsonText } from '../core/values.js';
 import { describeRecord, instanceReport } from './render.js';
+import { watchActivity } from './progress.js';
 
-// Drives an instance until nothing in this process can move it on, printing each journal record as it lands.
-export async function drive(session, id, flags) {
-  const { engine, host } = session;
-  const off = flags.json ? () => {} : engine.on((ev) => {
-    if (ev.type === 'record' && ev.id === id) {
-      const line = describeRecord(ev.record, engine.clock.now());
-      if (line) console.log(line);
-    }
+// Prints the instance's journal records as they land, from before the command acts on it: records written at once
+// (a step answered synchronously, the command's own event or resume) are shown too, in order with Python's prints
+// (both go to stdout). `id` null: the instance `run` is creating, the first top-level one created here, of
+// `workflow`.
+export function showLive(session, flags, id = null, workflow = null) {
+  const live = { id, stop: () => {} };
+  if (flags.json) return live;
+  const { engine } = session;
+  live.stop = engine.on((ev) => {
+    if (ev.type !== 'record') return;
+    const r = ev.record;
+    if (live.id === null && r.t === 'created' && !r.parent) live.id = ev.id;
+    if (ev.id !== live.id) return;
+    const line = r.t === 'created' ? `instance ${ev.id}${workflow ? ` of ${workflow}` : ''} created` : describeRecord(r, engine.clock.now());
+    if (!line) return;
+    session.progress.clear();
+    console.log(line);
   });
+  return live;
+}
+
+// Drives an instance until nothing in this process can move it on; `live` (showLive) stops printing at the end.
+export async function drive(session, id, flags, live = showLive(session, flags, id)) {
+  const { engine, host } = session;
+  const stopWatching = watchActivity(session.progress, engine, id);
+  const off = () => {
+    stopWatching();
+    live.stop();
+  };
   const fatalSeen = host?.whenFatal ? host.whenFatal().then(() => STALLED) : new Promise(() => {});
   const status = await Promise.race([engine.settled(id), eventLoopEmpty(), fatalSeen]);
   if (status !== STALLED) off();

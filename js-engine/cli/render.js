@@ -18,8 +18,8 @@ export function describeRecord(r, now) {
       return r.retryAt === undefined
         ? `✗ ${r.name}  attempt ${r.attempt} failed, no retries left: ${errText(r.error)}`
         : `↻ ${r.name}  attempt ${r.attempt} failed: ${errText(r.error)}; retrying in ${formatDuration(r.retryAt - now)}`;
-    case 'sleep': return `⏸ ${r.name}  sleeping until ${iso(r.until)}`;
-    case 'wait': return `… ${r.name}  waiting for event "${r.eventType}" (until ${iso(r.deadline)})`;
+    case 'sleep': return `⏸ ${r.name}  sleeping until ${iso(r.until)} (in ${formatDuration(r.until - now)})`;
+    case 'wait': return `… ${r.name}  waiting for event "${r.eventType}" (until ${iso(r.deadline)}, in ${formatDuration(r.deadline - now)})`;
     case 'got': return `✓ ${r.key.replace(/#1$/, '')}  received event "${r.event.type}"`;
     case 'timeout': return `✗ ${r.key.replace(/#1$/, '')}  ${r.error.message}`;
     case 'abandoned': return `⊘ ${r.name}  abandoned: the workflow stopped awaiting it`;

@@ -7,6 +7,7 @@ import { indexJournal } from '../core/journal-index.js';
 import { installWallClock } from '../hosts/wall-clock.js';
 import { openStore, DEFAULT_DB } from '../node/store.js';
 import { UsageError } from './args.js';
+import { createProgress } from './progress.js';
 
 export function clockKind(flags, recorded) {
   const kind = flags.clock ?? recorded ?? 'real';
@@ -30,8 +31,8 @@ export function existingDb(flags) {
   return path;
 }
 
-// Calls fn(session) with session = {engine, store, clockKind, host}: `host` is the Pyodide host once Python is
-// loaded (workflow.js). `id`: the instance the command is about (its clock and time are continued); `existing`:
+// Calls fn(session) with session = {engine, store, clockKind, host, progress}: `host` is the Pyodide host once
+// Python is loaded (workflow.js), `progress` the command's progress line (progress.js). `id`: the instance the command is about (its clock and time are continued); `existing`:
 // the database must already exist.
 export async function withEngine(flags, fn, { id, existing = true } = {}) {
   clockKind(flags); // a bad --clock is a usage error before anything is opened
@@ -47,7 +48,7 @@ export async function withEngine(flags, fn, { id, existing = true } = {}) {
     // Inside the workflow the engine's clock is the only clock (JS Date, Python's time.time and datetime.now).
     if (kind === 'virtual' || clock.now() - Date.now() > 1000) uninstall = installWallClock(clock.now);
     engine = createEngine({ store, clock, onError: (e) => console.error(`engine: ${e.stack ?? e}`) });
-    return await fn({ engine, store, clockKind: kind, host: null });
+    return await fn({ engine, store, clockKind: kind, host: null, progress: createProgress() });
   } finally {
     await engine?.close();
     await store.close();

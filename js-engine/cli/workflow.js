@@ -14,16 +14,23 @@ export async function loadWorkflow(session, file, className, flags, stored) {
   if (!existsSync(path)) throw new UsageError(`no such file: ${file}`);
   const { SDKS } = await import('../hosts/pyodide-node.js');
   if (!SDKS.includes(sdk)) throw new UsageError(`--sdk must be one of ${SDKS.join(', ')}, got "${sdk}"`);
+  const { progress } = session;
   const pythonHost = async () => {
     const { createPyodideHost } = await import('../hosts/pyodide-node.js');
     // Python's print goes to the terminal; with --json it goes to stderr so stdout stays one JSON object.
-    const write = (stream) => (text) => stream.write(text.endsWith('\n') ? text : `${text}\n`);
+    const write = (stream) => (text) => {
+      progress.clear();
+      stream.write(text.endsWith('\n') ? text : `${text}\n`);
+    };
+    if (!session.host) progress.show('loading Python (Pyodide)...');
     session.host ??= await createPyodideHost({
       sdk, strict: strict || undefined, stdout: write(json ? process.stderr : process.stdout), stderr: write(process.stderr), packages: await workflowPackages(file),
     });
+    progress.show(`loading ${file}...`);
     return session.host;
   };
-  const loaded = await loadWorkflowFile(path, { config: stored !== undefined ? stored : configFlag, pythonHost });
+  const loaded = await loadWorkflowFile(path, { config: stored !== undefined ? stored : configFlag, pythonHost })
+    .finally(() => progress.clear());
   // Every instance of these workflows (children created through env bindings too) records where its code lives.
   const config = loaded.config?.path ?? null;
   const sdkField = sdk !== 'ours' && loaded.language === 'python' ? { sdk } : {};

@@ -123,6 +123,13 @@ export function createEngine({
     return def;
   }
 
+  // Records written outside a live run (created, paused, resumed, terminated, restarted, an event or a control
+  // request for an instance not running here) reach listeners as a run's own do: a listener sees every record.
+  async function commit(id, change) {
+    await store.commit(id, change);
+    for (const record of change.records ?? []) engine.emit({ type: 'record', id, record });
+  }
+
   async function launch(row) {
     if (runs.has(row.id)) return runs.get(row.id);
     await leases.take(row.id);
@@ -152,7 +159,7 @@ export function createEngine({
         delete error.stack;
       }
       const at = runs.get(id)?.clock.now() ?? clock.now();
-      await store.commit(id, { records: [{ t: 'answered', rid: req.rid, ok: error === null, ...(error ? { error } : {}), at }] });
+      await commit(id, { records: [{ t: 'answered', rid: req.rid, ok: error === null, ...(error ? { error } : {}), at }] });
     }
   }
 
@@ -173,7 +180,7 @@ export function createEngine({
   async function requestControl(id, action, locked, args) {
     if (typeof store.readJournalSince !== 'function') throw locked;
     const request = { t: 'control', rid: randomId(), action, ...(args ? { args } : {}), at: clock.now() };
-    await store.commit(id, { records: [request] });
+    await commit(id, { records: [request] });
     const isAnswer = (r) => r.t === 'answered' && r.rid === request.rid;
     // From the request on; a restart that applied it cut the journal back past it, then the answer is earlier.
     const lookup = async () => {
@@ -191,7 +198,7 @@ export function createEngine({
       if (waited > 0 && waited % 250 === 0 && (await leaseFree(id))) {
         // The holder let go without answering (it only held the lease for a moment, or it exited): withdraw the
         // request, so no later driver applies it by surprise, and act directly.
-        await store.commit(id, { records: [{ t: 'answered', rid: request.rid, ok: false, withdrawn: true, at: clock.now() }] });
+        await commit(id, { records: [{ t: 'answered', rid: request.rid, ok: false, withdrawn: true, at: clock.now() }] });
         return engine[action](id, args);
       }
       await new Promise((r) => setTimeout(r, step));
@@ -261,7 +268,7 @@ export function createEngine({
       if (parent && (await createdBy(instanceId, workflow)) === parent) return handle(instanceId);
       throw new InstanceExistsError(instanceId);
     }
-    await store.commit(instanceId, { records: [{ t: 'created', params: encoded, at: now, ...(parent ? { parent } : {}) }] });
+    await commit(instanceId, { records: [{ t: 'created', params: encoded, at: now, ...(parent ? { parent } : {}) }] });
     await launch(row);
     return handle(instanceId);
   }
@@ -373,6 +380,7 @@ export function createEngine({
 
     // What a live instance is blocked on (sleeps, retry back-offs, event waits); [] when not live here.
     blockers: (id) => runs.get(id)?.blockers() ?? [],
+    inflight: (id) => runs.get(id)?.inflightCalls() ?? [],
 
     async history(id) {
       await mustGetRow(id);
@@ -389,7 +397,7 @@ export function createEngine({
         await leases.during(id, async () => {
           const now = (await store.getInstance(id)).status; // it may have moved on before the lease was ours
           if (!RUNNABLE.has(now)) throw refuse(now);
-          await store.commit(id, { records: [{ t: 'paused', at: clock.now() }], patch: { status: 'paused' } });
+          await commit(id, { records: [{ t: 'paused', at: clock.now() }], patch: { status: 'paused' } });
         });
       } catch (err) {
         if (err.code !== 'instance.locked') throw err;
@@ -435,7 +443,7 @@ export function createEngine({
           await leases.release(id);
           throw refuse(now);
         }
-        await store.commit(id, { records: [{ t: 'resumed', at: clock.now() }], patch: { status: 'queued' } });
+        await commit(id, { records: [{ t: 'resumed', at: clock.now() }], patch: { status: 'queued' } });
         await launch({ ...row, status: 'queued' });
       } finally {
         resuming.delete(id);
@@ -457,7 +465,7 @@ export function createEngine({
       const at = runs.get(id)?.clock.now() ?? clock.now();
       runs.get(id)?.abort();
       runs.delete(id);
-      await store.commit(id, { records: [{ t: 'terminated', at }], patch: { status: 'terminated', updatedAt: at } });
+      await commit(id, { records: [{ t: 'terminated', at }], patch: { status: 'terminated', updatedAt: at } });
       await leases.release(id);
       engine.emit({ type: 'status', id, status: 'terminated' });
     },
@@ -495,7 +503,7 @@ export function createEngine({
       const keptEvents = records.filter((r) => r.t === 'event' && r.seq > cut).map(({ seq, ...r }) => r);
       const at = instanceNow(records);
       const patch = { status: 'queued', output: null, error: null, updatedAt: at };
-      await store.commit(id, { truncateAfter: cut, records: [{ t: 'restarted', at, from: from ?? null }, ...keptEvents], patch });
+      await commit(id, { truncateAfter: cut, records: [{ t: 'restarted', at, from: from ?? null }, ...keptEvents], patch });
       await launch({ ...row, ...patch });
     },
 
@@ -521,7 +529,7 @@ export function createEngine({
         await run.commit([record]);
         run.deliverEvents();
       } else {
-        await store.commit(id, { records: [record] });
+        await commit(id, { records: [record] });
       }
     },
 
@@ -536,7 +544,7 @@ export function createEngine({
           if (RUNNABLE.has(row.status)) started.push(await launch(row));
           else if (row.status === 'waitingForPause') {
             // The in-flight steps died with the process; the pause they were finishing is now complete.
-            await leases.during(row.id, () => store.commit(row.id, { records: [{ t: 'paused', at: clock.now() }], patch: { status: 'paused' } }));
+            await leases.during(row.id, () => commit(row.id, { records: [{ t: 'paused', at: clock.now() }], patch: { status: 'paused' } }));
           }
         } catch (err) {
           // Asked for by id: say why not. Recovering everything: another process is driving it, leave it be.

@@ -174,6 +174,11 @@ export class InstanceRun {
     return [...this.inflight.entries()].filter(([, f]) => f.blocked).map(([key, f]) => ({ key, kind: f.kind, ...f.detail }));
   }
 
+  // Every call in flight, running or blocked (blockers() is the blocked part): what a progress display shows.
+  inflightCalls() {
+    return [...this.inflight.entries()].map(([key, f]) => ({ key, kind: f.kind, blocked: f.blocked, ...f.detail }));
+  }
+
   // ---- journal ------------------------------------------------------------------------------------------------
   // `final`: the end record; once the run is finishing nothing else is written (a status patch committed in the
   // turn between the end record and abort() would overwrite the final status).

@@ -8,6 +8,8 @@ import builtins
 import sys
 import weakref
 
+from ._tracebacks import STEP_NOTE
+
 __all__ = [
     "WorkflowError",
     "WorkflowFatalError",
@@ -233,7 +235,7 @@ def rebuild_exception(name, message, *, module=None, qualname=None, args=None, c
         except Exception:  # classes with __slots__ or read-only attributes
             pass
     if remote_traceback:
-        exc.add_note("The step failed with this Python traceback:\n" + remote_traceback.rstrip())
+        exc.add_note(STEP_NOTE + remote_traceback.rstrip())
     return exc
 
 

@@ -8,12 +8,12 @@ process has it (see _errors.rebuild_exception).
 """
 
 import asyncio
-import traceback
 
 from ._errors import WorkflowError, is_non_retryable, rebuild_exception, remember_class
 from ._ffi import JsException, js, jsnull, require_pyodide
 from ._jsvalues import from_js_value, to_js_value
 from ._scopes import in_root_task, root_task
+from ._tracebacks import format_traceback
 from ._values import to_wire
 
 __all__ = ["js_error_from_exception", "exception_from_js"]
@@ -71,7 +71,7 @@ def js_error_from_exception(exc):
         except Exception:
             pass
     try:
-        err.pythonTraceback = "".join(traceback.format_exception(exc))
+        err.pythonTraceback = format_traceback(exc)
     except Exception:  # a traceback as deep as the stack, or an exception whose str() fails
         err.pythonTraceback = f"{type(exc).__name__} (the traceback could not be formatted)"
     if is_non_retryable(exc):

@@ -329,7 +329,9 @@ def pay():
     raise PaymentDeclined("card")
 await pay()`, { prelude: 'class PaymentDeclined(Exception):\n    pass' });
     assert.equal(err.name, 'PaymentDeclined');
-    assert.match(err.pythonTraceback, /The step failed with this Python traceback:[\s\S]*in pay/);
+    // One traceback: the step's frames spliced in where run() awaited it, not appended as a second one.
+    assert.match(err.pythonTraceback, /^Traceback \(most recent call last\):\n[\s\S]*, in run\n[\s\S]*, in pay\n[\s\S]*PaymentDeclined: card\n$/);
+    assert.equal(err.pythonTraceback.match(/Traceback \(most recent call last\)/g).length, 1);
   });
 });
 

@@ -5,7 +5,7 @@ import { need } from '../args.js';
 import { CLOCK, DB, DRIVE, JSON_OUT } from '../options.js';
 import { withEngine } from '../session.js';
 import { loadRowWorkflow } from '../workflow.js';
-import { drive, finish } from '../drive.js';
+import { drive, finish, showLive } from '../drive.js';
 
 function controlCommand(name, summary, options) {
   return {
@@ -23,8 +23,14 @@ function controlCommand(name, summary, options) {
           return finish(session, id, flags, null);
         }
         await loadRowWorkflow(session, id, flags);
-        await engine[name](id);
-        return drive(session, id, flags);
+        const live = showLive(session, flags, id);
+        try {
+          await engine[name](id);
+        } catch (err) {
+          live.stop();
+          throw err;
+        }
+        return drive(session, id, flags, live);
       }, { id });
     },
   };

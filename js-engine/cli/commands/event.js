@@ -2,7 +2,7 @@ import { need, parseJsonArg } from '../args.js';
 import { DRIVE } from '../options.js';
 import { withEngine } from '../session.js';
 import { loadRowWorkflow } from '../workflow.js';
-import { drive } from '../drive.js';
+import { drive, showLive } from '../drive.js';
 
 export default {
   name: 'event',
@@ -18,10 +18,12 @@ export default {
       // Everything is checked before the event is stored: a failed command writes nothing (a retry adds no duplicate).
       await engine.checkEvent(id, { type, payload }); // id, state and payload first, before loading any code
       await loadRowWorkflow(session, id, flags);
+      const live = showLive(session, flags, id);
       await engine.sendEvent(id, { type, payload });
       try {
         await recoverOrWait(engine, id);
       } catch (err) {
+        live.stop();
         if (err.code !== 'instance.locked') throw err;
         // Another process drives the instance: the event is journaled, and that process takes it from the journal.
         const holder = err.holder ? ` (pid ${err.holder.pid} on host ${err.holder.host})` : '';
@@ -29,7 +31,7 @@ export default {
         else console.log(`event "${type}" stored for instance ${id}; the process running it${holder} takes it in`);
         return 0;
       }
-      return drive(session, id, flags);
+      return drive(session, id, flags, live);
     }, { id });
   },
 };

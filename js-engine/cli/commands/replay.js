@@ -3,6 +3,7 @@ import { UsageError, need, parseJsonArg } from '../args.js';
 import { DB, JSON_OUT, SDK, STRICT } from '../options.js';
 import { storedJournal } from '../stored.js';
 import { loadWorkflow } from '../workflow.js';
+import { createProgress } from '../progress.js';
 import { toJsonText } from '../../core/values.js';
 
 // Re-runs a stored journal against the current code in a scratch memory store (the database is only read):
@@ -32,7 +33,7 @@ export default {
     if (!file) throw new UsageError('which code to replay against? give FILE.py');
     const className = flags.class ?? row?.source?.className ?? journal.instance?.workflow;
     // Registers nothing in a real engine: loadWorkflow only needs something with register().
-    const session = { engine: { register() {} }, clockKind: null, host: null };
+    const session = { engine: { register() {} }, clockKind: null, host: null, progress: createProgress() };
     // The stored instance's wrangler config, unless --config names one (or the code is replayed from another file).
     const stored = flags.config === undefined && !flags['no-config'] && !fileArg ? row?.source?.config : undefined;
     const wf = await loadWorkflow(session, file, className && !Array.isArray(journal) ? className : flags.class, { ...flags, json: true, sdk: flags.sdk ?? row?.source?.sdk }, stored);

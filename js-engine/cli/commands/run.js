@@ -2,7 +2,7 @@ import { UsageError, need, parseJsonArg } from '../args.js';
 import { DRIVE } from '../options.js';
 import { withEngine } from '../session.js';
 import { loadWorkflow } from '../workflow.js';
-import { drive } from '../drive.js';
+import { drive, showLive } from '../drive.js';
 
 export default {
   name: 'run',
@@ -25,16 +25,12 @@ export default {
       const wf = await loadWorkflow(session, file, flags.class, flags);
       let id = flags.id;
       const existing = id ? await store.getInstance(id) : null;
-      if (existing) {
-        if (existing.workflow !== wf.name) throw new UsageError(`instance ${id} belongs to workflow "${existing.workflow}", not "${wf.name}"`);
-        if (!flags.json) console.log(`continuing instance ${id} (${existing.status})`);
-        await engine.recover({ ids: [id] });
-      } else {
-        const instance = await engine.workflow(wf.name).create({ id, params });
-        id = instance.id;
-        if (!flags.json) console.log(`instance ${id} of ${wf.name} created`);
-      }
-      return drive(session, id, flags);
+      if (existing && existing.workflow !== wf.name) throw new UsageError(`instance ${id} belongs to workflow "${existing.workflow}", not "${wf.name}"`);
+      if (existing && !flags.json) console.log(`continuing instance ${id} (${existing.status})`);
+      const live = showLive(session, flags, id ?? null, wf.name);
+      if (existing) await engine.recover({ ids: [id] });
+      else id = (await engine.workflow(wf.name).create({ id, params })).id;
+      return drive(session, id, flags, live);
     }, { id: flags.id, existing: false });
   },
 };

@@ -1,0 +1,188 @@
+"""What the command line shows: every journal record live and in order with Python's prints, help and usage."""
+
+import json
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+THREE = '''
+from workers import WorkflowEntrypoint
+
+class Three(WorkflowEntrypoint):
+    async def run(self, event, step):
+        @step.do("one")
+        async def one():
+            print("in one")
+            return 1
+
+        await one()
+        got = await step.wait_for_event("go", "go", timeout="1 hour")
+
+        @step.do("two")
+        async def two():
+            print("in two")
+            return got["payload"]
+
+        @step.do("three")
+        async def three():
+            print("in three")
+            return 3
+
+        await two()
+        return await three()
+'''
+
+
+def _lines(r):
+    return [line for line in r.stdout.splitlines() if not line.startswith("  ")]
+
+
+def _expect(lines, prefixes):
+    assert len(lines) == len(prefixes) and all(a.startswith(b) for a, b in zip(lines, prefixes)), "\n".join(lines)
+
+
+def test_every_record_is_shown_live_in_order_with_pythons_prints_for_run_event_resume_restart(cli, tmp_path):
+    wf = tmp_path / "three.py"
+    wf.write_text(THREE)
+    r = cli("run", wf, "--id", "t3", "--clock", "virtual", check=0)
+    assert r.stderr == ""  # no progress lines when stderr is not a terminal
+    _expect(_lines(r), ["instance t3 of Three created", "▶ running", "in one", "✓ one  attempt 1", '… go  waiting for event "go"',
+                        'instance t3 is waiting for event "go"'])
+    cli("pause", "t3", check=0)
+    r = cli("event", "t3", "go", "2", check=0)  # stored; a paused instance does not move on
+    _expect(_lines(r), ['✉ event "go" arrived', "instance t3: paused"])
+    r = cli("resume", "t3", check=0)
+    _expect(_lines(r), ["▶ resumed", "▶ running", '✓ go  received event "go"', "in two", "✓ two  attempt 1", "in three",
+                        "✓ three  attempt 1", "✔ complete → 3", "instance t3: complete"])
+    r = cli("restart", "t3", check=0)  # from the top; the event sent before is kept
+    _expect(_lines(r), ["↺ restarted", '✉ event "go" arrived', "▶ running", "in one", "✓ one", '… go  waiting for event "go"',
+                        '✓ go  received event "go"', "in two", "✓ two", "in three", "✓ three", "✔ complete → 3",
+                        "instance t3: complete"])
+    table = cli("list", check=0).stdout.splitlines()
+    assert table[0].split() == ["ID", "WORKFLOW", "STATUS", "CREATED"] and table[1].split()[:3] == ["t3", "Three", "complete"]
+
+
+def test_each_command_has_help_with_its_options_and_an_example_and_there_is_a_version(cli):
+    for args in (["run", "--help"], ["run", "-h"], ["help", "run"]):
+        out = cli(*args, db_path=None, check=0).stdout
+        assert out.startswith("usage: pyworkflows run FILE.py|FILE.mjs [--class NAME]"), out
+        assert "--params JSON" in out and "--clock real|virtual" in out and "example:\n  npx pyworkflows run " in out, out
+    out = cli("event", "-h", db_path=None, check=0).stdout
+    assert out.startswith("usage: pyworkflows event ID TYPE [PAYLOAD_JSON]") and "npx pyworkflows event " in out, out
+    overview = cli("--help", db_path=None, check=0).stdout
+    assert all(f"\n  {c} " in overview for c in ("run", "event", "status", "history", "list", "resume", "replay", "init"))
+    version = json.loads((ROOT / "package.json").read_text())["version"]
+    assert cli("--version", db_path=None, check=0).stdout.strip() == f"pyworkflows {version}"
+
+
+def test_a_usage_error_is_one_line_and_that_commands_usage_only(cli):
+    for args, first, usage in [
+        (["status"], "pyworkflows: missing ID", "usage: pyworkflows status ID [--db PATH] [--json]"),
+        (["list", "--frob"], "pyworkflows: unknown option --frob", "usage: pyworkflows list [--db PATH] [--json]"),
+        (["history", "x", "--clock", "virtual"], "pyworkflows: unknown option --clock", "usage: pyworkflows history ID"),
+        (["event", "x", "--db"], "pyworkflows: option --db needs a value", "usage: pyworkflows event ID TYPE"),
+    ]:
+        r = cli(*args, db_path=None, check=2)
+        lines = r.stderr.splitlines()
+        assert lines[0] == first and lines[1].startswith(usage) and len(lines) == 3, r.stderr
+        assert r.stdout == ""
+    missing = cli.db.parent / "nowhere.sqlite"
+    for args in (["export", "x"], ["replay", "x"], ["list"]):
+        r = cli(*args, db_path=missing, check=2)
+        assert r.stderr.startswith(f"pyworkflows: (store.not_found) no database at {missing}"), r.stderr
+    assert not missing.exists()
+    r = cli("frobnicate", db_path=None, check=2)
+    assert r.stderr.splitlines() == ['pyworkflows: unknown command "frobnicate"', "(pyworkflows --help lists the commands)"]
+
+
+PROGRESS = '''
+import asyncio
+from workers import WorkflowEntrypoint
+
+class Progress(WorkflowEntrypoint):
+    async def run(self, event, step):
+        @step.do("slow")
+        async def slow():
+            await asyncio.sleep(1.6)
+            return 1
+
+        await slow()
+        tries = []
+
+        @step.do("flaky", config={"retries": {"limit": 1, "delay": "2 seconds", "backoff": "constant"}})
+        async def flaky():
+            tries.append(1)
+            if len(tries) == 1:
+                raise ValueError("first try fails")
+            return 2
+
+        await flaky()
+        await step.sleep("nap", "2 seconds")
+        return 3
+'''
+
+DAY = '''
+from workers import WorkflowEntrypoint
+
+class Day(WorkflowEntrypoint):
+    async def run(self, event, step):
+        await step.sleep("a day", "1 day")
+
+        @step.do("after")
+        async def after():
+            return 1
+
+        return await after()
+'''
+
+
+def test_progress_goes_to_stderr_says_what_is_happening_and_durations_read_as_people_read_them(cli, tmp_path):
+    wf = tmp_path / "progress.py"
+    wf.write_text(PROGRESS)
+    r = cli("run", wf, "--id", "p1", env_extra={"PYWORKFLOWS_PROGRESS": "1"}, check=0)
+    err = r.stderr
+    assert err.index("loading Python") < err.index('step "slow" running for 1 s'), err
+    assert 'step "flaky": attempt 2 in 1' in err or 'step "flaky": attempt 2 in 2 s' in err, err
+    assert 'sleeping "nap": wakes at ' in err and " UTC, in 1" in err, err
+    assert "running for" not in r.stdout and "loading" not in r.stdout
+    assert "↻ flaky  attempt 1 failed: ValueError: first try fails; retrying in 2 s" in r.stdout, r.stdout
+    assert "✓ slow  attempt 1, 1.6 s" in r.stdout or "✓ slow  attempt 1, 1.7 s" in r.stdout, r.stdout
+    assert "sleeping until " in r.stdout and "(in 2 s)" in r.stdout, r.stdout
+    # Piped with no PYWORKFLOWS_PROGRESS: nothing on stderr; --json: stdout is the one object.
+    day = tmp_path / "day.py"
+    day.write_text(DAY)
+    r = cli("run", day, "--id", "d1", "--clock", "virtual", check=0)
+    assert r.stderr == "" and "(in 1d 0h)" in r.stdout, r.stdout + r.stderr
+    h = cli("history", "d1", check=0).stdout.splitlines()
+    assert any(line.startswith("+1d 0h") and "✓ after" in line for line in h), h
+    r = cli("run", day, "--id", "d2", "--clock", "virtual", "--json", env_extra={"PYWORKFLOWS_PROGRESS": "1"}, check=0)
+    assert json.loads(r.stdout)["status"] == "complete" and "loading Python" in r.stderr
+
+
+def test_on_a_terminal_progress_is_one_line_rewritten_in_place_on_stderr(cli, tmp_path):
+    import os
+    import pty
+    import subprocess
+
+    wf = tmp_path / "progress.py"
+    wf.write_text(PROGRESS)
+    master, slave = pty.openpty()
+    cmd = ["node", str(ROOT / "js-engine" / "cli" / "main.js"), "run", str(wf), "--db", str(cli.db)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=slave, text=True, cwd=tmp_path)
+    os.close(slave)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # the terminal closed with the process
+            break
+        if not chunk:
+            break
+        seen += chunk
+    out, _ = proc.communicate(timeout=120)
+    os.close(master)
+    text = seen.decode()
+    assert proc.returncode == 0, text + out
+    assert "\r\x1b[2Kloading Python" in text and '\r\x1b[2K  step "slow" running for 1' in text, repr(text)
+    assert "\n" not in text.replace("\r\n", ""), repr(text)  # never a new line: the one line is rewritten
+    assert "running for" not in out and "✔ complete → 3" in out
