@@ -42,130 +42,133 @@ export function projectConfig(dir, configPath) {
 /**
  * options: dir, config (a wrangler file; default the nearest), db (default <project>/.pyworkflows/dev.db),
  * clock ('real' | 'virtual'), stdout/stderr (text writers for Python's print and the log), createHost (tests).
+ * Call start() to load the code and drive the unfinished instances.
  */
-export async function openDevProject({ dir = '.', config, db, clock: clockKind = 'real', stdout, stderr, createHost } = {}) {
+export async function openDevProject({ dir = '.', config, db, clock = 'real', stdout, stderr, createHost } = {}) {
   const { cfg, entry, root } = projectConfig(path.resolve(dir), config);
   const dbPath = path.resolve(root, db ?? DEV_DB);
   fs.mkdirSync(path.dirname(dbPath), { recursive: true });
-  const out = stdout ?? ((t) => process.stdout.write(t));
-  const err = stderr ?? ((t) => process.stderr.write(t));
   const store = await openStore(dbPath);
-  const clock = clockKind === 'virtual' ? createVirtualClock({ start: Date.now() }) : createDevClock();
-  // Inside the workflow and the Worker the engine's clock is the only clock (an advanced dev clock included).
-  const uninstallWallClock = installWallClock(() => clock.now());
-  const listeners = new Set();
-  const emit = (ev) => { for (const fn of listeners) fn(ev); };
-  const live = createLiveAttempts({ now: () => clock.now(), onChange: (id, detail) => emit({ type: 'attempt', id, ...detail }) });
-  let current = null; // {host, engine, worker, graphs, workflows}
-  let loadError = null;
-  let generation = 0;
-
-  const makeHost = createHost ?? (async () => {
-    const { createPyodideHost } = await import('../hosts/pyodide-node.js');
-    const { requirements } = declaredDependencies(entry);
-    const packages = requirements.length ? installedWheels(requirements) : [];
-    if (!packages) throw new DevError('packages.not_installed', `${entry} needs ${requirements.join(', ')}: run \`npx pyworkflows install ${path.relative(process.cwd(), entry)}\``);
-    return createPyodideHost({ stdout: out, stderr: err, packages });
+  return new DevProject({
+    cfg, entry, root, dbPath, store, clockKind: clock, createHost,
+    out: stdout ?? ((t) => process.stdout.write(t)), err: stderr ?? ((t) => process.stderr.write(t)),
   });
+}
 
-  async function load() {
-    const host = await makeHost();
+class DevProject {
+  constructor({ cfg, entry, root, dbPath, store, clockKind, createHost, out, err }) {
+    Object.assign(this, { cfg, entry, root, dbPath, store, clockKind, out, err });
+    this.clock = clockKind === 'virtual' ? createVirtualClock({ start: Date.now() }) : createDevClock();
+    // Inside the workflow and the Worker the engine's clock is the only clock (an advanced dev clock included).
+    this.uninstallWallClock = installWallClock(() => this.clock.now());
+    this.listeners = new Set();
+    this.live = createLiveAttempts({ now: () => this.clock.now(), onChange: (id, detail) => this.emit({ type: 'attempt', id, ...detail }) });
+    this.current = null; // {host, engine, worker, graphs, workflows}
+    this.loadError = null;
+    this.generation = 0;
+    this.makeHost = createHost ?? (() => this.pythonHost());
+  }
+
+  get engine() { return this.current?.engine ?? null; }
+  get workflows() { return this.current?.workflows ?? []; }
+  graphOf(className) { return this.current?.graphs?.[className] ?? null; }
+  liveOf(id) { return this.live.of(id); }
+  on(fn) { this.listeners.add(fn); return () => this.listeners.delete(fn); }
+  emit(ev) { for (const fn of this.listeners) fn(ev); }
+
+  async pythonHost() {
+    const { createPyodideHost } = await import('../hosts/pyodide-node.js');
+    const { requirements } = declaredDependencies(this.entry);
+    const packages = requirements.length ? installedWheels(requirements) : [];
+    if (!packages) throw new DevError('packages.not_installed', `${this.entry} needs ${requirements.join(', ')}: run \`npx pyworkflows install ${path.relative(process.cwd(), this.entry)}\``);
+    return createPyodideHost({ stdout: this.out, stderr: this.err, packages });
+  }
+
+  // The entry file in a fresh interpreter: its workflows, its fetch handler, its step graphs.
+  async load() {
+    const host = await this.makeHost();
     try {
-      const loaded = await loadWorkflowFile(entry, { config: cfg.path, pythonHost: async () => host });
+      const loaded = await loadWorkflowFile(this.entry, { config: this.cfg.path, pythonHost: async () => host });
       const moduleName = loaded.workflows[0]?.def.module;
       const worker = moduleName ? pythonWorker(host, moduleName) : null;
-      return { host, loaded, worker, graphs: stepGraphs(host, fs.readFileSync(entry, 'utf8')) };
+      return { host, loaded, worker, graphs: stepGraphs(host, fs.readFileSync(this.entry, 'utf8')) };
     } catch (e) {
       host.close?.();
       throw e;
     }
   }
 
-  function startEngine({ host, loaded, worker, graphs }) {
-    const engine = createEngine({ store, clock, onError: (e) => err(`engine: ${e.stack ?? e}\n`) });
+  startEngine({ host, loaded, worker, graphs }) {
+    const engine = createEngine({ store: this.store, clock: this.clock, onError: (e) => this.err(`engine: ${e.stack ?? e}\n`) });
+    const source = { file: this.entry, config: this.cfg.path, clock: this.clockKind };
     for (const w of loaded.workflows) {
-      const watched = { name: w.def.name, module: w.def.module, run: (event, step, env, ctx) => w.def.run(event, live.watch(step, event.instanceId), env, ctx) };
-      engine.register(w.name, watched, { source: { file: entry, className: w.className, config: cfg.path, clock: clockKind } });
+      const watched = { name: w.def.name, module: w.def.module, run: (event, step, env, ctx) => w.def.run(event, this.live.watch(step, event.instanceId), env, ctx) };
+      engine.register(w.name, watched, { source: { ...source, className: w.className } });
     }
     engine.configureEnv(loaded.env);
     engine.on((ev) => {
-      if (ev.type === 'status' && ['complete', 'errored', 'terminated'].includes(ev.status)) live.forget(ev.id);
-      emit(ev);
+      if (ev.type === 'status' && ['complete', 'errored', 'terminated'].includes(ev.status)) this.live.forget(ev.id);
+      this.emit(ev);
     });
-    return { host, engine, worker, graphs, workflows: loaded.workflows.map((w) => ({ name: w.name, className: w.className, binding: w.binding })) };
+    this.current = { host, engine, worker, graphs, workflows: loaded.workflows.map((w) => ({ name: w.name, className: w.className, binding: w.binding })) };
+    this.generation++;
+    return engine.recover();
   }
 
-  async function stop(state) {
+  async stop() {
+    const state = this.current;
+    this.current = null;
     if (!state) return;
     await state.engine.close();
     state.worker?.release();
     state.host.close?.();
   }
 
-  const project = {
-    cfg, entry, root, dbPath, store, clock, clockKind,
-    get engine() { return current?.engine ?? null; },
-    get workflows() { return current?.workflows ?? []; },
-    get loadError() { return loadError; },
-    get generation() { return generation; },
-    graphOf: (className) => current?.graphs?.[className] ?? null,
-    liveOf: (id) => live.of(id),
-    on(fn) { listeners.add(fn); return () => listeners.delete(fn); },
+  async start() {
+    return { resumed: await this.startEngine(await this.load()) };
+  }
 
-    async start() {
-      current = startEngine(await load());
-      generation++;
-      const resumed = await current.engine.recover();
-      return { resumed };
-    },
+  // Loads the entry file anew; on success the new code takes over every unfinished instance.
+  async reload() {
+    let next;
+    try {
+      next = await this.load();
+    } catch (e) {
+      this.loadError = { message: String(e.message).split('\n')[0], details: e.details ?? '' };
+      this.emit({ type: 'reload', ok: false, error: this.loadError });
+      return { ok: false, error: this.loadError };
+    }
+    await this.stop();
+    this.live.clear();
+    this.loadError = null;
+    const resumed = await this.startEngine(next);
+    this.emit({ type: 'reload', ok: true, resumed });
+    return { ok: true, resumed };
+  }
 
-    // Loads the entry file anew; on success the new code takes over every unfinished instance.
-    async reload() {
-      let next;
-      try {
-        next = await load();
-      } catch (e) {
-        loadError = { message: String(e.message).split('\n')[0], details: e.details ?? '' };
-        emit({ type: 'reload', ok: false, error: loadError });
-        return { ok: false, error: loadError };
-      }
-      await stop(current);
-      live.clear();
-      loadError = null;
-      current = startEngine(next);
-      generation++;
-      const resumed = await current.engine.recover();
-      emit({ type: 'reload', ok: true, resumed });
-      return { ok: true, resumed };
-    },
+  // The Worker's fetch handler on a Fetch API Request: a Response (throws when the handler raised).
+  async fetch(request) {
+    if (!this.current) throw new DevError('dev.not_loaded', this.loadError?.message ?? 'the Worker is not loaded');
+    if (!this.current.worker) throw new DevError('dev.no_fetch_handler', `${path.basename(this.entry)} defines no fetch handler (class Default(WorkerEntrypoint) with async def fetch(self, request))`);
+    return this.current.worker.fetch(request, this.current.engine.envFor(undefined));
+  }
 
-    // The Worker's fetch handler on a Fetch API Request: a Response (throws when the handler raised).
-    async fetch(request) {
-      if (!current) throw new DevError('dev.not_loaded', loadError?.message ?? 'the Worker is not loaded');
-      if (!current.worker) throw new DevError('dev.no_fetch_handler', `${path.basename(entry)} defines no fetch handler (class Default(WorkerEntrypoint) with async def fetch(self, request))`);
-      return current.worker.fetch(request, current.engine.envFor(undefined));
-    },
+  // Moves time to the next sleep's or back-off's end (our extension); the time jumped to, or null.
+  async advance() {
+    if (this.clockKind !== 'virtual') return this.clock.advanceToNextWake();
+    const at = this.clock.nextTimerAt();
+    if (at === null) return null;
+    await this.clock.advance(Math.max(0, at - this.clock.now()));
+    return at;
+  }
 
-    // Moves time to the next sleep's or back-off's end (our extension); the time jumped to, or null.
-    async advance() {
-      if (clockKind === 'virtual') {
-        const at = clock.nextTimerAt();
-        if (at === null) return null;
-        await clock.advance(Math.max(0, at - clock.now()));
-        return at;
-      }
-      return clock.advanceToNextWake();
-    },
-    nextWakeAt: () => (clockKind === 'virtual' ? clock.nextTimerAt() : clock.nextWakeAt()),
+  nextWakeAt() { return this.clockKind === 'virtual' ? this.clock.nextTimerAt() : this.clock.nextWakeAt(); }
 
-    async close() {
-      await stop(current);
-      current = null;
-      await store.close();
-      uninstallWallClock();
-    },
-  };
-  return project;
+  async close() {
+    await this.stop();
+    await this.store.close();
+    this.uninstallWallClock();
+  }
 }
 
 // {className: {nodes, edges}} of the source (web/lib/step_graph.py, the demo page's analyser), for the DAG picture.

@@ -60,5 +60,6 @@ export async function writeFetchResponse(res, response, { head = false } = {}) {
 export function errorText(err) {
   if (err?.pythonTraceback) return String(err.pythonTraceback);
   if (err?.name === 'PythonError') return String(err.message); // a traceback already
+  if (typeof err?.code === 'string') return String(err.message); // one of ours: a one-line (code) message
   return String(err?.stack ?? err);
 }

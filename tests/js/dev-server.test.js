@@ -189,3 +189,22 @@ test('advance (our extension): the dev clock jumps to the end of a sleep, and th
     fs.rmSync(napDir, { recursive: true, force: true });
   }
 });
+
+test('an entry file without a fetch handler: every request is a 500 saying what to define; the workflows still run', async () => {
+  const bare = makeProject();
+  const entry = path.join(bare, 'src', 'entry.py');
+  fs.writeFileSync(entry, fs.readFileSync(entry, 'utf8').replace(/\nclass Default\(WorkerEntrypoint\):[\s\S]*$/, '\n'));
+  const p = await openDevProject({ dir: bare, stdout: () => {}, stderr: () => {} });
+  const s = await startDevServer(p, { port: 0, log: () => {} });
+  try {
+    await p.start();
+    const res = await fetch(new URL('/anything', s.url));
+    assert.equal(res.status, 500);
+    assert.equal(await res.text(), '(dev.no_fetch_handler) entry.py defines no fetch handler (class Default(WorkerEntrypoint) with async def fetch(self, request))\n');
+    assert.deepEqual(p.workflows.map((w) => w.binding), ['ORDER_WORKFLOW']);
+  } finally {
+    await s.close();
+    await p.close();
+    fs.rmSync(bare, { recursive: true, force: true });
+  }
+});

@@ -105,3 +105,15 @@ def test_dev_usage_errors_are_one_line(cli, tmp_path):
     assert r.returncode == 2 and '(dev.no_entry) wrangler.json names "main": "src/w.py", which does not exist' in r.stderr
     r = cli("dev", tmp_path, "--clock", "fast", db_path=None)
     assert r.returncode == 2 and '--clock must be "real" or "virtual"' in r.stderr
+
+
+def test_dev_takes_the_project_folder_and_a_db_path_of_the_working_directory(cli, tmp_path):
+    cli("init", "shop", check=0, db_path=None)
+    proc, url, lines = start_dev(tmp_path, "shop", "--port", "0", "--db", "mine.sqlite")
+    try:
+        assert "shop/src/entry.py on" in lines[-1] and "database mine.sqlite" in lines[-1]
+        assert get(url + "?id=A1")[0] == 200
+    finally:
+        stop(proc)
+    assert (tmp_path / "mine.sqlite").exists()
+    assert not (tmp_path / "shop" / ".pyworkflows" / "dev.db").exists()

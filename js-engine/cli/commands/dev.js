@@ -45,7 +45,8 @@ async function dev({ positionals, flags }) {
   }
   const port = portOf(flags, cfg);
   const log = (line) => console.log(line);
-  const project = await openDevProject({ dir, config: flags.config, db: flags.db, clock });
+  // A --db path is the working directory's, as for every command; the default lives beside the wrangler config.
+  const project = await openDevProject({ dir, config: flags.config, db: flags.db && path.resolve(flags.db), clock });
   const stopLog = logInstances(project, log);
   try {
     const { resumed } = await project.start();
