@@ -1,6 +1,7 @@
 // Driving an instance in this process until nothing here can move it on, and the report that ends a command.
 import { WorkflowError } from '../core/errors.js';
 import { toJsonText } from '../core/values.js';
+import { formatDuration } from '../core/durations.js';
 import { describeRecord, instanceReport } from './render.js';
 import { watchActivity } from './progress.js';
 
@@ -67,7 +68,7 @@ export async function finish({ engine, store }, id, flags, settledStatus) {
     const waits = engine.blockers(id).filter((b) => b.kind === 'wait');
     if (st.status === 'waiting' && waits.length) {
       for (const w of waits) {
-        console.log(`instance ${id} is waiting for event "${w.eventType}" (step "${w.name}")`);
+        console.log(`instance ${id} is waiting for event "${w.eventType}" (step "${w.name}", times out in ${formatDuration(w.deadline - engine.clock.now())})`);
         console.log(`  send it with: npx pyworkflows event ${id} ${w.eventType} '<payload JSON>'${flags.db ? ` --db ${flags.db}` : ''}`);
       }
     } else {

@@ -2,6 +2,7 @@
 another terminal, an instance's own time, runs that can never finish, and commands that must write nothing."""
 
 import json
+import re
 import subprocess
 import time
 from pathlib import Path
@@ -185,6 +186,7 @@ def test_an_event_after_the_deadline_with_no_process_up_times_out_and_status_say
     r = cli("status", "late", check=0)
     assert "late  Late  running" in r.stdout, r.stdout
     assert 'the wait "answer" passed its deadline' in r.stdout and "pyworkflows resume late" in r.stdout, r.stdout
+    assert re.search(r"due since \S+ \((\d+ ms|\d+(\.\d)? s) ago\): the wait", r.stdout), r.stdout  # how long ago, readable
     r = cli("event", "late", "reply", '"too late"', "--json", check=0)
     assert json.loads(r.stdout)["output"] == {"timed_out": "WorkflowTimeoutError"}
 

@@ -48,7 +48,7 @@ def test_every_record_is_shown_live_in_order_with_pythons_prints_for_run_event_r
     r = cli("run", wf, "--id", "t3", "--clock", "virtual", check=0)
     assert r.stderr == ""  # no progress lines when stderr is not a terminal
     _expect(_lines(r), ["instance t3 of Three created", "▶ running", "in one", "✓ one  attempt 1", '… go  waiting for event "go"',
-                        'instance t3 is waiting for event "go"'])
+                        'instance t3 is waiting for event "go" (step "go", times out in 1h 0m)'])
     cli("pause", "t3", check=0)
     r = cli("event", "t3", "go", "2", check=0)  # stored; a paused instance does not move on
     _expect(_lines(r), ['✉ event "go" arrived', "instance t3: paused"])

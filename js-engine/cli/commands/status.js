@@ -3,6 +3,7 @@ import { DB, JSON_OUT } from '../options.js';
 import { withEngine } from '../session.js';
 import { instanceReport } from '../render.js';
 import { toJsonText } from '../../core/values.js';
+import { formatDuration } from '../../core/durations.js';
 
 export default {
   name: 'status',
@@ -22,7 +23,7 @@ export default {
       console.log(`${report.id}  ${report.workflow}  ${report.status}`);
       for (const d of report.due ?? []) {
         const what = d.kind === 'wait' ? `the wait "${d.name}" passed its deadline (it times out)` : d.kind === 'sleep' ? `the sleep "${d.name}" is over` : `step "${d.name}" is due for a retry`;
-        console.log(`  due since ${d.at}: ${what}; no process is driving the instance: \`pyworkflows resume ${id}\` continues it`);
+        console.log(`  due since ${d.at} (${formatDuration(engine.clock.now() - Date.parse(d.at))} ago): ${what}; no process is driving the instance: \`pyworkflows resume ${id}\` continues it`);
       }
       for (const s of report.steps) console.log(`  ${s.type.padEnd(12)} ${s.name}${s.count > 1 ? ` #${s.count}` : ''}  ${s.status}${s.attempts > 1 ? ` (${s.attempts} attempts)` : ''}`);
       if (report.output !== null) console.log(`output: ${toJsonText(report.output)}`);
