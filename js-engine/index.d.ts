@@ -147,9 +147,15 @@ export interface PyodideBrowserHostOptions {
   stdout?: (text: string) => void;
   stderr?: (text: string) => void;
   onProgress?: (phase: 'pyodide' | 'sdk' | 'ready', elapsedMs: number) => void;
+  /** Start from the memory snapshot `pyworkflows serve` offers at /build/snapshot/ (default true; ours only). */
+  snapshot?: boolean;
+  /** The one warning when an offered snapshot is stale or corrupt and a plain load follows (default console.warn). */
+  warn?: (message: string) => void;
 }
 export function createPyodideBrowserHost(options?: PyodideBrowserHostOptions): Promise<PyodideHost & {
   runPython(code: string, globals?: unknown): unknown;
+  startedFrom: 'snapshot' | 'plain';
+  snapshotWarning: string | null;
 }>;
 
 /**

@@ -103,3 +103,50 @@ export async function benchPageLatency({ browser, url, seconds = 3 } = {}) {
     await context.close();
   }
 }
+
+/**
+ * "Python ready" in a fresh browser context (no HTTP or wasm code cache, empty IndexedDB): ms from navigation start
+ * to the page's ready mark, and whether it started from the snapshot. snapshot false: `?snapshot=off`.
+ */
+export async function pageReadyMs({ browser, url, snapshot = true }) {
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    await page.goto(snapshot ? url : `${url}?snapshot=off`);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 120_000 });
+    return await page.evaluate(() => ({ ms: Number(document.body.dataset.readyMs), from: document.body.dataset.startedFrom }));
+  } finally {
+    await context.close();
+  }
+}
+
+/** Plain and snapshot loads alternated in fresh contexts, `runs` of each: medians and their ratio. */
+export async function benchPageColdStart({ browser, url, runs = 3 }) {
+  await pageReadyMs({ browser, url }); // the server compresses the snapshot on first use
+  const plain = [];
+  const snap = [];
+  for (let i = 0; i < runs; i++) {
+    plain.push(await pageReadyMs({ browser, url, snapshot: false }));
+    snap.push(await pageReadyMs({ browser, url }));
+  }
+  if (snap.some((r) => r.from !== 'snapshot')) throw new Error(`a snapshot load started plainly: ${JSON.stringify(snap)}`);
+  const plainMs = median(plain.map((r) => r.ms));
+  const snapshotMs = median(snap.map((r) => r.ms));
+  return { plainMs, snapshotMs, ratio: snapshotMs / plainMs };
+}
+
+/**
+ * The scripts/bench rows' figures, one browser and server for all: page cold start plain vs snapshot (`runs` of
+ * each, fresh contexts) and key-press latency during a 3 s CPU-bound step. Throws when Chromium is missing.
+ */
+export async function benchBrowser({ runs = 3 } = {}) {
+  const [browser, server] = await Promise.all([launch(), serve()]);
+  try {
+    const cold = await benchPageColdStart({ browser, url: server.url, runs });
+    const latency = await benchPageLatency({ browser, url: server.url, seconds: 3 });
+    return { cold, latency };
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}

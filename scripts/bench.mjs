@@ -14,6 +14,7 @@ import { createVirtualClock } from '../js-engine/core/clock.js';
 import { createMemoryStore } from '../js-engine/stores/memory.js';
 import { createSqliteStore } from '../js-engine/stores/sqlite.js';
 import { benchChromium } from './bench-chromium.mjs';
+import { benchBrowser } from './bench-browser.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const CACHE = path.join(ROOT, '.cache', 'bench');
@@ -427,6 +428,14 @@ async function main(argv) {
   if (cliMs.length && bareMs.length) {
     row('cold `pyworkflows run`, one-step workflow (whole process)', fmtMs(median(cliMs)), `bare loadPyodide process ${fmtMs(median(bareMs))}`,
       ratio(median(cliMs), median(bareMs)), 'target <= 0.35x');
+  }
+
+  console.error('[bench] the demo page in Chromium ...');
+  const page = await benchBrowser({ runs: S.coldRuns }).catch((err) => ({ error: err.message.split('\n')[0] }));
+  if (page.error) row('page (Chromium)', `unavailable: ${page.error}`, '', '');
+  else {
+    row('page "Python ready", fresh context, from the snapshot', fmtMs(page.cold.snapshotMs), `plain load ${fmtMs(page.cold.plainMs)}`, `${page.cold.ratio.toFixed(2)}x`, 'target <= 0.35x');
+    row('page: key press during a 3 s CPU-bound step (worker)', `max ${fmtMs(page.latency.maxRoundTripMs)}`, `median ${fmtMs(page.latency.medianRoundTripMs)} (${page.latency.count} presses)`, '', 'main thread: the whole step');
   }
 
   console.error('[bench] peak memory (child processes) ...');

@@ -16,7 +16,9 @@ const KEYS = { example: 'pyworkflows-demo.example', selected: 'pyworkflows-demo.
 // `?sdk=cloudflare`: run the workflows on Cloudflare's own Python SDK (workers-runtime-sdk, unmodified) instead of
 // ours, to see how a file behaves on Cloudflare.
 const SDK = new URLSearchParams(location.search).get('sdk') === 'cloudflare' ? 'cloudflare' : 'ours';
-const runtime = new RuntimeClient({ sdk: SDK });
+// `?snapshot=off`: load Pyodide plainly instead of from the memory snapshot `serve` offers (to compare).
+const SNAPSHOT = new URLSearchParams(location.search).get('snapshot') !== 'off';
+const runtime = new RuntimeClient({ sdk: SDK, snapshot: SNAPSHOT });
 const state = {
   example: EXAMPLES.find((e) => e.id === localStorage.getItem(KEYS.example)) ?? EXAMPLES[0],
   originals: new Map(), // example id -> original source text
@@ -381,12 +383,16 @@ async function startRuntime() {
   const sdkName = SDK === 'cloudflare' ? "Cloudflare's Python SDK" : 'the pyworkflows SDK';
   const phases = { pyodide: 'Loading Python (Pyodide)…', sdk: `Installing ${sdkName}…`, ready: 'Python ready' };
   const t0 = performance.now();
-  const { resumed, failures } = await runtime.start({ onProgress: (phase) => setRuntimeStatus(phases[phase] ?? phase, 'loading') });
+  const { resumed, failures, startedFrom, snapshotWarning } = await runtime.start({ onProgress: (phase) => setRuntimeStatus(phases[phase] ?? phase, 'loading') });
   state.ready = true;
+  document.body.dataset.readyMs = String(Math.round(performance.now())); // since navigation start
+  document.body.dataset.startedFrom = startedFrom;
   document.body.dataset.ready = 'true';
   document.body.dataset.sdk = SDK;
   const on = SDK === 'cloudflare' ? " · Cloudflare's SDK" : '';
-  setRuntimeStatus(`Python ready${on} · ${((performance.now() - t0) / 1000).toFixed(1)} s`, 'ready');
+  const from = startedFrom === 'snapshot' ? ' · from snapshot' : '';
+  setRuntimeStatus(`Python ready${on} · ${((performance.now() - t0) / 1000).toFixed(1)} s${from}`, 'ready');
+  if (snapshotWarning) toast(snapshotWarning, 'error');
   $('run').disabled = false;
   if (resumed.length) toast(`Resumed ${resumed.length} unfinished instance${resumed.length > 1 ? 's' : ''} from IndexedDB`);
   for (const f of failures) toast(`Could not resume ${f.id}: ${f.error.message}`, 'error');

@@ -8,6 +8,7 @@
 //   engine.register(defs[0].name, defs[0]);
 import { SDK_PACKAGE, createHostCore, installSdkWheel, routeOutput } from './pyodide-common.js';
 import { CLOUDFLARE_SDK_WHEEL, createCloudflareHostCore, installCloudflareSdk } from './cloudflare-sdk.js';
+import { loadPageFromSnapshot } from './pyodide-snapshot-browser.js';
 
 export const DEFAULT_INDEX_PATH = '/build/pyodide/';
 export const CLOUDFLARE_SDK_PATH = '/build/cloudflare-sdk/';
@@ -33,9 +34,12 @@ const absolute = (url) => new URL(url, globalThis.location?.href ?? 'http://loca
  *   stdout, stderr  text callbacks for Python's print() (default console.log / console.warn)
  *   onProgress  called with short phase names ('pyodide', 'sdk', 'ready') and the elapsed ms, for a loading UI
  *   sdk         'ours' (default) or 'cloudflare': Cloudflare's own Python SDK, from /build/cloudflare-sdk/
+ *   snapshot    ours only: start from the memory snapshot `serve` offers (default true); false loads plainly
+ *   warn        the one warning when an offered snapshot cannot be used (default console.warn)
  */
 export async function createPyodideBrowserHost({
   indexURL = DEFAULT_INDEX_PATH, stdout, stderr, onProgress, sdk = 'ours', cloudflareSdkURL = CLOUDFLARE_SDK_PATH,
+  snapshot = true, warn,
 } = {}) {
   if (sdk !== 'ours' && sdk !== 'cloudflare') throw new TypeError(`(sdk.unknown) sdk must be ours or cloudflare, got ${JSON.stringify(sdk)}`);
   const index = absolute(indexURL);
@@ -43,7 +47,10 @@ export async function createPyodideBrowserHost({
   const progress = (phase) => onProgress?.(phase, Math.round(performance.now() - t0));
   progress('pyodide');
   const { loadPyodide } = await import(/* @vite-ignore */ `${index}pyodide.mjs`);
-  const pyodide = await loadPyodide({ indexURL: index, packageBaseUrl: index, fullStdLib: false });
+  const restored = sdk === 'ours' && snapshot
+    ? await loadPageFromSnapshot({ loadPyodide, index, origin: index, warn })
+    : { pyodide: null, from: 'plain', warning: null };
+  const pyodide = restored.pyodide ?? await loadPyodide({ indexURL: index, packageBaseUrl: index, fullStdLib: false });
   routeOutput(pyodide, {
     stdout: stdout ?? ((text) => console.log(text.replace(/\n$/, ''))),
     stderr: stderr ?? ((text) => console.warn(text.replace(/\n$/, ''))),
@@ -53,7 +60,7 @@ export async function createPyodideBrowserHost({
   if (sdk === 'cloudflare') {
     core = await installCloudflare(pyodide, cloudflareSdkURL);
   } else {
-    await installSdkWheel(pyodide, SDK_PACKAGE);
+    if (!restored.pyodide) await installSdkWheel(pyodide, SDK_PACKAGE);
     core = createHostCore(pyodide);
   }
   progress('ready');
@@ -61,6 +68,8 @@ export async function createPyodideBrowserHost({
     pyodide,
     sdk,
     indexURL: index,
+    startedFrom: restored.from, // 'snapshot' or 'plain'
+    snapshotWarning: restored.warning, // why an offered snapshot was not used, or null
     loadWorkflowSource: core.loadWorkflowSource,
     // Runs a snippet of Python and returns its value converted to plain JS (for small page-side helpers).
     runPython(code, globals) {

@@ -194,7 +194,10 @@ function pruneOthers(keep) {
   const dir = path.dirname(keep);
   const key = /^sdk-([0-9a-f]+)/.exec(path.basename(keep))?.[1];
   if (!key) return;
-  const drop = (name) => { fs.rmSync(path.join(dir, name), { force: true }); fs.rmSync(path.join(dir, `${name}.files`), { recursive: true, force: true }); };
+  const drop = (name) => {
+    for (const f of [name, `${name}.br`, `${name}.gz`]) fs.rmSync(path.join(dir, f), { force: true }); // .br/.gz: serve's copies
+    fs.rmSync(path.join(dir, `${name}.files`), { recursive: true, force: true });
+  };
   const deps = [];
   for (const name of fs.readdirSync(dir)) {
     const m = /^sdk-([0-9a-f]+)(-deps-[0-9a-f]+)?\.snapshot$/.exec(name);

@@ -7,6 +7,7 @@
 //   /examples/        examples/       the example workflows the editor is prefilled with
 //   /packages/        the package cache (node/packages.js): the wheels `pyworkflows install` resolved, which the
 //                     page installs offline; /packages/index.json lists the installed requirement sets
+//   /build/snapshot/  the Pyodide memory snapshot the page starts from, compressed (node/snapshot-serve.js)
 // Binds 127.0.0.1 by default. GET and HEAD only; no directory listings; paths that leave a root are refused.
 import http from 'node:http';
 import fs from 'node:fs';
@@ -14,6 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cloudflareSdkDir, pyodideDistDir } from './dist.js';
 import { packageCacheDir, packageIndex } from './packages.js';
+import { createSnapshotRoute } from './snapshot-serve.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DEFAULT_PORT = 8787;
@@ -111,6 +113,10 @@ export function startServer({ port = DEFAULT_PORT, host = DEFAULT_HOST, mounts =
   if (typeof host !== 'string' || !host) return Promise.reject(new Error('--host must be a host name or address'));
   const allMounts = { ...DEFAULT_MOUNTS, ...(root === REPO_ROOT ? pyodideMounts(quiet ? () => {} : log) : {}), ...mounts };
   const loopbackOnly = isLoopback(host);
+  const snapshots = allMounts['/build/pyodide/'] && root === REPO_ROOT
+    ? createSnapshotRoute({ distDir: path.resolve(root, allMounts['/build/pyodide/']), log: quiet ? () => {} : log })
+    : null;
+  snapshots?.warm();
 
   const server = http.createServer((req, res) => {
     handle(req, res).catch((err) => {
@@ -135,6 +141,7 @@ export function startServer({ port = DEFAULT_PORT, host = DEFAULT_HOST, mounts =
     if (url.pathname === '/packages/index.json' && allMounts['/packages/']) {
       return send(res, 200, JSON.stringify(packageIndex(allMounts['/packages/'])), { 'Content-Type': MIME_TYPES['.json'], 'Cache-Control': 'no-store' });
     }
+    if (snapshots && await snapshots.handle(url.pathname, req, res)) return undefined;
     const target = resolveRequestPath(url.pathname, allMounts, root);
     if (target.status) return send(res, target.status, `${http.STATUS_CODES[target.status].toLowerCase()}\n`);
     let file = target.file;

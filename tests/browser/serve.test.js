@@ -127,3 +127,27 @@ test('`pyworkflows serve --port 0` prints its URL on 127.0.0.1; a bad port is a 
 test('a port in use is reported clearly', async () => {
   await assert.rejects(startServer({ port: server.port, quiet: true }), /already in use/);
 });
+
+test('the Pyodide memory snapshot: a manifest naming it by key, the bytes brotli- or gzip-compressed, only the current one', async () => {
+  const zlib = await import('node:zlib');
+  const fs = await import('node:fs');
+  let manifest = await get('/build/snapshot/manifest.json');
+  // The first request after a rebuilt wheel may have to wait for the build (~15-20 s on this machine).
+  for (let i = 0; manifest.status === 404 && i < 90; i++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    manifest = await get('/build/snapshot/manifest.json');
+  }
+  assert.equal(manifest.status, 200, String(manifest.body));
+  const m = JSON.parse(manifest.body);
+  assert.match(m.url, /^\/build\/snapshot\/sdk-[0-9a-f]{32}\.snapshot$/);
+  assert.match(m.wheel.sha256, /^[0-9a-f]{64}$/);
+  const raw = fs.readFileSync(path.join(REPO_ROOT, 'build', 'snapshots', path.basename(m.url)));
+  const br = await get(m.url, { headers: { 'Accept-Encoding': 'gzip, deflate, br' } });
+  assert.equal(br.headers['content-encoding'], 'br');
+  assert.ok(br.body.length < raw.length / 3, `compressed ${br.body.length} of ${raw.length}`);
+  assert.ok(zlib.brotliDecompressSync(br.body).equals(raw));
+  const gz = await get(m.url, { headers: { 'Accept-Encoding': 'gzip' } });
+  assert.equal(gz.headers['content-encoding'], 'gzip');
+  assert.ok(zlib.gunzipSync(gz.body).equals(raw));
+  assert.equal((await get('/build/snapshot/sdk-00000000000000000000000000000000.snapshot')).status, 404);
+});

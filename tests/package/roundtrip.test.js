@@ -178,6 +178,19 @@ test('`serve` from the installed package: the page reaches "Python ready" with n
     await page.waitForSelector('body[data-ready="true"]', { timeout: 90_000 }).catch((e) => { throw new Error(`${e.message}\n${errors.join('\n')}`); });
     assert.match(await page.textContent('body'), /Python ready/);
     assert.deepEqual(elsewhere, []);
+    // The memory snapshot is never shipped (no .snapshot in the tarball): `serve` builds it on first use, and a
+    // page in a fresh context then starts from it.
+    const tarball = fs.readdirSync(work).find((f) => f.endsWith('.tgz'));
+    assert.doesNotMatch(run('tar', ['tzf', path.join(work, tarball)]), /\.snapshot/);
+    const deadline = Date.now() + 120_000;
+    while (!(await fetch(new URL('/build/snapshot/manifest.json', url))).ok) {
+      assert.ok(Date.now() < deadline, 'serve built no snapshot within 2 minutes');
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    const fresh = await (await browser.newContext()).newPage();
+    await fresh.goto(url);
+    await fresh.waitForSelector('body[data-ready="true"]', { timeout: 90_000 });
+    assert.equal(await fresh.getAttribute('body', 'data-started-from'), 'snapshot');
   } finally {
     await browser.close();
   }

@@ -10,8 +10,9 @@ export { FINISHED };
 const systemNow = Date.now.bind(Date);
 
 export class RuntimeClient extends EventTarget {
-  constructor({ dbName = 'pyworkflows-demo', sdk = 'ours', workerURL = new URL('./engine-worker.js', import.meta.url) } = {}) {
+  constructor({ dbName = 'pyworkflows-demo', sdk = 'ours', snapshot = true, workerURL = new URL('./engine-worker.js', import.meta.url) } = {}) {
     super();
+    this.useSnapshot = snapshot;
     this.dbName = dbName;
     this.sdk = sdk;
     this.workerURL = workerURL;
@@ -63,7 +64,7 @@ export class RuntimeClient extends EventTarget {
       };
     });
     const prefs = Object.fromEntries(PREF_KEYS.map((k) => [k, localStorage.getItem(k)]).filter(([, v]) => v !== null));
-    const started = await Promise.race([this.call('start', { dbName: this.dbName, sdk: this.sdk, prefs }), failed]);
+    const started = await Promise.race([this.call('start', { dbName: this.dbName, sdk: this.sdk, prefs, snapshot: this.useSnapshot }), failed]);
     this.clockKind = started.clockKind;
     this.startedFrom = started.startedFrom;
     this.engineOffset = (await this.call('now')) - systemNow();

@@ -30,11 +30,12 @@ function postEvent(event, detail) {
 }
 
 const methods = {
-  async start({ dbName, sdk, prefs }) {
+  async start({ dbName, sdk, prefs, snapshot }) {
     const kept = new Map(Object.entries(prefs ?? {}));
     runtime = new DemoRuntime({
       dbName,
       sdk,
+      snapshot,
       prefs: {
         get: (key) => kept.get(key) ?? null,
         set: (key, value) => { kept.set(key, value); post({ pref: true, key, value }); },
@@ -49,6 +50,7 @@ const methods = {
       failures: failures.map((f) => ({ id: f.id, error: plainError(f.error) })),
       clockKind: runtime.clockKind,
       startedFrom: runtime.host.startedFrom ?? 'plain',
+      snapshotWarning: runtime.host.snapshotWarning ?? null,
     };
   },
   create: (spec) => runtime.create(spec),

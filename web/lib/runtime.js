@@ -44,9 +44,11 @@ async function sha256Hex(text) {
 
 export class DemoRuntime extends EventTarget {
   // sdk: 'ours', or 'cloudflare' (Cloudflare's own Python SDK; its instances live in a database of their own).
-  constructor({ dbName = 'pyworkflows-demo', sdk = 'ours', prefs = localPrefs() } = {}) {
+  // snapshot: start Pyodide from the memory snapshot `serve` offers (false: a plain load).
+  constructor({ dbName = 'pyworkflows-demo', sdk = 'ours', prefs = localPrefs(), snapshot = true } = {}) {
     super();
     this.sdk = sdk;
+    this.useSnapshot = snapshot;
     this.prefs = prefs;
     this.dbName = sdk === 'ours' ? dbName : `${dbName}-${sdk}`;
     this.clockKind = prefs.get(CLOCK_KEY) === 'real' ? 'real' : 'virtual';
@@ -85,6 +87,7 @@ export class DemoRuntime extends EventTarget {
     await raw.open();
     this.host = await createPyodideBrowserHost({
       sdk: this.sdk,
+      snapshot: this.useSnapshot,
       onProgress,
       stdout: (text) => this.emit('output', { text, stream: 'stdout', id: this.printingInstance() }),
       stderr: (text) => this.emit('output', { text, stream: 'stderr', id: this.printingInstance() }),
