@@ -57,8 +57,12 @@ async function runSource(page, source, params = {}) {
   await page.click('#run');
   await page.waitForFunction((b) => window.demo.state.selected && window.demo.state.selected !== b, before);
   const id = await page.evaluate(() => window.demo.state.selected);
-  await page.waitForFunction(() => ['complete', 'errored'].includes(document.querySelector('#inst-status')?.dataset.status), null, { timeout: 60_000 });
-  const snap = await page.evaluate((i) => window.demo.runtime.snapshot(i), id);
+  // The instance's own status (the page may still show the previous instance's for a moment).
+  let snap;
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 200))) {
+    snap = await page.evaluate((i) => window.demo.runtime.snapshot(i), id);
+    if (['complete', 'errored'].includes(snap?.status.status)) break;
+  }
   const attempts = snap.records.filter((r) => r.t === 'attempt').map((r) => `${r.key} ${r.attempt} ${r.ok ? 'ok' : 'fail'}`);
   return { status: snap.status.status, output: snap.status.output, error: snap.status.error, attempts };
 }
