@@ -116,3 +116,21 @@ test('a corrupt snapshot: the page loads plainly with one warning, and works', a
   const run = await runSource(page, exampleSource('flaky.py'), { amount: 42 });
   assert.equal(run.status, 'complete');
 });
+
+test('a stale snapshot (made for another SDK wheel): the page loads plainly with one warning', async (t) => {
+  const context = await browser.newContext();
+  t.after(() => context.close());
+  // The manifest as a server with another wheel would describe it: the page checks it against its own lock file.
+  await context.route('**/build/snapshot/manifest.json', async (route) => {
+    const res = await route.fetch();
+    const manifest = await res.json();
+    await route.fulfill({ response: res, json: { ...manifest, wheel: { ...manifest.wheel, sha256: '0'.repeat(64) } } });
+  });
+  const page = await context.newPage();
+  await page.goto(server.url);
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 90_000 });
+  assert.equal(await page.getAttribute('body', 'data-started-from'), 'plain');
+  assert.match(await page.locator('#toast').textContent(), /\(snapshot\.unusable\) .*stale: made for SDK wheel 000000000000/);
+  const run = await runSource(page, exampleSource('dag.py'), { city: 'Lisbon', nights: 3 });
+  assert.equal(run.status, 'complete');
+});
