@@ -153,16 +153,13 @@ class DevProject {
     return this.current.worker.fetch(request, this.current.engine.envFor(undefined));
   }
 
-  // Moves time to the next sleep's or back-off's end (our extension); the time jumped to, or null.
+  // Moves time to the next sleep's or back-off's end (our extension); the time jumped to, or null. On the virtual
+  // clock sleeps and back-offs pass by themselves, and what is left to wait for are event deadlines: nothing to do.
   async advance() {
-    if (this.clockKind !== 'virtual') return this.clock.advanceToNextWake();
-    const at = this.clock.nextTimerAt();
-    if (at === null) return null;
-    await this.clock.advance(Math.max(0, at - this.clock.now()));
-    return at;
+    return this.clockKind === 'virtual' ? null : this.clock.advanceToNextWake();
   }
 
-  nextWakeAt() { return this.clockKind === 'virtual' ? this.clock.nextTimerAt() : this.clock.nextWakeAt(); }
+  nextWakeAt() { return this.clockKind === 'virtual' ? null : this.clock.nextWakeAt(); }
 
   async close() {
     await this.stop();

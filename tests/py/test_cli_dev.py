@@ -61,6 +61,8 @@ def test_dev_serves_the_init_project_and_drives_its_instances(cli, tmp_path):
             time.sleep(0.1)
         # The virtual clock: the workflow's "10 seconds" cool-off passed at once.
         assert report == {"status": "complete", "output": "order A1: 1 item(s) confirmed", "error": None}, report
+        project = json.loads(get(url + "_dashboard/api/project")[1])
+        assert (project["clock"], project["nextWakeAt"]) == ("virtual", None)  # sleeps pass by themselves
         status, body = get(f"{url}status?instance=nope")
         assert status == 500 and "InstanceNotFoundError" in body and "Traceback" in body
     finally:
