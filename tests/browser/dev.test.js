@@ -82,6 +82,10 @@ test('create through the Worker, event through the Worker, the dashboard follows
     await page.waitForSelector('#dag .node[data-step="confirm order"][data-state="done"]');
     assert.equal(JSON.parse(await page.textContent('#output')), 'v1 order-1 approved by ana');
     assert.ok(await page.$('#timeline .marker-event'), 'the event is on the timeline');
+    const journal = await page.textContent('#journal');
+    assert.match(journal, /✓ check order/);
+    assert.match(journal, /✉ event "approved" arrived/);
+    assert.match(journal, /✔ complete/);
 
     // The dashboard's controls go through the same engine: pause, resume, then the event form.
     await post('/orders', { id: 'order-2' });

@@ -6,6 +6,7 @@ import { renderDag } from '../lib/dag.js';
 import { renderTimeline } from '../lib/timeline.js';
 import { html } from '../lib/svg.js';
 import { toJsonText } from '../../js-engine/core/values.js';
+import { describeRecord } from '../../js-engine/cli/render.js';
 
 const API = '/_dashboard/api';
 const FINISHED = new Set(['complete', 'errored', 'terminated']);
@@ -132,6 +133,7 @@ async function drawSelected() {
   showStep(shown);
   renderTimeline($('timeline'), buildTimeline(snap, dag));
   showOutput(snap.status);
+  showJournal(snap);
   setControls(snap);
   showWaitHint(snap);
 }
@@ -168,6 +170,21 @@ function showOutput(status) {
     out.textContent = status.status === 'terminated' ? 'terminated' : '…';
     out.dataset.kind = 'pending';
   }
+}
+
+// The journal as the CLI's `history` tells it: one line per record, at its time since the instance started.
+function showJournal(snap) {
+  const start = snap.records[0]?.at ?? snap.row.createdAt;
+  let cursor = start;
+  const lines = [];
+  for (const r of snap.records) {
+    cursor = Math.max(cursor, r.at ?? r.endedAt ?? cursor);
+    const text = describeRecord(r, cursor);
+    if (text) lines.push(`${`+${formatDuration(cursor - start) || '0 ms'}`.padStart(9)}  ${text}`);
+  }
+  const box = $('journal');
+  box.textContent = lines.join('\n');
+  box.scrollTop = box.scrollHeight;
 }
 
 function showWaitHint(snap) {
