@@ -1,5 +1,6 @@
-// Watches a project's Python files for `pyworkflows dev`: one fs.watch per folder (not node_modules, virtualenvs,
-// caches or dot-folders), changes to .py files debounced into one call. A folder created later is not watched.
+// Watches a project's files for `pyworkflows dev`: one fs.watch per folder (not node_modules, virtualenvs, caches or
+// dot-folders), changes to the files `match` accepts (default: .py files) debounced into one call. A folder created
+// later is not watched.
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -15,11 +16,11 @@ function folders(root) {
 }
 
 /** Calls onChange([files]) once changes have been quiet for debounceMs. Returns close(). */
-export function watchPythonFiles(root, onChange, { debounceMs = 150 } = {}) {
+export function watchProjectFiles(root, onChange, { debounceMs = 150, match = (name) => name.endsWith('.py') } = {}) {
   const changed = new Set();
   let timer = null;
   const watchers = folders(root).map((dir) => fs.watch(dir, (event, name) => {
-    if (!name || !String(name).endsWith('.py')) return;
+    if (!name || !match(String(name))) return;
     changed.add(path.join(dir, String(name)));
     clearTimeout(timer);
     timer = setTimeout(() => {

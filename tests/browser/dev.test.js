@@ -166,6 +166,12 @@ test('editing the file reloads the code: a waiting instance finishes on the new 
     await page.click('#btn-restart');
     await page.waitForSelector('#dag .node[data-step="validate order"][data-state="done"]', { timeout: 30_000 });
     await statusIs(page, 'waiting');
+
+    // The wrangler config is read at start: a change of it says to restart.
+    fs.appendFileSync(path.join(project, 'wrangler.jsonc'), '\n');
+    const end = Date.now() + 20_000;
+    while (!/wrangler\.jsonc changed: restart `pyworkflows dev` to apply it/.test(output) && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+    assert.match(output, /wrangler\.jsonc changed: restart `pyworkflows dev` to apply it/);
   } finally {
     await context.close();
   }

@@ -32,7 +32,7 @@ function logInstances(project, log) {
 async function dev({ positionals, flags }) {
   const { openDevProject, projectConfig, DevError } = await import('../../node/dev-project.js');
   const { startDevServer } = await import('../../node/dev-server.js');
-  const { watchPythonFiles } = await import('../../node/dev-watch.js');
+  const { watchProjectFiles } = await import('../../node/dev-watch.js');
   const dir = positionals[0] ?? '.';
   const clock = flags.clock ?? 'real';
   if (clock !== 'real' && clock !== 'virtual') throw new UsageError(`--clock must be "real" or "virtual", got "${clock}"`);
@@ -65,10 +65,15 @@ async function dev({ positionals, flags }) {
   log(`pyworkflows dev: ${path.relative(process.cwd(), project.entry) || project.entry} on ${server.url}  (database ${path.relative(process.cwd(), project.dbPath)}, ${clock} clock)`);
   log(`dashboard: ${server.url}_dashboard`);
   let reloading = Promise.resolve();
-  const stopWatch = watchPythonFiles(project.root, (files) => {
-    log(`changed: ${files.map((f) => path.relative(project.root, f)).join(', ')}`);
+  const configName = path.basename(project.cfg.path);
+  const isConfig = (f) => path.resolve(f) === project.cfg.path;
+  const stopWatch = watchProjectFiles(project.root, (files) => {
+    if (files.some(isConfig)) log(`${configName} changed: restart \`pyworkflows dev\` to apply it (only .py changes reload)`);
+    const code = files.filter((f) => !isConfig(f));
+    if (!code.length) return;
+    log(`changed: ${code.map((f) => path.relative(project.root, f)).join(', ')}`);
     reloading = reloading.then(() => project.reload()).catch((err) => log(`reload: ${err.stack ?? err}`));
-  });
+  }, { match: (name) => name.endsWith('.py') || name === configName });
   await new Promise((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
