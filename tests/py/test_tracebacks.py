@@ -56,3 +56,38 @@ def test_the_cli_prints_a_failed_steps_traceback_once(cli, tmp_path):
     assert r.stdout.count("Traceback (most recent call last):") == 1, r.stdout
     assert re.search(r"✘ errored: ValueError: bad value 2\nTraceback \(most recent call last\):\n  \.\.\. \d+ pyworkflows frames\n"
                      r"  File \"[^\"]+fails.py\", line \d+, in run\n", r.stdout), r.stdout
+
+
+STEP_TB = ('Traceback (most recent call last):\n  ... 2 pyworkflows frames\n  File "/u/flow.py", line 14, in boom\n'
+           '    return helper(2)\nValueError: bad\n')
+
+
+def test_format_traceback_under_cpython_splices_a_step_note_into_its_own_exception_of_a_chain():
+    from workers._tracebacks import STEP_NOTE, format_traceback
+
+    def awaits_step():
+        err = ValueError("bad")
+        err.add_note("a note of the user's")
+        err.add_note(STEP_NOTE + STEP_TB)
+        raise err
+
+    try:
+        try:
+            awaits_step()
+        except ValueError as err:
+            raise RuntimeError("wrapped") from err
+    except RuntimeError as err:
+        text = format_traceback(err)
+        assert err.__cause__.__notes__[1].startswith(STEP_NOTE)  # the exception itself keeps its notes
+    cause, _, effect = text.partition("\nThe above exception was the direct cause of the following exception:\n")
+    assert cause.count("Traceback (most recent call last):") == 1 and STEP_NOTE not in text
+    assert re.search(r'in awaits_step\n.*\n  \.\.\. 2 pyworkflows frames\n  File "/u/flow.py", line 14, in boom\n', cause), cause
+    assert cause.rstrip().endswith("ValueError: bad\na note of the user's") and effect.rstrip().endswith("RuntimeError: wrapped")
+    # Without a traceback of its own, the step's frames are still the traceback; without a note, nothing changes.
+    lone = ValueError("bad")
+    lone.add_note(STEP_NOTE + STEP_TB)
+    assert format_traceback(lone) == 'Traceback (most recent call last):\n  ... 2 pyworkflows frames\n' \
+        '  File "/u/flow.py", line 14, in boom\n    return helper(2)\nValueError: bad\n'
+    assert format_traceback(KeyError("x")) == "KeyError: 'x'\n"
+    group = ExceptionGroup("two", [ValueError("a"), KeyError("b")])
+    assert format_traceback(group) == "".join(__import__("traceback").format_exception(group))
