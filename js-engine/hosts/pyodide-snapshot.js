@@ -49,7 +49,7 @@ export function snapshotKey(wheelBytes, dependencies = []) {
 
 // A pure wheel (py3-none-any) can go into a snapshot; a compiled one (a wasm extension) is installed after restore.
 export const isPureWheel = (file) => /-none-any\.whl$/i.test(file);
-const MAX_DEPENDENCY_SNAPSHOTS = 3; // per SDK build: each is ~30-40 MB
+const MAX_DEPENDENCY_SNAPSHOTS = 6; // per SDK build: each is ~30-40 MB
 
 // sdk-KEY.snapshot for the SDK alone; sdk-KEY-deps-DEPKEY.snapshot with a dependency set (the pure wheels' bytes).
 export function snapshotPath(key, depWheels = []) {
