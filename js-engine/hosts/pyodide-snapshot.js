@@ -108,29 +108,34 @@ function importDependencies(pyodide, depWheels) {
     if (name.endsWith('.py')) modules.push(name.slice(0, -3));
     else if (pyodide.FS.analyzePath(`${site}/${name}/__init__.py`).exists) modules.push(name);
   }
+  // In a function, so nothing of it stays in __main__'s globals (and the snapshot).
   pyodide.runPython(`
-import importlib, importlib.machinery, sys
+def _pyworkflows_import(names):
+    import importlib, importlib.machinery, sys
 
-class _NoExtensions:
-    def find_spec(self, name, path=None, target=None):
-        spec = importlib.machinery.PathFinder.find_spec(name, path)
-        if spec is not None and isinstance(spec.loader, importlib.machinery.ExtensionFileLoader):
-            raise ImportError(f"{name} is compiled: imported after the restore")
-        return None
+    class NoExtensions:
+        def find_spec(self, name, path=None, target=None):
+            spec = importlib.machinery.PathFinder.find_spec(name, path)
+            if spec is not None and isinstance(spec.loader, importlib.machinery.ExtensionFileLoader):
+                raise ImportError(f"{name} is compiled: imported after the restore")
+            return None
 
-_guard = _NoExtensions()
-sys.meta_path.insert(0, _guard)
-try:
-    for _name in ${JSON.stringify(modules.sort())}:
-        _before = set(sys.modules)
-        try:
-            importlib.import_module(_name)
-        except Exception:
-            for _m in set(sys.modules) - _before:
-                del sys.modules[_m]
-finally:
-    sys.meta_path.remove(_guard)
-    importlib.invalidate_caches()
+    guard = NoExtensions()
+    sys.meta_path.insert(0, guard)
+    try:
+        for name in names:
+            before = set(sys.modules)
+            try:
+                importlib.import_module(name)
+            except Exception:
+                for m in set(sys.modules) - before:
+                    del sys.modules[m]
+    finally:
+        sys.meta_path.remove(guard)
+        importlib.invalidate_caches()
+
+_pyworkflows_import(${JSON.stringify(modules.sort())})
+del _pyworkflows_import
 `);
 }
 
