@@ -151,3 +151,20 @@ test('the Pyodide memory snapshot: a manifest naming it by key, the bytes brotli
   assert.ok(zlib.gunzipSync(gz.body).equals(raw));
   assert.equal((await get('/build/snapshot/sdk-00000000000000000000000000000000.snapshot')).status, 404);
 });
+
+test('serves the package cache: an index of the installed requirement sets, their wheels, nothing outside it', async () => {
+  const index = await get('/packages/index.json');
+  assert.equal(index.status, 200);
+  assert.match(index.headers['content-type'], /^application\/json/);
+  assert.equal(index.headers['cache-control'], 'no-store', 'an install made while the page is open shows on its next load');
+  // scripts/setup installs pydantic (tests/py/packages/pydantic_order.py) into the default cache.
+  const set = JSON.parse(index.body).sets.find((s) => s.requirements.join() === 'pydantic==2.14.4');
+  assert.ok(set, index.body.toString());
+  assert.ok(set.wheels.some((w) => /^[0-9a-f]{24}\/pydantic_core-.*pyemscripten.*\.whl$/.test(w)), set.wheels.join());
+  const wheel = await get(`/packages/${set.wheels[0]}`, { method: 'HEAD' });
+  assert.equal(wheel.status, 200);
+  assert.equal(wheel.headers['content-type'], 'application/zip');
+  for (const bad of ['/packages/..%2f..%2fpackage.json', '/packages/../package.json', '/packages/']) {
+    assert.ok([400, 403, 404].includes((await get(bad)).status), bad);
+  }
+});
