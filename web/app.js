@@ -195,7 +195,10 @@ function draw(snap) {
   state.snap = snap;
   const className = snap.row.source?.className ?? snap.row.workflow;
   $('inst-title').textContent = className;
-  $('inst-meta').textContent = `id ${id} · started ${new Date(snap.row.createdAt).toLocaleTimeString()} (${runtime.clockKind === 'virtual' ? 'virtual' : 'real'} clock now ${new Date(snap.now).toLocaleTimeString()})`;
+  // Tabs share the instances; each is run by the one tab holding its Web Lock.
+  const holder = snap.holder ? ` · run by ${snap.holder.self ? `this tab (${snap.holder.label})` : snap.holder.label}` : '';
+  $('inst-meta').textContent = `id ${id} · started ${new Date(snap.row.createdAt).toLocaleTimeString()} (${runtime.clockKind === 'virtual' ? 'virtual' : 'real'} clock now ${new Date(snap.now).toLocaleTimeString()})${holder}`;
+  $('inst-meta').dataset.holder = snap.holder ? (snap.holder.self ? 'self' : snap.holder.label) : '';
   const st = $('inst-status');
   st.textContent = snap.status.status;
   st.dataset.status = snap.status.status;
@@ -407,18 +410,8 @@ async function main() {
   wire();
   await selectExample(state.example);
   window.demo = { runtime, state, select, run, selectExample, EXAMPLES };
-  // One tab runs the engine at a time: two tabs driving the same instances would run their steps twice.
-  if (navigator.locks) {
-    let waiting = setTimeout(() => setRuntimeStatus('Another tab is running the workflows; close it to continue here', 'blocked'), 400);
-    navigator.locks.request('pyworkflows-demo-engine', async () => {
-      clearTimeout(waiting);
-      waiting = null;
-      await startRuntime();
-      return new Promise(() => {}); // held until the page goes away
-    }).catch((err) => { setRuntimeStatus(`Failed: ${err.message}`, 'error'); console.error(err); });
-  } else {
-    await startRuntime();
-  }
+  // Every tab runs an engine; an instance is driven by one tab at a time (a Web Lock each, web/lib/runtime.js).
+  await startRuntime();
 }
 
 main().catch((err) => {

@@ -264,7 +264,11 @@ export function createEngine({
     const row = { id: instanceId, workflow, params: encoded, status: 'queued', output: null, error: null, createdAt: now, updatedAt: now };
     const { source } = definitions.get(workflow);
     if (source !== undefined) row.source = source;
+    // The lease before the first write: no other process (or tab) recovering unfinished instances can take this
+    // one between its insert and its launch here. Held elsewhere means the id exists (the insert then says so).
+    await leases.take(instanceId).catch((err) => { if (err.code !== 'instance.locked') throw err; });
     if (!(await store.insertInstance(row))) {
+      if (!runs.has(instanceId)) await leases.release(instanceId);
       if (parent && (await createdBy(instanceId, workflow)) === parent) return handle(instanceId);
       throw new InstanceExistsError(instanceId);
     }

@@ -298,18 +298,32 @@ test('reload while waiting for an event and in a 30 minute sleep; the virtual-cl
   await screenshot(page, 'grocery-resumed-complete');
 });
 
-test('a second tab waits while the first runs the engine, then takes over and resumes the instance', async (t) => {
+test('two tabs: the second shows which tab runs an instance and sends it the event; it takes over when the first closes', async (t) => {
   const { context, page } = await openDemo(t);
   const id = await runExample(page, 'approval');
   await waitStatus(page, 'waiting');
+  await page.waitForSelector('#inst-meta[data-holder="self"]');
+  assert.match(await page.textContent('#inst-meta'), /run by this tab \(tab [0-9a-f]{4}\)/);
   const second = await context.newPage();
   await second.goto(server.url);
-  await second.waitForSelector('#runtime-status[data-state="blocked"]', { timeout: 15_000 });
-  assert.match(await second.textContent('#runtime-status'), /Another tab/);
-  await page.close();
   await waitReady(second);
-  await waitStatus(second, 'waiting');
   assert.equal(await second.evaluate(() => window.demo.state.selected), id);
+  await second.waitForFunction(() => /^tab [0-9a-f]{4}$/.test(document.getElementById('inst-meta').dataset.holder));
+  // The event goes from the second tab to the first, which runs the rest of the instance.
+  await second.click('#btn-send');
+  await waitStatus(page, 'complete');
+  await waitStatus(second, 'complete');
+  assert.deepEqual(JSON.parse(await second.textContent('#output')), { published: 'Q3 report', approved_by: 'ada' });
+  const first = await page.evaluate(() => window.demo.runtime.snapshot(window.demo.state.selected));
+  assert.deepEqual(first.records.filter((r) => r.t === 'attempt').length, 2, 'each step ran once');
+
+  // A second instance, run by the first tab, which then closes: the second tab takes it over.
+  const other = await runExample(page, 'approval');
+  await waitStatus(page, 'waiting');
+  await second.evaluate(() => window.demo.runtime.list()); // the second tab sees it (and follows it)
+  await page.close();
+  await second.evaluate((i) => window.demo.select(i), other);
+  await second.waitForSelector('#inst-meta[data-holder="self"]', { timeout: 15_000 });
   await second.click('#btn-send');
   await waitStatus(second, 'complete');
   assert.deepEqual(JSON.parse(await second.textContent('#output')), { published: 'Q3 report', approved_by: 'ada' });

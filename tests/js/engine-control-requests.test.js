@@ -115,6 +115,32 @@ test('restart (also from a step) from an engine that does not drive the instance
   await close();
 });
 
+test('an engine recovering everything never takes an instance another engine is creating', async () => {
+  const { a, b, close } = await pair('creating', workflows);
+  const insert = a.store.insertInstance;
+  let recovered = null;
+  // Between the new row's insert and its launch, the other engine recovers every unfinished instance.
+  a.store.insertInstance = async (row) => {
+    const inserted = await insert(row);
+    recovered = await b.engine.recover();
+    return inserted;
+  };
+  await a.engine.workflow('sleeping').create({ id: 'c' });
+  assert.deepEqual(recovered, []);
+  assert.equal(a.engine.isLive('c'), true);
+  assert.equal(b.engine.isLive('c'), false);
+  // An id that exists is refused as before, and leaves the lease with its driver.
+  const err = await b.engine.workflow('sleeping').create({ id: 'c' }).catch((e) => e);
+  assert.equal(err.code, 'instance.already_exists');
+  a.store.insertInstance = insert;
+  const again = await a.engine.workflow('sleeping').create({ id: 'c' }).catch((e) => e);
+  assert.equal(again.code, 'instance.already_exists');
+  assert.equal(a.engine.isLive('c'), true);
+  await b.engine.terminate('c');
+  assert.equal(a.engine.isLive('c'), false, 'the lease was still held by the driving engine');
+  await close();
+});
+
 test('a request the driving engine never read is applied by the engine that drives the instance next', async () => {
   const { a, b, close } = await pair('pending', workflows);
   await a.engine.workflow('sleeping').create({ id: 'q' });

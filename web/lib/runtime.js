@@ -5,6 +5,7 @@
 import { createEngine, createRealClock, createVirtualClock } from '/js-engine/core/index.js';
 import { stepKey } from '/js-engine/core/journal-index.js';
 import { createIndexedDbStore } from '/js-engine/stores/indexeddb.js';
+import { takeOverWhenFree, withTabLeases } from '/js-engine/stores/tab-leases.js';
 import { createPyodideBrowserHost } from '/js-engine/hosts/pyodide-browser.js';
 import { isJsWorkflowFile, loadJsWorkflowSource } from '/js-engine/hosts/js-browser.js';
 import { installDeclaredPackages } from '/js-engine/hosts/pyodide-packages-browser.js';
@@ -12,6 +13,8 @@ import { installWallClock } from '/js-engine/hosts/wall-clock.js';
 import { CLOCK_KEY, FINISHED, NOW_KEY, OFFSET_KEY } from './runtime-shared.js';
 
 export { FINISHED };
+// Stored statuses of instances a tab may continue (a paused one waits for a resume, which takes the lease itself).
+const RUNNABLE = new Set(['queued', 'running', 'waiting', 'waitingForPause']);
 
 // Time only moves forward in the demo. The virtual clock jumps ahead of the wall clock; the real clock then keeps
 // that lead as a fixed offset (stored), so journal timestamps never go backwards when the switch is flipped or
@@ -55,6 +58,7 @@ export class DemoRuntime extends EventTarget {
     this.sources = new Map(); // hash -> {text, filename, names: {className: registeredName}, graph}
     this.live = new Map(); // instance id -> Map(step key -> {attempt, startedAt}) of attempts running now
     this.pendingSource = null; // source attached to the next inserted instance row
+    this.following = new Set(); // ids of instances other tabs drive, to take over when they let go (follow)
     this.stepGraph = null; // the Python step-graph analyser
     this.engine = null;
     this.packageUrls = new Set(); // wheels already loaded into Pyodide
@@ -76,7 +80,8 @@ export class DemoRuntime extends EventTarget {
   emit(type, detail) { this.dispatchEvent(new CustomEvent(type, { detail })); }
 
   async start({ onProgress } = {}) {
-    const raw = createIndexedDbStore({ name: this.dbName });
+    // Other tabs of the page share the database: each instance is driven by the tab holding its Web Lock.
+    const raw = withTabLeases(createIndexedDbStore({ name: this.dbName }));
     // The row of a new instance carries its Python source from the first write on, so a reload at any moment
     // can load the code again (the CLI records `source` the same way, as a path).
     this.store = Object.create(raw);
@@ -226,7 +231,20 @@ export class DemoRuntime extends EventTarget {
       }
     }
     const resumed = await this.engine.recover();
+    for (const row of rows) this.follow(row);
     return { resumed, failures };
+  }
+
+  // An unfinished instance another tab drives: this tab continues it once that tab lets go (closed, say).
+  follow(row) {
+    if (!RUNNABLE.has(row.status) || this.engine.isLive(row.id) || this.following.has(row.id)) return;
+    this.following.add(row.id);
+    const engine = { isLive: (id) => this.engine.isLive(id), recover: (opts) => this.engine.recover(opts) };
+    this.sourceOfRow(row)
+      .then(() => takeOverWhenFree(engine, this.store, row.id))
+      .then((took) => { if (took) this.emit('engine', { type: 'status', id: row.id, status: 'running' }); })
+      .catch((err) => this.emit('output', { text: `[engine] ${row.id}: ${err?.message ?? err}\n`, stream: 'stderr' }))
+      .finally(() => this.following.delete(row.id));
   }
 
   async create({ text, filename, className, params }) {
@@ -258,6 +276,7 @@ export class DemoRuntime extends EventTarget {
       live: new Map(this.live.get(id) ?? []),
       now: this.clock.now(),
       isLive: this.engine.isLive(id),
+      holder: await this.store.holder(id), // {label, self} of the tab driving it, or null
     };
   }
 
@@ -265,6 +284,7 @@ export class DemoRuntime extends EventTarget {
     const [rows, listed] = await Promise.all([this.store.listInstances({}), this.engine.list()]);
     const statuses = new Map(listed.map((r) => [r.id, r.status]));
     rows.sort((a, b) => a.createdAt - b.createdAt || (a.createdWall ?? 0) - (b.createdWall ?? 0));
+    for (const row of rows) this.follow(row); // some may have been created in another tab since
     return rows.map((r) => ({
       id: r.id,
       className: r.source?.className ?? r.workflow.replace(/-[0-9a-f]{10}$/, ''),
