@@ -544,12 +544,19 @@ export function createEngine({
       const started = [];
       for (const row of rows) {
         if (!definitions.has(row.workflow) || runs.has(row.id)) continue;
+        if (!RUNNABLE.has(row.status) && row.status !== 'waitingForPause') continue;
         try {
-          if (RUNNABLE.has(row.status)) started.push(await launch(row));
-          else if (row.status === 'waitingForPause') {
-            // The in-flight steps died with the process; the pause they were finishing is now complete.
-            await leases.during(row.id, () => commit(row.id, { records: [{ t: 'paused', at: clock.now() }], patch: { status: 'paused' } }));
+          await leases.take(row.id);
+          // Read again with the lease held: another process may have finished or paused it since it was listed.
+          const now = await store.getInstance(row.id);
+          if (runs.has(row.id)) continue;
+          if (RUNNABLE.has(now.status)) {
+            started.push(await launch(now));
+            continue;
           }
+          // The in-flight steps died with the process; the pause they were finishing is now complete.
+          if (now.status === 'waitingForPause') await commit(row.id, { records: [{ t: 'paused', at: clock.now() }], patch: { status: 'paused' } });
+          await leases.release(row.id);
         } catch (err) {
           // Asked for by id: say why not. Recovering everything: another process is driving it, leave it be.
           if (ids || err.code !== 'instance.locked') throw err;

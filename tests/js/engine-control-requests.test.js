@@ -141,6 +141,25 @@ test('an engine recovering everything never takes an instance another engine is 
   await close();
 });
 
+test('recover() does not run an instance another engine finished after it was listed', async () => {
+  const { a, b, close } = await pair('stale', workflows);
+  await a.engine.workflow('sleeping').create({ id: 'f' });
+  await a.engine.until('f', (st) => st === 'waiting');
+  const listed = await b.store.listInstances({}); // 'waiting': unfinished when listed
+  await a.engine.terminate('f');
+  const list = b.store.listInstances;
+  b.store.listInstances = async () => listed;
+  try {
+    assert.deepEqual(await b.engine.recover(), []);
+  } finally {
+    b.store.listInstances = list;
+  }
+  assert.equal(b.engine.isLive('f'), false);
+  assert.deepEqual((await b.engine.history('f')).slice(-1).map((r) => r.t), ['terminated']);
+  assert.equal((await b.store.acquireLease('f', 'check', 1000)), null, 'the lease was let go');
+  await close();
+});
+
 test('a request the driving engine never read is applied by the engine that drives the instance next', async () => {
   const { a, b, close } = await pair('pending', workflows);
   await a.engine.workflow('sleeping').create({ id: 'q' });
