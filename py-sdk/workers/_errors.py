@@ -171,6 +171,11 @@ def _lookup_class(module, qualname, more_frames=()):
         cls = _class_in_frames(module, qualname, more_frames)
         if cls is not None:
             return cls
+    elif module == "workers":
+        # The SDK's own classes, taken from here: reading them off `workers` would flag a non-portable import.
+        obj = ENGINE_ERRORS.get(qualname)
+        if obj is not None:
+            return obj
     else:
         root = builtins if module == "builtins" else sys.modules.get(module)
         obj = _attribute_path(root, qualname.split(".")) if root is not None else None

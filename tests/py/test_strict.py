@@ -196,6 +196,24 @@ def test_a_portable_file_runs_under_strict_mode_without_a_warning(workflow_env):
     assert check_source(PORTABLE) == []
 
 
+def test_a_step_raising_the_portable_error_class_warns_nothing(workflow_env):
+    # Rebuilding the step's error must not read it off `workers` (whose lazy names flag a non-portable import),
+    # and in strict mode must not turn into a CloudflareCompatError that the workflow's `except` then swallows.
+    report = workflow_env.load(PORTABLE, filename="portable_lax.py").run("Portable")
+    assert report.status == "complete" and report.output == 6, report.error
+    assert _warnings(workflow_env.output()) == []
+
+
+def test_the_portable_error_comes_back_as_its_own_class_under_strict_mode(workflow_env):
+    workflow_env.strict()
+    source = PORTABLE.replace("        except Exception:\n            pass\n",
+                              "        except NonRetryableError as err:\n            assert str(err) == 'no', err\n")
+    assert source != PORTABLE
+    report = workflow_env.load(source, filename="portable_strict.py").run("Portable")
+    assert report.status == "complete" and report.output == 6, report.error
+    assert _warnings(workflow_env.output()) == []
+
+
 def test_strict_mode_ends_with_the_test(workflow_env):
     # The fixture sets strict mode from --workflow-strict / the ini / PYWORKFLOWS_STRICT for each test: off here.
     env = workflow_env.load(CASES[2][1], filename="after_strict.py")
