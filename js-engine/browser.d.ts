@@ -3,7 +3,7 @@ export {
   Json, InstanceStatus, Store, Clock, VirtualClock, Limits, InstanceStatusReport, WorkflowInstance, WorkflowBinding,
   WorkflowDefinition, EngineOptions, Engine, PythonWorkflow, PyodideHost, PyodideBrowserHostOptions,
   createEngine, DEFAULT_LIMITS, createRealClock, createVirtualClock, parseDuration,
-  createMemoryStore, createIndexedDbStore, createPyodideBrowserHost,
+  createMemoryStore, createIndexedDbStore, createPyodideBrowserHost, TabLeasedStore, withTabLeases, takeOverWhenFree,
   WorkflowError, WorkflowFatalError, InvalidInputError, InstanceNotFoundError, InstanceExistsError, InvalidStateError,
   WorkflowTimeoutError, WorkflowLimitError, SerializationError, DivergenceError, NonRetryableError,
 } from './index.js';

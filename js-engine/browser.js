@@ -7,4 +7,5 @@ export {
 } from './core/index.js';
 export { createMemoryStore } from './stores/memory.js';
 export { createIndexedDbStore } from './stores/indexeddb.js';
+export { takeOverWhenFree, withTabLeases } from './stores/tab-leases.js';
 export { createPyodideBrowserHost } from './hosts/pyodide-browser.js';

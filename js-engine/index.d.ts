@@ -106,6 +106,17 @@ export function createMemoryStore(): Store;
 export function createSqliteStore(options: { path: string; verify?: 'full' | 'quick' | 'none' }): Store;
 /** Browsers: an IndexedDB database. */
 export function createIndexedDbStore(options?: { name?: string; durability?: 'strict' | 'relaxed'; indexedDB?: unknown }): Store;
+/** Browsers: an IndexedDB store shared by the tabs of an origin; each instance is driven by the tab holding its Web Lock. */
+export interface TabLeasedStore extends Store {
+  readonly label: string;
+  /** The tab driving the instance, or null when none does. */
+  holder(id: string): Promise<{ label: string; self: boolean } | null>;
+  /** Resolves once no tab drives the instance. */
+  whenFree(id: string): Promise<void>;
+}
+export function withTabLeases(store: Store, options?: { label?: string; locks?: unknown }): TabLeasedStore;
+/** Waits until no tab drives the instance, then recovers it in this engine; true once it runs here. */
+export function takeOverWhenFree(engine: Engine, store: TabLeasedStore, id: string): Promise<boolean>;
 
 /** A Python workflow loaded by a host: register it with engine.register(def.name, def). */
 export interface PythonWorkflow {

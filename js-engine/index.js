@@ -11,6 +11,7 @@ export {
 export { createMemoryStore } from './stores/memory.js';
 export { createSqliteStore } from './stores/sqlite.js';
 export { createIndexedDbStore } from './stores/indexeddb.js';
+export { takeOverWhenFree, withTabLeases } from './stores/tab-leases.js';
 export { createPyodideHost } from './hosts/pyodide-node.js';
 export { createPyodideBrowserHost } from './hosts/pyodide-browser.js';
 

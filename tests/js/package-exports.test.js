@@ -14,7 +14,7 @@ const API = [
   'InvalidStateError', 'NonRetryableError', 'SerializationError', 'WorkflowError', 'WorkflowFatalError',
   'WorkflowLimitError', 'WorkflowTimeoutError', 'createEngine', 'createIndexedDbStore', 'createMemoryStore',
   'createPyodideBrowserHost', 'createPyodideHost', 'createRealClock', 'createSqliteStore', 'createVirtualClock',
-  'loadWorkflowFile', 'parseDuration',
+  'loadWorkflowFile', 'parseDuration', 'takeOverWhenFree', 'withTabLeases',
 ];
 const BROWSER_API = API.filter((n) => !['createSqliteStore', 'createPyodideHost', 'loadWorkflowFile'].includes(n));
 
