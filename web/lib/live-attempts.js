@@ -54,6 +54,8 @@ export function createLiveAttempts({ now, onChange = () => {} }) {
   return {
     watch,
     of: (id) => new Map(byInstance.get(id) ?? []),
+    // Ids of the instances with an attempt running (not yet ended).
+    running: () => [...byInstance].filter(([, attempts]) => [...attempts.values()].some((a) => !a.ended)).map(([id]) => id),
     forget: (id) => byInstance.delete(id),
     clear: () => byInstance.clear(),
   };

@@ -3,7 +3,6 @@
 // No DOM here: app.js draws; this owns the engine. It runs in a Web Worker (engine-worker.js), so a long
 // synchronous Python step never blocks the page; the page talks to it through engine-client.js.
 import { createEngine, createRealClock, createVirtualClock } from '/js-engine/core/index.js';
-import { stepKey } from '/js-engine/core/journal-index.js';
 import { createIndexedDbStore } from '/js-engine/stores/indexeddb.js';
 import { takeOverWhenFree, withTabLeases } from '/js-engine/stores/tab-leases.js';
 import { createPyodideBrowserHost } from '/js-engine/hosts/pyodide-browser.js';
@@ -11,6 +10,7 @@ import { isJsWorkflowFile, loadJsWorkflowSource } from '/js-engine/hosts/js-brow
 import { installDeclaredPackages } from '/js-engine/hosts/pyodide-packages-browser.js';
 import { installWallClock } from '/js-engine/hosts/wall-clock.js';
 import { CLOCK_KEY, FINISHED, NOW_KEY, OFFSET_KEY } from './runtime-shared.js';
+import { createLiveAttempts } from './live-attempts.js';
 
 export { FINISHED };
 // Stored statuses of instances a tab may continue (a paused one waits for a resume, which takes the lease itself).
@@ -56,7 +56,8 @@ export class DemoRuntime extends EventTarget {
     this.dbName = sdk === 'ours' ? dbName : `${dbName}-${sdk}`;
     this.clockKind = prefs.get(CLOCK_KEY) === 'real' ? 'real' : 'virtual';
     this.sources = new Map(); // hash -> {text, filename, names: {className: registeredName}, graph}
-    this.live = new Map(); // instance id -> Map(step key -> {attempt, startedAt}) of attempts running now
+    // The attempts running now, per instance (the journal only records finished ones).
+    this.live = createLiveAttempts({ now: () => this.clock.now(), onChange: (id, detail) => this.emit('attempt', { id, ...detail }) });
     this.pendingSource = null; // source attached to the next inserted instance row
     this.following = new Set(); // ids of instances other tabs drive, to take over when they let go (follow)
     this.stepGraph = null; // the Python step-graph analyser
@@ -66,15 +67,8 @@ export class DemoRuntime extends EventTarget {
 
   // print() output belongs to the instance with a step attempt running, when exactly one has.
   printingInstance() {
-    let found = null;
-    for (const [id, attempts] of this.live) {
-      for (const entry of attempts.values()) {
-        if (entry.ended) continue;
-        if (found && found !== id) return null;
-        found = id;
-      }
-    }
-    return found;
+    const running = this.live.running();
+    return running.length === 1 ? running[0] : null;
   }
 
   emit(type, detail) { this.dispatchEvent(new CustomEvent(type, { detail })); }
@@ -117,7 +111,7 @@ export class DemoRuntime extends EventTarget {
     });
     this.engine.on((ev) => {
       if (ev.type === 'record') this.prefs.set(NOW_KEY, String(this.clock.now()));
-      if (ev.type === 'status' && FINISHED.has(ev.status)) this.live.delete(ev.id);
+      if (ev.type === 'status' && FINISHED.has(ev.status)) this.live.forget(ev.id);
       this.emit('engine', ev);
     });
     for (const src of this.sources.values()) this.registerSource(src);
@@ -131,50 +125,8 @@ export class DemoRuntime extends EventTarget {
   instrument(def) {
     return {
       name: def.name,
-      run: (event, step) => def.run(event, this.watch(step, event.instanceId)),
+      run: (event, step) => def.run(event, this.live.watch(step, event.instanceId)),
     };
-  }
-
-  // A view of the engine's step whose step callbacks report their attempts: do, doNow (the Python SDK's fast
-  // path, which answers with a value when it can) and the scoped views the SDK makes for child tasks.
-  watch(step, id) {
-    const watched = Object.create(step);
-    const route = (method) => (name, a, b) => {
-      const [config, callback] = typeof a === 'function' ? [undefined, a] : [a, b];
-      if (typeof callback !== 'function') return step[method](name, config, callback);
-      return step[method](name, config, (ctx) => this.attempt(id, ctx, callback));
-    };
-    watched.do = route('do');
-    if (step.doNow) watched.doNow = route('doNow');
-    if (step.withScope) watched.withScope = (scope) => this.watch(step.withScope(scope), id);
-    watched.sleep = (...args) => step.sleep(...args);
-    watched.sleepUntil = (...args) => step.sleepUntil(...args);
-    watched.waitForEvent = (...args) => step.waitForEvent(...args);
-    return watched;
-  }
-
-  // One attempt of a step callback, marked live from its start until it ends; returns what the callback returns.
-  attempt(id, ctx, callback) {
-    const key = ctx.journalStep?.key ?? stepKey(ctx.step.name, ctx.step.count);
-    if (!this.live.has(id)) this.live.set(id, new Map());
-    this.live.get(id).set(key, { attempt: ctx.attempt, startedAt: this.clock.now() });
-    this.emit('attempt', { id, key, attempt: ctx.attempt, phase: 'start' });
-    // The entry stays (marked ended) until the journal's attempt record supersedes it, so the picture never
-    // flickers back to "pending" between the callback's end and the record's commit.
-    const finish = () => {
-      const entry = this.live.get(id)?.get(key);
-      if (entry?.attempt === ctx.attempt) entry.ended = true;
-      this.emit('attempt', { id, key, attempt: ctx.attempt, phase: 'end' });
-    };
-    let result;
-    try {
-      result = callback(ctx);
-    } catch (err) {
-      finish();
-      throw err;
-    }
-    Promise.resolve(result).then(finish, finish);
-    return result;
   }
 
   // Workflow definitions of a source: a JavaScript module imported from its text (hosts/js-browser.js), else Python.
@@ -273,7 +225,7 @@ export class DemoRuntime extends EventTarget {
       status,
       graph: graph ?? { nodes: [], edges: [] },
       blockers: this.engine.blockers(id),
-      live: new Map(this.live.get(id) ?? []),
+      live: this.live.of(id),
       now: this.clock.now(),
       isLive: this.engine.isLive(id),
       holder: await this.store.holder(id), // {label, self} of the tab driving it, or null
