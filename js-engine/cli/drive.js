@@ -69,7 +69,7 @@ export async function finish({ engine, store }, id, flags, settledStatus) {
     if (st.status === 'waiting' && waits.length) {
       for (const w of waits) {
         console.log(`instance ${id} is waiting for event "${w.eventType}" (step "${w.name}", times out in ${formatDuration(w.deadline - engine.clock.now())})`);
-        console.log(`  send it with: npx pyworkflows event ${id} ${w.eventType} '<payload JSON>'${flags.db ? ` --db ${flags.db}` : ''}`);
+        console.log(`  send it with: npx pyworkflows event ${id} ${w.eventType} '<payload JSON>'${flags.db ? ` --db ${flags.db}` : ''}${flags.runtime === 'chromium' ? ' --runtime chromium' : ''}`);
       }
     } else {
       console.log(`instance ${id}: ${st.status}`);

@@ -1,5 +1,8 @@
 // Options several commands share, as their help shows them (args.js's optionKinds reads the names).
-export const DB = { '--db PATH': 'the SQLite database (default .pyworkflows/db.sqlite in the working directory)' };
+export const RUNTIME = {
+  '--runtime node|chromium': 'chromium: the engine, Pyodide and IndexedDB in headless Chromium, kept in a profile folder beside the database (DB.chromium-profile/)',
+};
+export const DB = { '--db PATH': 'the SQLite database (default .pyworkflows/db.sqlite in the working directory)', ...RUNTIME };
 export const JSON_OUT = { '--json': 'print one JSON object and nothing else on stdout (Python\'s prints go to stderr)' };
 export const CLOCK = {
   '--clock real|virtual': 'virtual: sleeps and retry back-offs pass at once (default: the clock the instance was created with)',

@@ -31,11 +31,22 @@ export function existingDb(flags) {
   return path;
 }
 
+// Where the engine runs: this Node process, or headless Chromium (node/chromium-engine.js).
+export function runtimeOf(flags) {
+  const rt = flags.runtime ?? 'node';
+  if (rt !== 'node' && rt !== 'chromium') throw new UsageError(`--runtime must be "node" or "chromium", got "${rt}"`);
+  return rt;
+}
+
 // Calls fn(session) with session = {engine, store, clockKind, host, progress}: `host` is the Pyodide host once
 // Python is loaded (workflow.js), `progress` the command's progress line (progress.js). `id`: the instance the command is about (its clock and time are continued); `existing`:
-// the database must already exist.
+// the database must already exist. In Chromium the session also has loadFile (workflow.js).
 export async function withEngine(flags, fn, { id, existing = true } = {}) {
   clockKind(flags); // a bad --clock is a usage error before anything is opened
+  if (runtimeOf(flags) === 'chromium') {
+    const { withChromiumEngine } = await import('../node/chromium-engine.js');
+    return withChromiumEngine(flags, fn, { id, existing, defaultDb: DEFAULT_DB, progress: createProgress() });
+  }
   const path = existing ? existingDb(flags) : flags.db ?? DEFAULT_DB;
   const store = await openStore(path);
   let uninstall = () => {};

@@ -14,6 +14,7 @@ export async function loadWorkflow(session, file, className, flags, stored) {
   if (!existsSync(path)) throw new UsageError(`no such file: ${file}`);
   const { SDKS } = await import('../hosts/pyodide-node.js');
   if (!SDKS.includes(sdk)) throw new UsageError(`--sdk must be one of ${SDKS.join(', ')}, got "${sdk}"`);
+  if (session.loadFile) return session.loadFile(path, className, { config: stored !== undefined ? stored : configFlag, sdk, strict });
   const { progress } = session;
   const pythonHost = async () => {
     const { createPyodideHost } = await import('../hosts/pyodide-node.js');

@@ -6,6 +6,7 @@ import { serializeError } from '../core/errors.js';
 import { decode } from '../core/values.js';
 import { createMemoryStore } from '../stores/memory.js';
 import { bindWorkflows } from './bind-workflows.js';
+import { withStoreActivity } from './store-activity.js';
 import { createMocks } from '../testing/mocks.js';
 import { installWallClock } from '../hosts/wall-clock.js';
 import { exportJournal, replayJournal } from '../testing/replay.js';
@@ -15,8 +16,9 @@ const FINISHED = ['complete', 'errored', 'terminated'];
 // A test session: one Pyodide, one engine on a memory (or given) store, a virtual clock the test controls.
 // Every operation takes and returns JSON-like data so it can be driven over a pipe from host CPython.
 // `files` (Node only): {load(path, {source, config})} -> node/workflow-files.js's answer, for loads by path
-// (JavaScript workflows, and wrangler configs that name and bind workflows).
-export async function createSession({ host, files, store = createMemoryStore(), clock = 'virtual', start = Date.UTC(2026, 0, 1) } = {}) {
+// (JavaScript workflows, and wrangler configs that name and bind workflows). `newStore()`: each test's empty store
+// (the Chromium runtime gives IndexedDB ones).
+export async function createSession({ host, files, newStore = createMemoryStore, store = newStore(), clock = 'virtual', start = Date.UTC(2026, 0, 1) } = {}) {
   await store.open();
   let engine;
   let clk;
@@ -32,7 +34,7 @@ export async function createSession({ host, files, store = createMemoryStore(), 
   function reset(opts = {}) {
     engine?.close();
     if (opts.fresh) {
-      current = createMemoryStore(); // a new test gets an empty store, no mocks, no queued events
+      // A new test gets an empty store (ops.reset opened it), no mocks, no queued events.
       mocks.clear();
       queued.clear();
       output.splice(0); // what earlier tests printed is not this test's output
@@ -45,7 +47,8 @@ export async function createSession({ host, files, store = createMemoryStore(), 
     // Inside a workflow the engine's clock is the only clock: Python's datetime.now()/time.time() and JS Date.
     uninstallWallClock();
     uninstallWallClock = clk.kind === 'virtual' ? installWallClock(clk.now) : () => {};
-    engine = createEngine({ store: current, clock: clk, wrapStep: mocks.wrapStep, onError: (e) => output.push(`[engine] ${e.stack ?? e}\n`) });
+    const busy = withStoreActivity(current, clk);
+    engine = createEngine({ store: busy.store, clock: busy.clock, wrapStep: mocks.wrapStep, onError: (e) => output.push(`[engine] ${e.stack ?? e}\n`) });
     for (const [name, def] of loaded) engine.register(name, def);
     engine.configureEnv(envConfig);
   }
@@ -208,7 +211,13 @@ export async function createSession({ host, files, store = createMemoryStore(), 
     async crash() { reset(); return true; },
     async recover() { return engine.recover(); },
     output() { return output.splice(0).join(''); },
-    reset(opts) { reset(opts); return true; },
+    async reset(opts = {}) {
+      const previous = current;
+      if (opts.fresh) { current = newStore(); await current.open(); }
+      reset(opts);
+      if (previous !== current) await (previous.destroy ?? previous.close).call(previous); // IndexedDB: deleted
+      return true;
+    },
     // Strict mode: pyworkflows' extensions raise instead of warning (ours only; Cloudflare's SDK has none).
     compat({ strict }) { host.configureCompat?.({ strict }); return true; },
   };

@@ -12,6 +12,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 SERVER = Path("js-engine") / "harness" / "server.js"
+# Where the harness runs the engine and Pyodide: a Node process, or a headless Chromium page that process drives.
+RUNTIMES = {"node": SERVER, "chromium": Path("js-engine") / "harness" / "chromium-server.js"}
 
 
 class EngineError(Exception):
@@ -120,17 +122,22 @@ SDKS = ("ours", "cloudflare")
 
 
 class EngineProcess:
-    """``sdk="cloudflare"``: workflows run on Cloudflare's own Python SDK (workers-runtime-sdk) instead of ours."""
+    """``sdk="cloudflare"``: workflows run on Cloudflare's own Python SDK (workers-runtime-sdk) instead of ours.
+    ``runtime="chromium"``: the engine, Pyodide and an IndexedDB store run in headless Chromium (Playwright), on
+    /usr/bin/chromium or $PYWORKFLOWS_CHROMIUM."""
 
     def __init__(self, engine_dir: Path | None = None, node: str | None = None, sdk: str = "ours",
-                 starts: list[Path] | None = None):
+                 starts: list[Path] | None = None, runtime: str = "node"):
         if sdk not in SDKS:
             raise ValueError(f"sdk must be one of {', '.join(SDKS)}, not {sdk!r}")
+        if runtime not in RUNTIMES:
+            raise ValueError(f"runtime must be one of {', '.join(RUNTIMES)}, not {runtime!r}")
         self.sdk = sdk
+        self.runtime = runtime
         self.engine_dir = engine_dir or find_engine_dir(starts)
         node = find_node(node)
         self.proc = subprocess.Popen(
-            [node, str(self.engine_dir / SERVER), "--sdk", sdk],
+            [node, str(self.engine_dir / RUNTIMES[runtime]), "--sdk", sdk],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=None,  # engine crashes show in pytest's captured stderr

@@ -1,5 +1,9 @@
-"""pytest plugin: the `workflow_env` fixture (one engine process per test session, a fresh store per test) and
-`workflow_replay` (the determinism check: replay a stored journal against the current code)."""
+"""pytest plugin: the `workflow_env` fixture (one engine process per test session and runtime, a fresh store per
+test) and `workflow_replay` (the determinism check: replay a stored journal against the current code).
+
+``--workflow-runtime`` (or PYWORKFLOWS_RUNTIME) says where the engine and Pyodide run: ``node`` (the default), ``chromium``
+(headless Chromium driven by Playwright, an IndexedDB store) or ``both`` (each test once in each). When it is given,
+the runtime is part of each test's id (``test_x[chromium]``)."""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ._engine_process import EngineProcess
+from ._engine_process import RUNTIMES, EngineProcess
 from .testing import WorkflowTestEnv
 
 
@@ -23,6 +27,41 @@ def pytest_addoption(parser):
     )
     parser.addini("workflow_strict", type="bool", default=False,
                   help="as --workflow-strict (also PYWORKFLOWS_STRICT=1)")
+    parser.addoption(
+        "--workflow-runtime", choices=[*RUNTIMES, "both"], default=None,
+        help="where workflow_env runs the engine and Pyodide: node (default), chromium (headless, Playwright, "
+             "IndexedDB; /usr/bin/chromium or PYWORKFLOWS_CHROMIUM) or both (also PYWORKFLOWS_RUNTIME)",
+    )
+
+
+def _runtimes(config) -> tuple[list[str], bool]:
+    """The runtimes each workflow test runs in, and whether they were chosen (then they appear in test ids)."""
+    chosen = config.getoption("--workflow-runtime") or os.environ.get("PYWORKFLOWS_RUNTIME") or None
+    if chosen is None:
+        return ["node"], False
+    if chosen == "both":
+        return list(RUNTIMES), True
+    if chosen not in RUNTIMES:
+        raise pytest.UsageError(f"PYWORKFLOWS_RUNTIME must be one of {', '.join([*RUNTIMES, 'both'])}, not {chosen!r}")
+    return [chosen], True
+
+
+def pytest_configure(config):
+    _runtimes(config)  # a bad PYWORKFLOWS_RUNTIME is a usage error before any test runs
+
+
+def pytest_report_header(config):
+    runtimes, _ = _runtimes(config)
+    if runtimes == ["node"]:
+        return None
+    browser = os.environ.get("PYWORKFLOWS_CHROMIUM") or "/usr/bin/chromium"
+    return f"pyworkflows runtime: {' and '.join(runtimes)} (Chromium: {browser})"
+
+
+def pytest_generate_tests(metafunc):
+    runtimes, chosen = _runtimes(metafunc.config)
+    if chosen and "workflow_runtime" in metafunc.fixturenames:
+        metafunc.parametrize("workflow_runtime", runtimes, indirect=True, ids=runtimes)
 
 
 def _strict(config):
@@ -31,18 +70,53 @@ def _strict(config):
     return bool(config.getini("workflow_strict")) or os.environ.get("PYWORKFLOWS_STRICT", "") not in ("", "0")
 
 
+@pytest.fixture
+def workflow_runtime(request) -> str:
+    """Where this test's workflow_env runs: "node" or "chromium"."""
+    return getattr(request, "param", None) or _runtimes(request.config)[0][0]
+
+
+class _Engines:
+    """One engine process per runtime, started when a test first needs it; a runtime that failed to start fails
+    every later test with the same line instead of starting again."""
+
+    def __init__(self, config):
+        self.config = config
+        self.procs: dict[str, EngineProcess] = {}
+        self.failed: dict[str, str] = {}
+
+    def get(self, runtime: str) -> EngineProcess:
+        if runtime in self.failed:
+            pytest.fail(self.failed[runtime], pytrace=False)
+        if runtime not in self.procs:
+            # The engine is found walking up from the working directory, then from the test suite's root folder.
+            starts = [Path.cwd(), Path(str(self.config.rootpath)), Path(__file__).resolve().parent]
+            try:
+                self.procs[runtime] = EngineProcess(sdk=self.config.getoption("--workflow-sdk"), starts=starts, runtime=runtime)
+            except RuntimeError as e:
+                if not str(e).startswith(("(engine.", "(chromium.")):
+                    raise
+                self.failed[runtime] = str(e)
+            if runtime in self.failed:  # outside the except: one line that says what to install, no traceback
+                pytest.fail(self.failed[runtime], pytrace=False)
+        return self.procs[runtime]
+
+    def close(self):
+        for proc in self.procs.values():
+            proc.close()
+
+
 @pytest.fixture(scope="session")
-def workflow_engine_process(request):
-    # The engine is found walking up from the working directory, then from the test suite's root folder.
-    starts = [Path.cwd(), Path(str(request.config.rootpath)), Path(__file__).resolve().parent]
-    try:
-        proc = EngineProcess(sdk=request.config.getoption("--workflow-sdk"), starts=starts)
-    except RuntimeError as e:
-        if str(e).startswith("(engine."):
-            pytest.fail(str(e), pytrace=False)  # one line that says what to install, not a traceback
-        raise
-    yield proc
-    proc.close()
+def workflow_engines(request):
+    engines = _Engines(request.config)
+    yield engines
+    engines.close()
+
+
+@pytest.fixture
+def workflow_engine_process(workflow_engines, workflow_runtime, request):
+    request.node.user_properties.append(("workflow_runtime", workflow_runtime))  # in junit XML reports
+    return workflow_engines.get(workflow_runtime)
 
 
 @pytest.fixture

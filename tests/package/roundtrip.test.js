@@ -5,7 +5,7 @@
 // than compiled for a minute); pip installs the SDK wheel from the package and pytest's wheels from .cache/.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -102,6 +102,16 @@ test("`init`'s project passes its own tests with pytest and the SDK installed by
   assert.match(out, /2 passed/);
   // The first use built the Pyodide folder in the user cache, not in the package.
   assert.ok(fs.readdirSync(path.join(work, 'cache')).some((d) => d.startsWith('pyodide-')));
+
+  // In headless Chromium: the harness page ships in the package; playwright-core is the project's to add.
+  const inChromium = () => spawnSync(py, ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', '--workflow-runtime=chromium'], { cwd: demo, env, encoding: 'utf8', timeout: 300_000 });
+  const missing = inChromium();
+  assert.equal(missing.status, 1);
+  assert.match(missing.stdout, /\(chromium\.playwright_missing\) .*run `npm install --save-dev playwright-core`/);
+  fs.symlinkSync(path.join(ROOT, 'node_modules', 'playwright-core'), path.join(proj, 'node_modules', 'playwright-core'));
+  const chromiumRun = inChromium();
+  assert.equal(chromiumRun.status, 0, chromiumRun.stdout + chromiumRun.stderr);
+  assert.match(chromiumRun.stdout, /2 passed/);
 });
 
 test('the CLI runs the project\'s workflow', () => {

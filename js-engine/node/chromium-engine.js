@@ -1,0 +1,124 @@
+// `pyworkflows ... --runtime chromium`: the command's engine, store and Python run in headless Chromium
+// (js-engine/chromium/cli.html), with IndexedDB kept in a browser profile folder beside the database, so the next
+// command continues where this one stopped. The CLI's commands drive it through the same calls as a local engine:
+// `engine` and `store` here forward them to the page; what the CLI reads synchronously (the clock's time, an
+// instance's blockers and calls in flight) comes back with every answer and every quarter second.
+import fs from 'node:fs';
+import path from 'node:path';
+import { decode, encode, MAX_DEPTH } from '../core/values.js';
+import { deserializeError } from '../core/errors.js';
+import { isJsWorkflowFile } from '../hosts/js-node.js';
+import { configFor, chooseWorkflow } from './workflow-files.js';
+import { openChromiumPage, pageReady } from './chromium.js';
+
+export const CLI_PAGE = '/js-engine/chromium/cli.html';
+
+// The profile folder for database `db`: .pyworkflows/db.sqlite -> .pyworkflows/db.chromium-profile/
+export function profileDir(db) {
+  const abs = path.resolve(db);
+  return `${abs.slice(0, abs.length - path.extname(abs).length)}.chromium-profile`;
+}
+
+export class ChromiumUsageError extends Error {
+  constructor(code, message) {
+    super(`(${code}) ${message}`);
+    this.code = code;
+  }
+}
+
+/**
+ * Opens the page on `db`'s profile (created unless `existing`) and an engine there on the instance `id`'s clock.
+ * `output(kind, text)`: Python's print ('stdout'/'stderr') and engine errors; `progress`: the CLI's progress line.
+ * Resolves with {engine, store, kind, loadFile, close}.
+ */
+export async function openChromiumEngine({ db, id, clock, existing, output, progress = { show() {}, clear() {} } }) {
+  const dir = profileDir(db);
+  if (existing && !fs.existsSync(dir)) {
+    throw new ChromiumUsageError('store.not_found', `no Chromium profile at ${dir} (\`pyworkflows run FILE.py --runtime chromium\` creates it)`);
+  }
+  const listeners = new Set();
+  let state = { now: Date.now(), blockers: {}, inflight: {} };
+  const browser = await openChromiumPage(CLI_PAGE, { userDataDir: dir, onPageError: (text) => output('stderr', `[chromium] ${text}\n`) });
+  try {
+    await browser.page.exposeFunction('cliEmit', (kind, text) => {
+      const value = decode(JSON.parse(text));
+      if (kind === 'record') {
+        state.now = Math.max(state.now, value.record?.at ?? 0);
+        for (const fn of listeners) fn(value);
+      } else if (kind === 'state') {
+        state = value;
+      } else {
+        output(kind, value);
+      }
+    });
+    await pageReady(browser.page, 'cliReady', 60_000);
+  } catch (err) {
+    await browser.close();
+    throw err;
+  }
+
+  const call = async (op, args = {}) => {
+    const text = JSON.stringify(encode(args, 'argument', MAX_DEPTH + 16));
+    const reply = decode(JSON.parse(await browser.page.evaluate(([o, a]) => window.cliCall(o, a), [op, text])));
+    state = reply.state;
+    if (!reply.ok) throw deserializeError(reply.error);
+    return reply.result;
+  };
+
+  const { kind } = await call('open', { id, clock });
+  const local = {
+    clock: { now: () => state.now, kind },
+    on(fn) { listeners.add(fn); return () => listeners.delete(fn); },
+    blockers: (iid) => state.blockers[iid] ?? [],
+    inflight: (iid) => state.inflight[iid] ?? [],
+    register() {}, // the page registers what loadFile loads
+    configureEnv() {},
+    workflow: (name) => ({ create: (options) => call('create', { name, options }) }),
+    async close() {
+      await call('close').catch(() => {});
+      await browser.close();
+    },
+  };
+  // Every other engine method is the page engine's, by name.
+  const engine = new Proxy(local, {
+    get: (t, name) => (name in t || typeof name === 'symbol' || name === 'then' ? t[name] : (...args) => call('engine', { method: name, args })),
+  });
+  const store = {
+    getInstance: (iid) => call('getInstance', { id: iid }),
+    readJournal: (iid) => call('readJournal', { id: iid }),
+    close: async () => {},
+  };
+  // The Python file, read here (the page has no file system), with the wrangler config that applies to it.
+  // A Python file's packages are those `pyworkflows install` put in the cache, served to the page at /packages/.
+  async function loadFile(file, className, { config, sdk = 'ours', strict }) {
+    const { requiredWheels, wheelUrlPath } = await import('./packages.js');
+    const packages = isJsWorkflowFile(file) ? [] : requiredWheels(file).map(wheelUrlPath);
+    const cfg = configFor(file, config);
+    const source = fs.readFileSync(file, 'utf8');
+    const filename = isJsWorkflowFile(file) ? path.basename(file) : file; // Python tracebacks name the whole path, as in Node
+    progress.show(`loading ${file} in Chromium...`);
+    const workflows = await call('load', { path: file, source, filename, config: cfg, packages, sdk, strict: Boolean(strict) })
+      .finally(() => progress.clear());
+    const chosen = chooseWorkflow({ file, config: cfg, workflows }, className);
+    return { path: file, name: chosen.name, className: chosen.className, def: null, env: null };
+  }
+  return { engine, store, kind, loadFile, close: () => local.close() };
+}
+
+// The CLI's withEngine (cli/session.js) for --runtime chromium: Python's print goes to stdout (stderr with --json, so stdout stays
+// one JSON object), as in the node runtime.
+export async function withChromiumEngine(flags, fn, { id, existing, defaultDb, progress }) {
+  const write = (stream) => (text) => {
+    progress.clear();
+    stream.write(text.endsWith('\n') ? text : `${text}\n`);
+  };
+  const streams = { stdout: write(flags.json ? process.stderr : process.stdout), stderr: write(process.stderr) };
+  progress.show('starting Chromium...');
+  const rt = await openChromiumEngine({ db: flags.db ?? defaultDb, id, clock: flags.clock, existing, progress, output: (kind, text) => streams[kind](text) })
+    .finally(() => progress.clear());
+  try {
+    return await fn({ engine: rt.engine, store: rt.store, clockKind: rt.kind, host: null, progress, loadFile: rt.loadFile });
+  } finally {
+    await rt.close();
+  }
+}

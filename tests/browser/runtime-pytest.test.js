@@ -1,0 +1,67 @@
+// `pytest --workflow-runtime=both` on a user's own project: the tests `pyworkflows init`
+// writes, plus one that crashes the engine mid-instance, pass with the engine, Pyodide and IndexedDB in Chromium.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { REPO_ROOT } from '../../js-engine/node/serve.js';
+
+const PYTHON = path.join(REPO_ROOT, '.venv', 'bin', 'python');
+let project;
+
+// A workflow that waits for an event: the engine is dropped while it waits and recovers from the store.
+const CRASH_TEST = `
+SOURCE = """
+from workers import WorkflowEntrypoint
+
+class Approval(WorkflowEntrypoint):
+    async def run(self, event, step):
+        first = await step.do("draft", lambda: "draft 1")
+        ok = await step.wait_for_event("approve", "approval", timeout="1 hour")
+        return [first, ok["payload"]["by"]]
+"""
+
+def test_an_instance_survives_an_engine_crash(workflow_env):
+    env = workflow_env.load(SOURCE)
+    run = env.start("Approval", id="a1")
+    assert run.settle().status == "waiting"
+    env.crash()
+    assert env.recover() == ["a1"]
+    run.send_event("approval", {"by": "kim"})
+    report = run.settle()
+    assert report.status == "complete", report.error
+    assert report.output == ["draft 1", "kim"]
+    assert report.step("draft")["attempts"] == 1
+`;
+
+before(() => {
+  project = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pw-runtime-')), 'shop');
+  execFileSync(process.execPath, [path.join(REPO_ROOT, 'js-engine/cli/main.js'), 'init', project]);
+  fs.writeFileSync(path.join(project, 'tests', 'test_crash.py'), CRASH_TEST);
+});
+
+function pytest(args) {
+  const base = { ...process.env, PYWORKFLOWS_ENGINE_DIR: REPO_ROOT };
+  delete base.PYWORKFLOWS_RUNTIME;
+  const res = spawnSync(PYTHON, ['-m', 'pytest', '-v', '-p', 'no:cacheprovider', ...args], { cwd: project, env: base, encoding: 'utf8', timeout: 300_000 });
+  assert.equal(res.status, 0, `${res.stdout}\n${res.stderr}`);
+  return res.stdout;
+}
+
+const passed = (out) => out.split('\n').filter((l) => / PASSED/.test(l)).map((l) => l.split(' ')[0]).sort();
+
+// One run for both runtimes (the environment form and a chromium-only run are checked in tests/py/test_runtime_option.py).
+test("a user's tests pass in Chromium and in Node (--workflow-runtime=both), each test once in each, named for where it ran", () => {
+  const out = pytest(['--workflow-runtime=both']);
+  assert.match(out, /pyworkflows runtime: node and chromium \(Chromium: /);
+  assert.deepEqual(passed(out), [
+    'tests/test_crash.py::test_an_instance_survives_an_engine_crash[chromium]',
+    'tests/test_crash.py::test_an_instance_survives_an_engine_crash[node]',
+    'tests/test_workflow.py::test_an_empty_order_fails_at_once[chromium]',
+    'tests/test_workflow.py::test_an_empty_order_fails_at_once[node]',
+    'tests/test_workflow.py::test_an_order_is_confirmed[chromium]',
+    'tests/test_workflow.py::test_an_order_is_confirmed[node]',
+  ]);
+});
