@@ -1,9 +1,9 @@
 // `pyworkflows ... --runtime chromium`: an instance runs in headless Chromium, waits for an event, and a later command
 // (`event`, then `status`, `history`, `list`) continues and reads it from the profile beside the database; the
 // reports have the node runtime's shape.
-import { test, before } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,6 +30,8 @@ before(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-cli-chromium-'));
   fs.writeFileSync(path.join(dir, 'approval.py'), WORKFLOW);
 });
+
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 function cli(...args) {
   const res = spawnSync(process.execPath, [CLI, ...args], { cwd: dir, encoding: 'utf8', timeout: 180_000 });
@@ -87,4 +89,30 @@ test('status, history, list and export --runtime chromium read the instance from
   const missing = cli('status', 'doc-1', '--runtime', 'chromium', '--db', 'other.sqlite');
   assert.equal(missing.code, 2);
   assert.equal(missing.err.trim(), `pyworkflows: (store.not_found) no Chromium profile at ${path.join(dir, 'other.chromium-profile')} (\`pyworkflows run FILE.py --runtime chromium\` creates it)`);
+});
+
+test('a second command on a profile in use says so in one line', async () => {
+  fs.writeFileSync(path.join(dir, 'sleepy.py'), `from workers import WorkflowEntrypoint
+
+
+class Sleepy(WorkflowEntrypoint):
+    async def run(self, event, step):
+        await step.sleep("nap", "1 hour")
+        return "rested"
+`);
+  const db = ['--runtime', 'chromium', '--db', 'busy.sqlite'];
+  const running = spawn(process.execPath, [CLI, 'run', 'sleepy.py', '--id', 'z1', ...db], { cwd: dir });
+  try {
+    await new Promise((resolve, reject) => {
+      let out = '';
+      running.stdout.on('data', (d) => { out += d; if (out.includes('sleeping until')) resolve(); });
+      running.on('exit', (code) => reject(new Error(`run exited ${code} before sleeping: ${out}`)));
+    });
+    const status = cli('status', 'z1', ...db);
+    assert.equal(status.code, 2);
+    assert.equal(status.err.trim(), `pyworkflows: (chromium.profile_in_use) another command is using the Chromium profile ${path.join(dir, 'busy.chromium-profile')}: wait for it to finish`);
+  } finally {
+    running.kill('SIGTERM');
+    await new Promise((r) => (running.exitCode !== null ? r() : running.on('exit', r)));
+  }
 });

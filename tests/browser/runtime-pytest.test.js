@@ -1,6 +1,6 @@
 // `pytest --workflow-runtime=both` on a user's own project: the tests `pyworkflows init`
 // writes, plus one that crashes the engine mid-instance, pass with the engine, Pyodide and IndexedDB in Chromium.
-import { test, before } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -41,6 +41,8 @@ before(() => {
   execFileSync(process.execPath, [path.join(REPO_ROOT, 'js-engine/cli/main.js'), 'init', project]);
   fs.writeFileSync(path.join(project, 'tests', 'test_crash.py'), CRASH_TEST);
 });
+
+after(() => fs.rmSync(path.dirname(project), { recursive: true, force: true }));
 
 function pytest(args) {
   const base = { ...process.env, PYWORKFLOWS_ENGINE_DIR: REPO_ROOT };
