@@ -4,15 +4,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { startServer, REPO_ROOT } from '../../js-engine/node/serve.js';
+import { CHROMIUM_ARGS, chromiumPath, findChromium } from '../../js-engine/node/chromium.js';
 
-export const CHROMIUM = process.env.PYWORKFLOWS_CHROMIUM ?? '/usr/bin/chromium';
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+// The browser and its flags are the Chromium runtime's (js-engine/node/chromium.js).
+export const CHROMIUM = chromiumPath();
+export { CHROMIUM_ARGS };
 export const RESULTS_DIR = path.join(REPO_ROOT, 'test-results', 'browser');
 
 export async function launchBrowser() {
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run tests/browser/run (installs Debian's chromium)`);
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+  return chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS, headless: true });
 }
 
 export async function startTestServer() {
