@@ -78,8 +78,8 @@ def test_each_command_has_help_with_its_options_and_an_example_and_there_is_a_ve
 
 def test_a_usage_error_is_one_line_and_that_commands_usage_only(cli):
     for args, first, usage in [
-        (["status"], "pyworkflows: missing ID", "usage: pyworkflows status ID [--db PATH] [--json]"),
-        (["list", "--frob"], "pyworkflows: unknown option --frob", "usage: pyworkflows list [--db PATH] [--json]"),
+        (["status"], "pyworkflows: missing ID", "usage: pyworkflows status ID [--db PATH] [--runtime node|chromium] [--json]"),
+        (["list", "--frob"], "pyworkflows: unknown option --frob", "usage: pyworkflows list [--db PATH] [--runtime node|chromium] [--json]"),
         (["history", "x", "--clock", "virtual"], "pyworkflows: unknown option --clock", "usage: pyworkflows history ID"),
         (["event", "x", "--db"], "pyworkflows: option --db needs a value", "usage: pyworkflows event ID TYPE"),
     ]:
@@ -187,3 +187,25 @@ def test_on_a_terminal_progress_is_one_line_rewritten_in_place_on_stderr(cli, tm
     assert "\r\x1b[2Kloading Python" in text and '\r\x1b[2K  step "slow" running for 1' in text, repr(text)
     assert "\n" not in text.replace("\r\n", ""), repr(text)  # never a new line: the one line is rewritten
     assert "running for" not in out and "✔ complete → 3" in out
+
+
+BIG = '''
+from workers import WorkflowEntrypoint
+
+class Big(WorkflowEntrypoint):
+    async def run(self, event, step):
+        @step.do("big")
+        async def big():
+            return 2 ** 70
+        return await big() + 1
+'''
+
+
+def test_json_output_keeps_integers_beyond_double_precision_exact(cli, tmp_path):
+    wf = tmp_path / "big.py"
+    wf.write_text(BIG)
+    r = cli("run", wf, "--id", "b1", "--clock", "virtual", "--json", check=0)
+    assert json.loads(r.stdout)["output"] == 2 ** 70 + 1
+    records = json.loads(cli("history", "b1", "--json", check=0).stdout)
+    assert [r.get("output") for r in records if r.get("t") == "complete"] == [2 ** 70 + 1]
+    assert json.loads(cli("list", "--json", check=0).stdout)[0]["id"] == "b1"

@@ -1,3 +1,4 @@
+import { toJsonText } from '../../core/values.js';
 import { need } from '../args.js';
 import { DB, JSON_OUT } from '../options.js';
 import { withEngine } from '../session.js';
@@ -14,7 +15,7 @@ export default {
     const [id] = need(positionals, 1, 'ID');
     return withEngine(flags, async ({ engine }) => {
       const records = await engine.history(id);
-      if (flags.json) { console.log(JSON.stringify(records, null, 2)); return 0; }
+      if (flags.json) { console.log(toJsonText(records, 2)); return 0; }
       const start = records[0]?.at ?? 0;
       for (const r of records) {
         const at = r.at ?? r.startedAt ?? null;

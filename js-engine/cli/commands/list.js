@@ -1,3 +1,4 @@
+import { toJsonText } from '../../core/values.js';
 import { DB, JSON_OUT } from '../options.js';
 import { withEngine } from '../session.js';
 
@@ -10,7 +11,7 @@ export default {
   async run({ flags }) {
     return withEngine(flags, async ({ engine }) => {
       const rows = await engine.list();
-      if (flags.json) { console.log(JSON.stringify(rows, null, 2)); return 0; }
+      if (flags.json) { console.log(toJsonText(rows, 2)); return 0; }
       if (!rows.length) { console.log('no instances'); return 0; }
       const table = [['ID', 'WORKFLOW', 'STATUS', 'CREATED'], ...rows.map((r) => [r.id, r.workflow, r.status, new Date(r.createdAt).toISOString()])];
       const widths = table[0].map((_, i) => Math.max(...table.map((row) => row[i].length)));
