@@ -8,12 +8,9 @@ export function usageLine(spec) {
 
 export function commandHelp(spec) {
   const lines = [`usage: ${usageLine(spec)}`, '', spec.summary];
-  const opts = Object.entries(spec.options ?? {});
-  if (opts.length) {
-    const width = Math.max(...opts.map(([o]) => o.length));
-    lines.push('', 'options:', ...opts.map(([o, text]) => `  ${o.padEnd(width)}  ${text}`));
-  }
-  lines.push(`  ${'-h, --help'.padEnd(Math.max(10, ...opts.map(([o]) => o.length)))}  this help`);
+  const opts = [...Object.entries(spec.options ?? {}), ['-h, --help', 'this help']];
+  const width = Math.max(...opts.map(([o]) => o.length));
+  lines.push('', 'options:', ...opts.map(([o, text]) => `  ${o.padEnd(width)}  ${text}`));
   if (spec.examples?.length) lines.push('', spec.examples.length > 1 ? 'examples:' : 'example:', ...spec.examples.map((e) => `  ${e}`));
   return lines.join('\n');
 }

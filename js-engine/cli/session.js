@@ -8,6 +8,7 @@ import { installWallClock } from '../hosts/wall-clock.js';
 import { openStore, DEFAULT_DB } from '../node/store.js';
 import { UsageError } from './args.js';
 import { createProgress } from './progress.js';
+import { dropIfUnused, missingPaths } from './fresh-db.js';
 
 export function clockKind(flags, recorded) {
   const kind = flags.clock ?? recorded ?? 'real';
@@ -48,6 +49,7 @@ export async function withEngine(flags, fn, { id, existing = true } = {}) {
     return withChromiumEngine(flags, fn, { id, existing, defaultDb: DEFAULT_DB, progress: createProgress() });
   }
   const path = existing ? existingDb(flags) : flags.db ?? DEFAULT_DB;
+  const made = existing ? [] : missingPaths(path);
   const store = await openStore(path);
   let uninstall = () => {};
   let engine;
@@ -62,7 +64,9 @@ export async function withEngine(flags, fn, { id, existing = true } = {}) {
     return await fn({ engine, store, clockKind: kind, host: null, progress: createProgress() });
   } finally {
     await engine?.close();
+    const drop = await dropIfUnused(store, made);
     await store.close();
     uninstall();
+    drop?.();
   }
 }

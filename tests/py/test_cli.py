@@ -66,11 +66,30 @@ def test_bad_input_is_a_one_line_error_and_non_zero_exit(cli, tmp_path):
         (["event", "ghost", "x"], "instance.not_found"),
         (["run", EXAMPLE, "--clock", "sundial"], "--clock"),
     ]
+    cli("run", EXAMPLE, "--id", "there", "--clock", "virtual", check=0)  # a database, so an unknown id is the error
     for args, needle in cases:
         r = cli(*args)
         assert r.returncode != 0, args
         first = r.stderr.strip().splitlines()[0]
         assert first.startswith("pyworkflows: ") and needle in first, (args, r.stderr)
+
+
+def test_bad_input_to_run_writes_nothing(cli, tmp_path):
+    """A run refused before it creates an instance leaves no database (nor its folder) behind, found late or early."""
+    bad = tmp_path / "bad.py"
+    bad.write_text("def broken(:\n")
+    cases = [
+        ["run", tmp_path / "missing.py"],
+        ["run", bad],
+        ["run", EXAMPLE, "--class", "Nope"],
+        ["run", EXAMPLE, "--params", "{oops"],
+    ]
+    for args in cases:
+        for db in (None, tmp_path / "fresh" / "db.sqlite"):
+            r = cli(*args, db_path=db)
+            assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, (args, r.stderr)
+            assert not (tmp_path / ".pyworkflows").exists(), (args, "left .pyworkflows/")
+            assert not (tmp_path / "fresh").exists(), (args, "left fresh/")
 
 
 def test_duplicate_id_continues_the_same_instance(cli):

@@ -95,6 +95,26 @@ def test_dev_port_comes_from_the_wrangler_config(cli, tmp_path):
         stop(proc)
 
 
+def test_dev_refused_writes_nothing(cli, tmp_path):
+    """A port in use (said before Python loads) or code that does not load: one line, exit 2, no dev.db."""
+    cli("init", "shop", check=0, db_path=None)
+    proj = tmp_path / "shop"
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        started = time.monotonic()
+        r = subprocess.run(["node", MAIN, "dev", "--port", str(port)], capture_output=True, text=True, cwd=proj, timeout=120)
+        assert time.monotonic() - started < 3, "the port is checked before Python loads"
+    assert r.returncode == 2 and r.stderr.strip() == (
+        f"pyworkflows: (dev.port_in_use) port {port} on 127.0.0.1 is already in use; choose another with --port N")
+    assert not (proj / ".pyworkflows").exists()
+    (proj / "src" / "entry.py").write_text("def broken(:\n")
+    r = subprocess.run(["node", MAIN, "dev", "--port", "0"], capture_output=True, text=True, cwd=proj, timeout=120)
+    assert r.returncode == 2 and "SyntaxError" in r.stderr.splitlines()[0], r.stderr
+    assert not (proj / ".pyworkflows").exists()
+
+
 def test_dev_usage_errors_are_one_line(cli, tmp_path):
     r = cli("dev", tmp_path, db_path=None)
     assert r.returncode == 2

@@ -76,6 +76,18 @@ def test_each_command_has_help_with_its_options_and_an_example_and_there_is_a_ve
     assert cli("--version", db_path=None, check=0).stdout.strip() == f"pyworkflows {version}"
 
 
+def test_every_commands_help_lists_its_options_in_one_aligned_column(cli):
+    overview = cli("--help", db_path=None, check=0).stdout
+    commands = [line.split()[0] for line in overview.split("commands:\n")[1].split("\n\n")[0].splitlines()]
+    assert "init" in commands and "check" in commands and "status" in commands
+    for command in commands:
+        out = cli(command, "--help", db_path=None, check=0).stdout
+        options = out.split("\noptions:\n")[1].split("\n\n")[0].splitlines() if "\noptions:\n" in out else []
+        assert options and options[-1].startswith("  -h, --help  "), (command, out)
+        columns = {len(line) - len(line[2:].split("  ", 1)[1].lstrip()) for line in options}
+        assert len(columns) == 1, (command, out)  # every description starts in the same column
+
+
 def test_a_usage_error_is_one_line_and_that_commands_usage_only(cli):
     for args, first, usage in [
         (["status"], "pyworkflows: missing ID", "usage: pyworkflows status ID [--db PATH] [--runtime node|chromium] [--json]"),

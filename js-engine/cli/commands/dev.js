@@ -4,6 +4,7 @@
 import path from 'node:path';
 import { UsageError } from '../args.js';
 import { describeRecord } from '../render.js';
+import { dropIfUnused, missingPaths } from '../fresh-db.js';
 
 function portOf(flags, cfg) {
   if (flags.port === undefined) return cfg.devPort ?? 8787;
@@ -30,7 +31,8 @@ function logInstances(project, log) {
 }
 
 async function dev({ positionals, flags }) {
-  const { openDevProject, projectConfig, DevError } = await import('../../node/dev-project.js');
+  const { openDevProject, projectConfig, DevError, DEV_DB } = await import('../../node/dev-project.js');
+  const { assertPortFree } = await import('../../node/port-free.js');
   const { startDevServer } = await import('../../node/dev-server.js');
   const { watchProjectFiles } = await import('../../node/dev-watch.js');
   const dir = positionals[0] ?? '.';
@@ -44,23 +46,35 @@ async function dev({ positionals, flags }) {
     throw err;
   }
   const port = portOf(flags, cfg);
+  const host = flags.host ?? '127.0.0.1';
+  try {
+    await assertPortFree(port, host, 'dev.port_in_use');
+  } catch (err) {
+    throw new UsageError(err.message);
+  }
   const log = (line) => console.log(line);
   // A --db path is the working directory's, as for every command; the default lives beside the wrangler config.
-  const project = await openDevProject({ dir, config: flags.config, db: flags.db && path.resolve(flags.db), clock });
+  const db = flags.db && path.resolve(flags.db);
+  const made = missingPaths(path.resolve(path.dirname(cfg.path), db ?? DEV_DB));
+  const project = await openDevProject({ dir, config: flags.config, db, clock });
+  const refuse = async (message) => {
+    const drop = await dropIfUnused(project.store, made);
+    await project.close();
+    drop?.();
+    return new UsageError(message);
+  };
   const stopLog = logInstances(project, log);
   try {
     const { resumed } = await project.start();
     if (resumed.length) log(`continuing ${resumed.length} unfinished instance(s) from ${path.relative(process.cwd(), project.dbPath)}`);
   } catch (err) {
-    await project.close();
-    throw new UsageError(`${err.message.split('\n')[0]}${err.details ? `\n${err.details.trimEnd()}` : ''}`);
+    throw await refuse(`${err.message.split('\n')[0]}${err.details ? `\n${err.details.trimEnd()}` : ''}`);
   }
   let server;
   try {
-    server = await startDevServer(project, { port, host: flags.host ?? '127.0.0.1', log });
+    server = await startDevServer(project, { port, host, log });
   } catch (err) {
-    await project.close();
-    throw new UsageError(err.message);
+    throw await refuse(err.message);
   }
   log(`pyworkflows dev: ${path.relative(process.cwd(), project.entry) || project.entry} on ${server.url}  (database ${path.relative(process.cwd(), project.dbPath)}, ${clock} clock)`);
   log(`dashboard: ${server.url}_dashboard`);
