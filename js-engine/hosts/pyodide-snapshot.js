@@ -6,7 +6,7 @@
 // wheels unpacked and their modules imported where that succeeds; compiled wheels are installed after the restore:
 // a compiled extension loaded before a snapshot does not survive it). It is made in a throwaway child process
 // (`_makeSnapshot` wraps JS globals in a recording proxy, so that process is not fit to run workflows) and stored in
-// build/snapshots/ (PYWORKFLOWS_SNAPSHOT_DIR). PYWORKFLOWS_SNAPSHOT=off forces plain loads.
+// build/snapshots/ in a checkout, else snapshots/ in the user cache (PYWORKFLOWS_SNAPSHOT_DIR). PYWORKFLOWS_SNAPSHOT=off forces plain loads.
 //
 // What a snapshot does not carry, redone after each restore: files (the wheel's files, kept on disk beside the
 // snapshot, are mounted again, so tracebacks show SDK source lines) and fresh randomness (`random` is reseeded;
@@ -18,6 +18,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { loadPyodide } from 'pyodide';
+import { writableDir } from '../node/dist.js';
 
 const HERE = fileURLToPath(import.meta.url);
 const ROOT = path.resolve(path.dirname(HERE), '..', '..');
@@ -29,7 +30,7 @@ const LOCK_STALE_MS = 120_000;
 const PRELOAD = ['workers', 'workers._host', 'workers.workflows', 'importlib.metadata'];
 const RECIPE = 1;
 
-export const snapshotDir = () => process.env.PYWORKFLOWS_SNAPSHOT_DIR ?? path.join(ROOT, 'build', 'snapshots');
+export const snapshotDir = () => process.env.PYWORKFLOWS_SNAPSHOT_DIR ?? writableDir(path.join(ROOT, 'build', 'snapshots'), 'snapshots');
 export const snapshotsEnabled = () => !['off', '0', 'false', 'no'].includes((process.env.PYWORKFLOWS_SNAPSHOT ?? '').toLowerCase());
 
 let buildId;

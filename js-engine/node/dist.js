@@ -25,6 +25,11 @@ export function cacheRoot(env = process.env) {
   return path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'pyworkflows');
 }
 
+// A checkout keeps what it writes (package cache, memory snapshots) in the repository; an installed package never
+// writes into node_modules (the next `npm ci` wipes it; a global install is read-only): the user cache instead.
+const IS_CHECKOUT = fs.existsSync(path.join(PACKAGE_ROOT, 'scripts', 'setup'));
+export const writableDir = (checkoutDir, name) => (IS_CHECKOUT ? checkoutDir : path.join(cacheRoot(), name));
+
 const lockLists = (dir, pkg) => {
   try {
     return Boolean(JSON.parse(fs.readFileSync(path.join(dir, 'pyodide-lock.json'), 'utf8')).packages?.[pkg]);

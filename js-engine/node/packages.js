@@ -3,7 +3,7 @@
 //
 // Declared the way Cloudflare's tooling reads it: `[project].dependencies` in the nearest pyproject.toml, or inline in
 // the file (PEP 723 `# /// script` block, which wins). The cache is keyed by the requirement set and Pyodide's
-// version: PYWORKFLOWS_PACKAGE_CACHE, default .cache/packages/ in this package. Packages only Pyodide's own
+// version: PYWORKFLOWS_PACKAGE_CACHE, default .cache/packages/ in a checkout, packages/ in the user cache otherwise. Packages only Pyodide's own
 // distribution builds (numpy, pandas...) come from a local copy of it (PYWORKFLOWS_PYODIDE_DIST).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { writableDir } from './dist.js';
 import { dependenciesIn, inlineRequirements, normaliseRequirements as normalise } from '../hosts/package-requirements.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -22,7 +23,7 @@ const PLATFORM = 'pyemscripten_2026_0_wasm32';
 // Compiled packages only Pyodide's own distribution builds: no registry reachable with pip carries them.
 const PYODIDE_ONLY = new Set(['numpy', 'pandas', 'scipy', 'matplotlib', 'scikit-learn', 'pillow', 'lxml', 'shapely']);
 
-export const packageCacheDir = () => process.env.PYWORKFLOWS_PACKAGE_CACHE ?? path.join(ROOT, '.cache', 'packages');
+export const packageCacheDir = () => process.env.PYWORKFLOWS_PACKAGE_CACHE ?? writableDir(path.join(ROOT, '.cache', 'packages'), 'packages');
 
 /** {requirements: string[], from: path of what declared them (or null)} for a workflow file or a pyproject.toml. */
 export function declaredDependencies(file) {

@@ -186,7 +186,7 @@ export function startServer({ port = DEFAULT_PORT, host = DEFAULT_HOST, mounts =
 
   return new Promise((resolve, reject) => {
     server.once('error', (err) => {
-      if (err.code === 'EADDRINUSE') reject(new Error(`port ${port} on ${host} is already in use; choose another with --port N`));
+      if (err.code === 'EADDRINUSE') reject(Object.assign(new Error(`(serve.port_in_use) port ${port} on ${host} is already in use; choose another with --port N`), { code: 'serve.port_in_use' }));
       else if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') reject(new Error(`cannot listen on host ${host}: ${err.code}`));
       else reject(err);
     });

@@ -221,3 +221,32 @@ test('`dev` from the installed package: the init project\'s Worker answers curl,
   assert.deepEqual(listed.map((r) => [r.id, r.status]), [[instance, 'complete']]);
   assert.equal((await fetch(`${url}_dashboard/web/lib/model.js`)).status, 200);
 });
+
+test('`install` from the installed package: a PEP 723 dependency lands in the user cache (never in node_modules), `run` loads it', () => {
+  const tools = path.join(ROOT, '.cache', 'pyodide-build-venv', 'bin', 'python'); // setuptools, so pip wheel runs offline
+  const src = path.join(work, 'tinyslug-src');
+  fs.mkdirSync(path.join(src, 'tinyslug'), { recursive: true });
+  fs.writeFileSync(path.join(src, 'pyproject.toml'), '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n[project]\nname = "tinyslug"\nversion = "1.0"\n');
+  fs.writeFileSync(path.join(src, 'tinyslug', '__init__.py'), 'def slug(s):\n    return "-".join(s.lower().split())\n');
+  const wheels = path.join(work, 'wheels');
+  run(tools, ['-m', 'pip', 'wheel', '-q', '--no-deps', '--no-build-isolation', '-w', wheels, src]);
+  const flow = path.join(work, 'slugs');
+  fs.mkdirSync(flow);
+  fs.writeFileSync(path.join(flow, 'slug.py'), '# /// script\n# dependencies = ["tinyslug==1.0"]\n# ///\n' +
+    'from workers import WorkflowEntrypoint\nimport tinyslug\n\nclass Slug(WorkflowEntrypoint):\n' +
+    '    async def run(self, event, step):\n        @step.do("slug")\n        async def s():\n' +
+    '            return tinyslug.slug(event["payload"]["title"])\n        return await s()\n');
+  const bin = path.join(proj, 'node_modules', '.bin', 'pyworkflows');
+  const pip = { PIP_NO_INDEX: '1', PIP_FIND_LINKS: wheels, PYWORKFLOWS_PIP_PYTHON: tools };
+  const refused = spawnSync(bin, ['run', 'slug.py'], { cwd: flow, env, encoding: 'utf8' });
+  assert.equal(refused.status, 2, refused.stderr);
+  assert.match(refused.stderr, /^pyworkflows: \(packages\.not_installed\) .*npx pyworkflows install slug\.py/);
+  assert.deepEqual(fs.readdirSync(flow), ['slug.py'], 'a refused run wrote nothing');
+  run(bin, ['install', 'slug.py'], { cwd: flow, extraEnv: pip });
+  assert.ok(!fs.existsSync(path.join(installed, '.cache')), 'install wrote into node_modules/pyworkflows');
+  assert.ok(fs.readdirSync(path.join(work, 'cache', 'packages')).length, 'nothing in the user cache');
+  const out = run(bin, ['run', 'slug.py', '--params', '{"title": "Hello World"}', '--json'], { cwd: flow });
+  assert.equal(JSON.parse(out).output, 'hello-world', out);
+  // Nothing any command ran above (serve's and install's memory snapshots included) wrote into the package.
+  for (const gone of ['.cache', 'build']) assert.ok(!fs.existsSync(path.join(installed, gone)), `${gone}/ written into node_modules/pyworkflows`);
+});

@@ -115,6 +115,17 @@ def test_dev_refused_writes_nothing(cli, tmp_path):
     assert not (proj / ".pyworkflows").exists()
 
 
+def test_serve_on_a_port_in_use_is_one_line_with_a_code(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        r = subprocess.run(["node", MAIN, "serve", "--port", str(port)], capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert r.returncode == 2 and r.stderr.strip() == (
+        f"pyworkflows: (serve.port_in_use) port {port} on 127.0.0.1 is already in use; choose another with --port N")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_dev_usage_errors_are_one_line(cli, tmp_path):
     r = cli("dev", tmp_path, db_path=None)
     assert r.returncode == 2

@@ -60,3 +60,15 @@ def test_the_new_projects_tests_pass_right_away(cli, tmp_path, sdk):
                           capture_output=True, text=True, cwd=tmp_path / "demo", env=env, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "2 passed" in proc.stdout
+
+
+def test_the_projects_readme_installs_the_engine_where_its_pip_line_looks_for_the_wheel(cli, tmp_path):
+    """The pip line names ./node_modules/pyworkflows/...: the README installs the project's own package.json there
+    (a parent folder's install would leave that path missing)."""
+    cli("init", "shop", check=0, db_path=None)
+    proj = tmp_path / "shop"
+    block = (proj / "README.md").read_text().split("## Test locally")[1].split("```bash\n")[1].split("```")[0]
+    lines = [line.split("#")[0].strip() for line in block.splitlines()]
+    assert "pip install pytest node_modules/pyworkflows/dist/pyodide/pyworkflows-*.whl" in lines
+    assert lines[0] == "npm install", block  # package.json's devDependencies, into this folder
+    assert "pyworkflows" in json.loads((proj / "package.json").read_text())["devDependencies"]
