@@ -53,3 +53,10 @@ export function parseJsonArg(text, what) {
     throw new UsageError(`${what} is not valid JSON: ${err.message}`);
   }
 }
+
+/** --port's value as a number, or a usage error quoting what was typed. */
+export function parsePort(text) {
+  const port = Number(text);
+  if (!/^\d+$/.test(String(text)) || port > 65535) throw new UsageError(`--port must be an integer from 0 to 65535, got "${text}"`);
+  return port;
+}

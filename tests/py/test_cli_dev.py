@@ -126,6 +126,12 @@ def test_serve_on_a_port_in_use_is_one_line_with_a_code(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_port_that_is_not_a_number_is_named_as_typed(tmp_path):
+    for command in ("serve", "dev"):
+        r = subprocess.run(["node", MAIN, command, "--port", "abc"], capture_output=True, text=True, cwd=tmp_path, timeout=60)
+        assert r.returncode == 2 and r.stderr.splitlines()[0] == 'pyworkflows: --port must be an integer from 0 to 65535, got "abc"', r.stderr
+
+
 def test_dev_usage_errors_are_one_line(cli, tmp_path):
     r = cli("dev", tmp_path, db_path=None)
     assert r.returncode == 2

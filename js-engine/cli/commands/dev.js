@@ -2,16 +2,10 @@
 // workflow instances on a SQLite store in the project (.pyworkflows/dev.db), reloads the code when a .py file
 // changes, and serves a dashboard of the instances at /_dashboard.
 import path from 'node:path';
-import { UsageError } from '../args.js';
+import { UsageError, parsePort } from '../args.js';
 import { describeRecord } from '../render.js';
 import { dropIfUnused, missingPaths } from '../fresh-db.js';
 
-function portOf(flags, cfg) {
-  if (flags.port === undefined) return cfg.devPort ?? 8787;
-  const port = Number(flags.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be an integer from 0 to 65535, got "${flags.port}"`);
-  return port;
-}
 
 // One terminal line per journal record (as `run` prints them), prefixed with the instance; an errored instance's
 // error in full, a DivergenceError after a reload included.
@@ -38,6 +32,7 @@ async function dev({ positionals, flags }) {
   const dir = positionals[0] ?? '.';
   const clock = flags.clock ?? 'real';
   if (clock !== 'real' && clock !== 'virtual') throw new UsageError(`--clock must be "real" or "virtual", got "${clock}"`);
+  const portFlag = flags.port === undefined ? undefined : parsePort(flags.port);
   let cfg;
   try {
     ({ cfg } = projectConfig(path.resolve(dir), flags.config));
@@ -45,7 +40,7 @@ async function dev({ positionals, flags }) {
     if (err instanceof DevError || err.code === 'config.invalid') throw new UsageError(err.message);
     throw err;
   }
-  const port = portOf(flags, cfg);
+  const port = portFlag ?? cfg.devPort ?? 8787;
   const host = flags.host ?? '127.0.0.1';
   try {
     await assertPortFree(port, host, 'dev.port_in_use');

@@ -1,3 +1,5 @@
+import { parsePort } from '../args.js';
+
 export default {
   name: 'serve',
   args: '',
@@ -6,7 +8,7 @@ export default {
   examples: ['npx pyworkflows serve --port 8787'],
   async run({ flags }) {
     const { startServer } = await import('../../node/serve.js');
-    await startServer({ port: flags.port ? Number(flags.port) : undefined, host: flags.host });
+    await startServer({ port: flags.port === undefined ? undefined : parsePort(flags.port), host: flags.host });
     return new Promise(() => {}); // serve until killed
   },
 };
