@@ -22,6 +22,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isFinished } from '../js-engine/core/journal/index.js';
 import { rng } from '../js-engine/testing/fuzz-grammar.js'; // mulberry32: a reproducible run for a given --seed
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -84,7 +85,7 @@ async function child() {
     await engine.workflow(def.name).create({ id, params: { n } });
   }
   process.stdout.write('READY\n');
-  const status = await engine.until(id, (st) => ['complete', 'errored', 'terminated'].includes(st));
+  const status = await engine.until(id, isFinished);
   const st = await engine.status(id);
   process.stdout.write(`DONE ${JSON.stringify({ status, output: st.output ?? null, error: st.error ?? null })}\n`);
   await engine.close();

@@ -9,6 +9,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { fileURLToPath } from 'node:url';
 import { createEngine } from '../js-engine/core/engine.js';
+import { isFinished } from '../js-engine/core/journal/index.js';
 import { createRealClock } from '../js-engine/core/clock.js';
 import { createMemoryStore } from '../js-engine/stores/memory.js';
 
@@ -54,7 +55,7 @@ export async function measureStepMemory({ host, steps = 100_000, perInstance = 2
     const n = Math.min(perInstance, steps - done);
     const id = `loop-${k}`;
     await engine.workflow(def.name).create({ id, params: { steps: n } });
-    const status = await engine.until(id, (st) => ['complete', 'errored', 'terminated'].includes(st));
+    const status = await engine.until(id, isFinished);
     if (status !== 'complete') throw new Error(`${id} ended ${status}: ${JSON.stringify((await engine.status(id)).error)}`);
     done += n;
     if (done % every === 0 || done === steps) {

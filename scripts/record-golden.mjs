@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createPyodideHost } from '../js-engine/index.js';
+import { FINISHED } from '../js-engine/core/journal/index.js';
 import { JOURNAL_FORMAT, exportJournal } from '../js-engine/testing/replay.js';
 import { CASES } from '../tests/golden/cases.mjs';
 import { GOLDEN_DIR, goldenEngine, loadGoldenWorkflows, outcome, perform } from '../tests/golden/drive.mjs';
@@ -18,7 +19,6 @@ import { GOLDEN_DIR, goldenEngine, loadGoldenWorkflows, outcome, perform } from 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const VERSION = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version;
 const FORMAT_DIR = path.join(GOLDEN_DIR, JOURNAL_FORMAT.replace(/[^a-z0-9.-]+/gi, '-')); // pyworkflows-journal-1
-const FINISHED = new Set(['complete', 'errored', 'terminated']);
 
 const sourceOf = (file) => ({
   language: /\.m?js$/.test(file) ? 'javascript' : 'python',

@@ -4,7 +4,7 @@
 // Values cross as JSON text in the engine's value encoding (core/values.js), so dates and big integers survive.
 import { createEngine } from '../core/engine.js';
 import { createRealClock, createVirtualClock } from '../core/clock.js';
-import { indexJournal } from '../core/journal-index.js';
+import { indexJournal } from '../core/journal/index.js';
 import { serializeError } from '../core/errors.js';
 import { MAX_DEPTH, decode, encode } from '../core/values.js';
 import { createIndexedDbStore } from '../stores/indexeddb.js';

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createEngine } from '../core/engine.js';
 import { createRealClock, createVirtualClock } from '../core/clock.js';
-import { indexJournal } from '../core/journal-index.js';
+import { indexJournal } from '../core/journal/index.js';
 import { installWallClock } from '../hosts/wall-clock.js';
 import { openStore, DEFAULT_DB } from '../node/store.js';
 import { UsageError } from './args.js';

@@ -1,5 +1,5 @@
 // The determinism check's memory: where each step call sits in its scope's order, and how a disagreement with the
-// journal is told. A scope (journal-index.js stepKey) is one Python task, or a whole JS workflow: its calls come in
+// journal is told. A scope (journal/keys.js) is one Python task, or a whole JS workflow: its calls come in
 // code order. Scopes run concurrently, so calls of different scopes interleave differently from run to run (a
 // reordering the per-scope keys make safe); only positions within a scope are compared.
 //

@@ -6,4 +6,4 @@ export { resolveStepConfig, backoffDelay, DEFAULT_STEP_CONFIG } from './retry-po
 export * from './errors.js';
 export { dependencyMode, IMPLICIT_DEPENDENCIES } from './compat-flags.js';
 
-export { summariseSteps, settleSleeps } from './history.js';
+export * as journal from './journal/index.js';

@@ -1,7 +1,7 @@
 import { createEngine } from '../core/engine.js';
 import { createRealClock, createVirtualClock } from '../core/clock.js';
 import { parseDuration } from '../core/durations.js';
-import { settleSleeps, summariseSteps } from '../core/history.js';
+import { indexJournal, stepSummary } from '../core/journal/index.js';
 import { serializeError } from '../core/errors.js';
 import { decode } from '../core/values.js';
 import { createMemoryStore } from '../stores/memory.js';
@@ -10,8 +10,6 @@ import { withStoreActivity } from './store-activity.js';
 import { createMocks } from '../testing/mocks.js';
 import { installWallClock } from '../hosts/wall-clock.js';
 import { exportJournal, replayJournal } from '../testing/replay.js';
-
-const FINISHED = ['complete', 'errored', 'terminated'];
 
 // A test session: one Pyodide, one engine on a memory (or given) store, a virtual clock the test controls.
 // Every operation takes and returns JSON-like data so it can be driven over a pipe from host CPython.
@@ -59,20 +57,8 @@ export async function createSession({ host, files, newStore = createMemoryStore,
   const report = async (id) => {
     const st = await engine.status(id);
     const records = await current.readJournal(id);
-    const finished = FINISHED.includes(st.status);
-    return { id, ...st, now: clk.now(), steps: settleSleeps(summariseSteps(records), finished ? Infinity : clk.now()) };
+    return { id, ...st, now: clk.now(), steps: stepSummary(records, { status: st.status, now: clk.now() }) };
   };
-
-  // Settled on a clock that moves only when told: also blocked on sleeps and back-offs that are not yet due.
-  const settledManual = (id) => engine.until(id, (st, run) => {
-    if (FINISHED.includes(st) || st === 'paused') return true;
-    if (!run) return st !== 'queued';
-    if (st !== 'waiting') return false;
-    const now = clk.now();
-    const due = (b) => b.until ?? b.retryAt ?? b.deadline;
-    const blockers = run.blockers();
-    return blockers.length > 0 && blockers.every((b) => due(b) === undefined || due(b) > now);
-  });
 
   const journalOf = async (id) => {
     const row = await current.getInstance(id);
@@ -157,7 +143,7 @@ export async function createSession({ host, files, newStore = createMemoryStore,
       let timer;
       const expired = new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`instance ${id} did not settle within ${timeoutMs} ms (status ${engine.isLive(id) ? 'live' : 'not live'})`)), timeoutMs); });
       try {
-        await Promise.race([clk.isAuto?.() === false ? settledManual(id) : engine.settled(id), expired]);
+        await Promise.race([engine.settled(id, { manual: clk.isAuto?.() === false }), expired]);
       } finally {
         clearTimeout(timer);
       }
@@ -165,6 +151,14 @@ export async function createSession({ host, files, newStore = createMemoryStore,
     },
     status: ({ id }) => report(id),
     history: ({ id }) => engine.history(id),
+    // The attempt records of do step `name`, occurrence `count`, in `scope` (a Python task's path, "" for code
+    // outside child tasks); without a scope, of the first such step the journal has in any scope.
+    async attempts({ id, name, count = 1, scope }) {
+      await engine.get(id);
+      const steps = [...indexJournal(await current.readJournal(id)).steps.values()];
+      const step = steps.find((s) => s.kind === 'do' && s.name === name && s.count === count && (scope == null || (s.scope ?? '') === scope));
+      return (step?.attempts ?? []).map((r) => decode(r));
+    },
     list: () => engine.list(),
     sendEvent: ({ id, type, payload }) => engine.sendEvent(id, { type, payload: decode(payload) }),
     pause: ({ id }) => engine.pause(id),

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createEngine } from '../core/engine.js';
 import { createVirtualClock } from '../core/clock.js';
+import { isFinished } from '../core/journal/index.js';
 import { installWallClock } from '../hosts/wall-clock.js';
 import { openStore } from './store.js';
 import { loadWorkflowFile } from './workflow-files.js';
@@ -107,7 +108,7 @@ class DevProject {
     }
     engine.configureEnv(loaded.env);
     engine.on((ev) => {
-      if (ev.type === 'status' && ['complete', 'errored', 'terminated'].includes(ev.status)) this.live.forget(ev.id);
+      if (ev.type === 'status' && isFinished(ev.status)) this.live.forget(ev.id);
       this.emit(ev);
     });
     this.current = { host, engine, worker, graphs, workflows: loaded.workflows.map((w) => ({ name: w.name, className: w.className, binding: w.binding })) };

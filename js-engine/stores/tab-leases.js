@@ -15,7 +15,7 @@
 // - Take-over: whenFree(id) resolves once the instance's lock is free (its holder finished, let go or was closed);
 //   takeOverWhenFree(engine, store, id) then recovers it here, unless another tab was quicker.
 
-const FINISHED = new Set(['complete', 'errored', 'terminated']);
+import { FINISHED } from '../core/journal/index.js';
 
 const randomLabel = () => `tab ${Math.floor(Math.random() * 0x10000).toString(16).padStart(4, '0')}`;
 

@@ -23,7 +23,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { createEngine } from '../core/engine.js';
 import { createVirtualClock } from '../core/clock.js';
-import { stepKey } from '../core/journal-index.js';
+import { stepKey, FINISHED } from '../core/journal/index.js';
 import { encode } from '../core/values.js';
 import { createMemoryStore } from '../stores/memory.js';
 import { createHostCore } from '../hosts/pyodide-common.js';
@@ -31,7 +31,6 @@ import { createPyodideHost } from '../hosts/pyodide-node.js';
 import { generateProgram, rng } from './fuzz-grammar.js';
 
 const START = Date.UTC(2026, 0, 1);
-const FINISHED = new Set(['complete', 'errored', 'terminated']);
 const ID = 'fuzz';
 
 // Empties what the SDK keeps per interpreter across workflow runs, so a recovery in a reused Pyodide finds no more

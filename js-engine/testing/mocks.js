@@ -85,7 +85,7 @@ export function createMocks() {
         sleep: (name, duration) => (sleepsDisabled ? step.sleep(name, 0) : step.sleep(name, duration)),
         sleepUntil: (name, timestamp) => (sleepsDisabled ? step.sleep(name, 0) : step.sleepUntil(name, timestamp)),
         waitForEvent: (name, options) => step.waitForEvent(name, options),
-        // Scoped views (Python child tasks, journal-index.js stepKey) are mocked alike; `occurrence` counts in the scope.
+        // Scoped views (Python child tasks, journal/keys.js) are mocked alike; `occurrence` counts in the scope.
         withScope: (scope, options) => wrap(step.withScope(scope, options), instanceId),
         ...(step.abandon ? { abandon: (promise) => step.abandon(promise) } : {}),
       };

@@ -9,7 +9,7 @@
 import { createEngine } from '../core/engine.js';
 import { createVirtualClock } from '../core/clock.js';
 import { createMemoryStore } from '../stores/memory.js';
-import { stepKey } from '../core/journal-index.js';
+import { stepKey } from '../core/journal/index.js';
 
 export const JOURNAL_FORMAT = 'pyworkflows-journal/1';
 
@@ -137,7 +137,7 @@ export async function replayJournal({ journal, definition, env, timeoutMs = 30_0
     sleep(name, duration) { note(name, scope); return step.sleep(name, duration); },
     sleepUntil(name, at) { note(name, scope); return step.sleepUntil(name, at); },
     waitForEvent(name, options) { note(name, scope); return step.waitForEvent(name, options); },
-    withScope: (sub, options) => wrapScoped(step.withScope(sub, options), sub), // Python child tasks (journal-index.js stepKey)
+    withScope: (sub, options) => wrapScoped(step.withScope(sub, options), sub), // Python child tasks (journal/keys.js)
     ...(step.abandon ? { abandon: (promise) => step.abandon(promise) } : {}),
   });
   const wrapStep = (step) => wrapScoped(step, ''); // the engine passes (step, instanceId)

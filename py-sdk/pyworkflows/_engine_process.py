@@ -8,8 +8,9 @@ import os
 import shutil
 import subprocess
 import threading
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
+
+from workers._values import from_stored, to_stored  # the engine's stored form of values, one codec for the SDK
 
 SERVER = Path("js-engine") / "harness" / "server.js"
 # Where the harness runs the engine and Pyodide: a Node process, or a headless Chromium page that process drives.
@@ -66,58 +67,6 @@ def find_node(node: str | None = None) -> str:
     return exe
 
 
-# The engine's value codec (js-engine/core/values.js), for values that cross the pipe as JSON text.
-MAX_SAFE_INT = 2**53 - 1
-_TAGS = {"$date", "$obj", "$bigint"}
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-
-
-def decode(value):
-    """Engine values: JSON plus {"$date": ms[, "$us": microseconds below the ms]} and {"$bigint": "digits"}."""
-    # Loops, not comprehensions: a comprehension is one more frame per level on Python < 3.12, and values may be
-    # nested 512 levels deep (js-engine/core/values.js MAX_DEPTH).
-    if isinstance(value, list):
-        out = []
-        for v in value:
-            out.append(decode(v))
-        return out
-    if isinstance(value, dict):
-        if "$date" in value and (len(value) == 1 or (len(value) == 2 and "$us" in value)):
-            return _EPOCH + timedelta(milliseconds=value["$date"], microseconds=value.get("$us", 0))
-        if len(value) == 1 and isinstance(value.get("$bigint"), str):
-            return int(value["$bigint"])
-        if len(value) == 1 and "$obj" in value:
-            value = value["$obj"]
-        out = {}
-        for k, v in value.items():
-            out[k] = decode(v)
-        return out
-    return value
-
-
-def encode(value):
-    """Values for the engine: datetimes and integers beyond ±(2**53 - 1) tagged as decode reads them."""
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        ms, rest = divmod(value - _EPOCH, timedelta(milliseconds=1))
-        return {"$date": ms, "$us": rest.microseconds} if rest else {"$date": ms}
-    if isinstance(value, int) and not isinstance(value, bool) and not -MAX_SAFE_INT <= value <= MAX_SAFE_INT:
-        return {"$bigint": str(value)}
-    if isinstance(value, (list, tuple)):
-        out = []
-        for v in value:
-            out.append(encode(v))
-        return out
-    if isinstance(value, dict):
-        out = {}
-        for k, v in value.items():
-            out[k] = encode(v)
-        # A user dict that looks like one of the tags is wrapped, so decoding cannot mistake it (as values.js does).
-        return {"$obj": out} if _TAGS.intersection(out) else out
-    return value
-
-
 SDKS = ("ours", "cloudflare")
 
 
@@ -162,7 +111,7 @@ class EngineProcess:
     def call(self, op: str, **args):
         with self._lock:
             rid = next(self._ids)
-            self.proc.stdin.write(json.dumps({"id": rid, "op": op, "args": encode(args)}) + "\n")
+            self.proc.stdin.write(json.dumps({"id": rid, "op": op, "args": to_stored(args, f"the arguments of {op}")}) + "\n")
             self.proc.stdin.flush()
             # Replies may come out of order when requests overlap; keep the ones that are not ours.
             while rid not in self._pending:
@@ -172,7 +121,7 @@ class EngineProcess:
         if not msg["ok"]:
             err = msg["error"]
             raise EngineError(err.get("name", "Error"), err.get("message", ""), err)
-        return decode(msg["result"])
+        return from_stored(msg["result"])
 
     def close(self):
         if self.proc.poll() is None:

@@ -46,9 +46,12 @@ class InstanceReport:
     steps: list[dict] = field(default_factory=list)
     now: int | None = None
 
-    def step(self, name: str, count: int = 1) -> dict:
+    def step(self, name: str, count: int = 1, *, scope: str | None = None) -> dict:
+        """Step ``name``'s ``count``-th occurrence in ``scope`` (the path of the asyncio task that called it: "" for
+        code outside child tasks, "/1" for the first task ``run`` created...); without ``scope``, the first such
+        step in journal order, in any task."""
         for s in self.steps:
-            if s["name"] == name and s["count"] == count:
+            if s["name"] == name and s["count"] == count and (scope is None or s.get("scope", "") == scope):
                 return s
         raise KeyError(f"no step {name!r} (occurrence {count}) in {[s['name'] for s in self.steps]}")
 
@@ -215,13 +218,13 @@ class TestInstance:
         return _report(self.env.call("status", id=self.id))
 
     def history(self) -> list[dict]:
-        """The raw journal records (see js-engine/core/journal-index.js for their kinds)."""
+        """The raw journal records (their kinds: one module each in js-engine/core/journal/)."""
         return self.env.call("history", id=self.id)
 
-    def attempts(self, name: str, count: int = 1) -> list[dict]:
-        """The journaled attempts of a do step: [{attempt, ok, startedAt, endedAt, error?, retryAt?, mocked?}]."""
-        key = f"{name}#{count}"
-        return [r for r in self.history() if r["t"] == "attempt" and r["key"] == key]
+    def attempts(self, name: str, count: int = 1, *, scope: str | None = None) -> list[dict]:
+        """The journaled attempts of a do step: [{attempt, ok, startedAt, endedAt, error?, retryAt?, mocked?}].
+        ``count`` and ``scope`` pick the step as ``InstanceReport.step`` does (steps called in child tasks too)."""
+        return self.env.call("attempts", id=self.id, name=name, count=count, **({"scope": scope} if scope is not None else {}))
 
     def export(self) -> dict:
         """The stored journal as JSON-ready data: save it as a golden file and ``env.replay`` it later."""

@@ -6,7 +6,7 @@ name call it in *completion* order: replayed after a crash, a branch could be ha
 So every task of a workflow run gets a scope, its creation path: the task running ``run`` is "", the n-th task
 it creates "/n", the m-th task that one creates "/n/m". Creation order within one task follows the code, not
 timing, so the same code gives the same scopes. Step calls pass their task's scope to the engine, which counts
-per (scope, name) (js-engine/core/journal-index.js stepKey).
+per (scope, name) (js-engine/core/journal/keys.js).
 
 The scope lives in a context variable, which every task copies from its creator; a task created through
 ``loop.create_task`` (asyncio.create_task, ensure_future, gather, as_completed, TaskGroup, shield...) gets its own

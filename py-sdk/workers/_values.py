@@ -10,7 +10,7 @@ import math
 
 from ._errors import SerializationError
 
-__all__ = ["to_wire", "ms_from_datetime", "datetime_from_ms", "split_datetime", "ALLOWED", "MAX_DEPTH"]
+__all__ = ["to_wire", "to_stored", "from_stored", "ms_from_datetime", "datetime_from_ms", "split_datetime", "ALLOWED", "MAX_DEPTH"]
 
 ALLOWED = "dict with str keys, list, tuple, str, int, float, bool, None, datetime"
 # JS numbers hold integers exactly only up to 2**53 - 1; larger ones cross as BigInts (to_js makes them).
@@ -64,14 +64,15 @@ def _refuse_tuple(what, path):
     raise TypeError(f"<class 'tuple'> cannot be sent over RPC: {path} of {what} is a tuple (use a list)")
 
 
-def to_wire(value, what, *, none=None, make_date=None, path="value", tuples=True):
+def to_wire(value, what, *, none=None, make_date=None, make_bigint=None, make_dict=None, path="value", tuples=True):
     """A copy of ``value`` made only of dict/list/str/int/float/bool plus the given stand-ins.
 
     ``none`` replaces None (the bridge passes JS null, so a None inside a dict is not dropped as undefined);
     ``make_date(ms, micros)`` replaces each datetime (the bridge makes a JS Date). ``what`` names the value in
     errors, e.g. "the result of step 'compile list'". ``tuples=False`` refuses tuples (a plain TypeError), as
     Cloudflare's ``python_to_rpc`` does for everything it sends to the engine. Integers of any size are kept (exact
-    across the bridge).
+    across the bridge), or replaced by ``make_bigint(i)`` beyond ±(2**53 - 1); ``make_dict(d)`` replaces each dict
+    once its values are converted.
     """
     active = set()  # ids of the containers on the current path, to report cycles instead of recursing forever
 
@@ -84,6 +85,8 @@ def to_wire(value, what, *, none=None, make_date=None, path="value", tuples=True
         if isinstance(v, str):
             return str(v)
         if isinstance(v, int):
+            if make_bigint is not None and not -MAX_SAFE_INT <= v <= MAX_SAFE_INT:
+                return make_bigint(int(v))
             return int(v)
         if isinstance(v, float):
             if math.isfinite(v):
@@ -108,7 +111,7 @@ def to_wire(value, what, *, none=None, make_date=None, path="value", tuples=True
                         if not isinstance(k, str):
                             _fail(what, path, f"has a key of type {_type_name(k)} ({k!r}); keys must be str")
                         out[str(k)] = walk(x, f"{path}[{k!r}]")
-                    return out
+                    return out if make_dict is None else make_dict(out)
                 # A loop, not a comprehension: that is one more frame per level on Python < 3.12.
                 items = []
                 for i, x in enumerate(v):
@@ -119,3 +122,46 @@ def to_wire(value, what, *, none=None, make_date=None, path="value", tuples=True
         _fail(what, path, f"is of type {_type_name(v)}")
 
     return walk(value, path)
+
+
+# ---- the engine's stored form ------------------------------------------------------------------------------------
+# What js-engine/core/values.js stores and the test harness sends over its pipe: JSON plus tagged objects, a Date as
+# {"$date": ms} (with "$us": the microseconds below the millisecond, when a datetime has them), an integer beyond
+# ±(2**53 - 1) as {"$bigint": "digits"}, and a dict that has one of these keys wrapped as {"$obj": dict}.
+_TAGS = ("$date", "$obj", "$bigint")
+
+
+def _date_tag(ms, micros):
+    return {"$date": ms, "$us": micros} if micros else {"$date": ms}
+
+
+def _escape(d):
+    return {"$obj": d} if any(t in d for t in _TAGS) else d
+
+
+def to_stored(value, what="value"):
+    """``value`` in the engine's stored form, checked as every value the SDK sends (``to_wire``); tuples are lists."""
+    return to_wire(value, what, make_date=_date_tag, make_bigint=lambda i: {"$bigint": str(i)}, make_dict=_escape)
+
+
+def from_stored(value):
+    """A value in the engine's stored form as Python data: dates as aware UTC datetimes."""
+    # Loops, not comprehensions: a comprehension is one more frame per level on Python < 3.12.
+    if isinstance(value, list):
+        out = []
+        for v in value:
+            out.append(from_stored(v))
+        return out
+    if not isinstance(value, dict):
+        return value
+    keys = len(value)
+    if isinstance(value.get("$date"), (int, float)) and (keys == 1 or (keys == 2 and isinstance(value.get("$us"), int))):
+        return EPOCH + _dt.timedelta(milliseconds=value["$date"], microseconds=value.get("$us", 0))
+    if keys == 1 and isinstance(value.get("$bigint"), str):
+        return int(value["$bigint"])
+    if keys == 1 and "$obj" in value:
+        value = value["$obj"]
+    out = {}
+    for k, v in value.items():
+        out[k] = from_stored(v)
+    return out

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { createEngine } from '../../js-engine/core/engine.js';
 import { createRealClock } from '../../js-engine/core/clock.js';
-import { settleSleeps, summariseSteps } from '../../js-engine/core/history.js';
+import { FINISHED, stepSummary } from '../../js-engine/core/journal/index.js';
 import { createMemoryStore } from '../../js-engine/stores/memory.js';
 import { loadWorkflowFile } from '../../js-engine/node/workflow-files.js';
 import { parseDuration } from '../../js-engine/core/durations.js';
@@ -26,7 +26,6 @@ const ROOT = path.resolve(HERE, '..', '..');
 export const WORKFLOWS = path.join(HERE, 'workflows.mjs');
 export const MINIFLARE_DIR = path.join(ROOT, '.cache', 'miniflare');
 export const DOC = path.join(ROOT, 'docs', 'compatibility-js.md');
-const FINISHED = new Set(['complete', 'errored', 'terminated']);
 
 // What each instance is sent, and when (ms after it is first seen out of `queued`). `observe` records the status at that moment.
 // `also`: other instances the workflow creates (id suffix, binding), compared as well.
@@ -223,7 +222,7 @@ function stepsFromJournal(records) {
     if (r.t === 'attempt' && r.retryAt !== undefined) delays.set(r.key, [...(delays.get(r.key) ?? []), r.retryAt - r.endedAt]);
   }
   const counts = new Map();
-  return settleSleeps(summariseSteps(records), Infinity).map((s) => {
+  return stepSummary(records, { now: Infinity }).map((s) => {
     const scope = `${s.type}:${s.name}${s.type === 'sleep' ? `:${durations.get(s.key)}` : ''}`;
     counts.set(scope, (counts.get(scope) ?? 0) + 1);
     const doFields = s.type === 'do' ? { attempts: s.attempts, backoff: delays.get(s.key) ?? [] } : {};

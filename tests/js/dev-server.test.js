@@ -103,7 +103,7 @@ test('the dashboard page and the drawing modules it shares with the demo page ar
   const page = await fetch(url('/_dashboard'));
   assert.equal(page.status, 200);
   assert.match(await page.text(), /<script type="module" src="\/_dashboard\/web\/dashboard\/dashboard\.js">/);
-  for (const p of ['/_dashboard/web/lib/model.js', '/_dashboard/web/lib/dag.js', '/_dashboard/js-engine/core/history.js']) {
+  for (const p of ['/_dashboard/web/lib/model.js', '/_dashboard/web/lib/dag.js', '/_dashboard/js-engine/core/journal/index.js']) {
     const res = await fetch(url(p));
     assert.equal(res.status, 200, p);
     assert.match(res.headers.get('content-type'), /javascript/);

@@ -1,4 +1,4 @@
-// Step scopes (journal-index.js stepKey): step.withScope(path) keys calls as name#count@path, counted per
+// Step scopes (journal/keys.js): step.withScope(path) keys calls as name#count@path, counted per
 // (scope, name), so concurrent branches keep their journal entries whatever order they finished in. The Python
 // SDK uses it for child asyncio tasks; JS workflows (root scope) keep their name#count keys.
 import { test } from 'node:test';

@@ -274,3 +274,61 @@ def test_the_public_api_of_pyworkflows_testing():
     env_api = {n for n in vars(testing.WorkflowTestEnv) if not n.startswith("_")}
     assert {"load", "start", "run", "advance", "advance_to", "set_clock", "mock_step", "disable_sleeps",
             "queue_event", "replay", "crash", "recover"} <= env_api
+
+
+GATHERED = '''
+import asyncio
+from workers import WorkflowEntrypoint
+
+class Gathered(WorkflowEntrypoint):
+    async def run(self, event, step):
+        async def branch(name):
+            @step.do(name, config={"retries": {"limit": 2, "delay": 1000}})
+            async def work(ctx):
+                return ctx["attempt"]
+            return await work()
+
+        @step.do("root")
+        async def root():
+            return 0
+
+        await root()
+        return await asyncio.gather(branch("left"), branch("right"))
+'''
+
+
+def test_attempts_of_steps_called_in_child_tasks_are_found_by_name(workflow_env):
+    env = workflow_env.load(GATHERED)
+    env.mock_step("left", fail_times=1)
+    inst = env.start("Gathered")
+    r = inst.settle()
+    assert r.status == "complete", r.error
+    assert r.output == [2, 1]
+    # gather's tasks are scopes /1 and /2: their steps are keyed "left#1@/1", "right#1@/2"
+    assert [(a["attempt"], a["ok"]) for a in inst.attempts("left")] == [(1, False), (2, True)]
+    assert (r.step("left")["scope"], r.step("right", scope="/2")["count"]) == ("/1", 1)
+    assert [a["key"] for a in inst.attempts("right", scope="/2")] == ["right#1@/2"]
+    assert inst.attempts("right", scope="/1") == []
+    assert [a["key"] for a in inst.attempts("root")] == ["root#1"]
+
+
+ECHO = '''
+from workers import WorkflowEntrypoint
+
+class Echo(WorkflowEntrypoint):
+    async def run(self, event, step):
+        return event["payload"]
+'''
+
+
+def test_values_cross_the_harness_in_the_engine_stored_form_and_are_checked_as_the_sdk_checks_them(workflow_env):
+    from workers._errors import SerializationError
+
+    env = workflow_env.load(ECHO)
+    when = datetime(2026, 3, 4, 5, 6, 7, 123456, tzinfo=timezone.utc)
+    params = {"looks like a date": {"$date": 5}, "tagged": {"$obj": 1, "$bigint": "7"}, "when": when, "big": 2**70, "small": -(2**60)}
+    assert env.run("Echo", params=params).output == params
+    with pytest.raises(SerializationError, match=r"\['params'\]\['x'\] is nan, which JSON cannot hold"):
+        env.start("Echo", params={"x": float("nan")})
+    with pytest.raises(SerializationError, match=r"has a key of type int \(1\); keys must be str"):
+        env.start("Echo", params={"a": {1: "one"}})

@@ -6,15 +6,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createEngine } from '../../js-engine/core/engine.js';
+import { isFinished } from '../../js-engine/core/journal/index.js';
 import { createRealClock } from '../../js-engine/core/clock.js';
 import { createSqliteStore } from '../../js-engine/stores/sqlite.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pyworkflows-load-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
-const FINISHED = (st) => ['complete', 'errored', 'terminated'].includes(st);
 
 async function waitAllWaiting(engine, ids) {
-  await Promise.all(ids.map((id) => engine.until(id, (st, run) => FINISHED(st) || (st === 'waiting' && run?.blockers().some((b) => b.kind === 'wait')))));
+  await Promise.all(ids.map((id) => engine.until(id, (st, run) => isFinished(st) || (st === 'waiting' && run?.blockers().some((b) => b.kind === 'wait')))));
 }
 
 test('1,000 JS instances at once: steps, sleeps and events all complete with the right output', async (t) => {
@@ -39,7 +39,7 @@ test('1,000 JS instances at once: steps, sleeps and events all complete with the
   await waitAllWaiting(engine, ids);
   const t1 = Date.now();
   await Promise.all(ids.map((id, i) => engine.sendEvent(id, { type: 'go', payload: { bonus: i } })));
-  await Promise.all(ids.map((id) => engine.until(id, FINISHED)));
+  await Promise.all(ids.map((id) => engine.until(id, isFinished)));
   const t2 = Date.now();
   for (let i = 0; i < N; i++) {
     const st = await engine.status(`load-${i}`);

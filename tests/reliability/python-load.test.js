@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createEngine } from '../../js-engine/core/engine.js';
+import { isFinished } from '../../js-engine/core/journal/index.js';
 import { createRealClock } from '../../js-engine/core/clock.js';
 import { createSqliteStore } from '../../js-engine/stores/sqlite.js';
 import { createPyodideHost } from '../../js-engine/hosts/pyodide-node.js';
@@ -14,7 +15,6 @@ import { measureStepMemory } from '../../scripts/memory-soak.mjs';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pyworkflows-pyload-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
-const FINISHED = (st) => ['complete', 'errored', 'terminated'].includes(st);
 let host;
 before(async () => { host = await createPyodideHost({ stdout: () => {}, stderr: (t) => process.stderr.write(t) }); });
 
@@ -54,9 +54,9 @@ test('100 Python instances at once complete with the right output', async (t) =>
   const t0 = Date.now();
   const ids = [];
   for (let i = 0; i < N; i++) ids.push((await engine.workflow(def.name).create({ id: `py-${i}`, params: { n: i } })).id);
-  await Promise.all(ids.map((id) => engine.until(id, (st, run) => FINISHED(st) || (st === 'waiting' && run?.blockers().some((b) => b.kind === 'wait')))));
+  await Promise.all(ids.map((id) => engine.until(id, (st, run) => isFinished(st) || (st === 'waiting' && run?.blockers().some((b) => b.kind === 'wait')))));
   await Promise.all(ids.map((id, i) => engine.sendEvent(id, { type: 'go', payload: { bonus: i } })));
-  await Promise.all(ids.map((id) => engine.until(id, FINISHED)));
+  await Promise.all(ids.map((id) => engine.until(id, isFinished)));
   for (let i = 0; i < N; i++) {
     const st = await engine.status(`py-${i}`);
     assert.equal(st.status, 'complete', JSON.stringify(st.error));

@@ -6,10 +6,10 @@ import { renderDag } from '../lib/dag.js';
 import { renderTimeline } from '../lib/timeline.js';
 import { html } from '../lib/svg.js';
 import { toJsonText } from '../../js-engine/core/values.js';
+import { FINISHED } from '../../js-engine/core/journal/index.js';
 import { describeRecord } from '../../js-engine/cli/render.js';
 
 const API = '/_dashboard/api';
-const FINISHED = new Set(['complete', 'errored', 'terminated']);
 const $ = (id) => document.getElementById(id);
 const state = { project: null, rows: [], selected: decodeURIComponent(location.hash.slice(1)) || null, snap: null, step: null, eventTouched: false };
 

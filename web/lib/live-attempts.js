@@ -5,7 +5,7 @@
 //   const live = createLiveAttempts({ now: () => clock.now(), onChange: (id) => ... });
 //   engine.register(name, { run: (event, step, env) => def.run(event, live.watch(step, event.instanceId), env) });
 //   live.of(id)  // Map(step key -> {attempt, startedAt, ended?})
-import { stepKey } from '../../js-engine/core/journal-index.js';
+import { stepKey } from '../../js-engine/core/journal/index.js';
 
 export function createLiveAttempts({ now, onChange = () => {} }) {
   const byInstance = new Map();

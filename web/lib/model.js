@@ -1,10 +1,10 @@
 // Turns what the engine knows about one instance (its journal, status, the attempts running right now and the
 // static step graph of its source) into what the page draws: DAG nodes with a state each, and timeline bars.
 // Pure functions, no DOM: the same journal always gives the same picture.
-import { settleSleeps, summariseSteps } from '../../js-engine/core/history.js'; // relative: the same file imports in Node (tests)
+// Relative imports: the same file imports in Node (tests).
+import { FINISHED, parseStepKey, stepSummary } from '../../js-engine/core/journal/index.js';
 
 export const STATES = ['pending', 'running', 'retrying', 'waiting', 'done', 'failed', 'skipped'];
-const FINISHED = new Set(['complete', 'errored', 'terminated']);
 
 export function formatDuration(ms) {
   if (ms === undefined || ms === null || !Number.isFinite(ms)) return '';
@@ -16,20 +16,18 @@ export function formatDuration(ms) {
   return `${+(ms / 86_400_000).toFixed(1)} d`;
 }
 
-const keyOf = (name, count = 1) => `${name}#${count}`;
-
 // ---- DAG ---------------------------------------------------------------------------------------------------
 export function buildDag(snap) {
   const { records, graph, status, live, now } = snap;
   const finished = FINISHED.has(status.status);
-  const steps = settleSleeps(summariseSteps(records), finished ? Infinity : now);
+  const steps = stepSummary(records, { status: status.status, now });
   const byKey = new Map(steps.map((s) => [s.key, s]));
   // Steps the journal (or a running attempt) knows, in the order they first appeared.
-  const seen = steps.map((s) => ({ key: s.key, name: s.name, count: s.count, kind: s.type === 'do' ? 'do' : s.type === 'sleep' ? 'sleep' : 'wait' }));
+  const seen = steps.map((s) => ({ key: s.key, name: s.name, count: s.count, kind: s.kind }));
   for (const key of live?.keys() ?? []) {
     if (!byKey.has(key)) {
-      const m = /^(.*)#(\d+)(?:@(\/[\d/]+))?$/.exec(key); // name#count or name#count@/task/path (stepKey)
-      seen.push({ key, name: m ? m[1] : key, count: m ? Number(m[2]) : 1, kind: 'do' });
+      const k = parseStepKey(key);
+      seen.push({ key, name: k ? k.name : key, count: k ? k.count : 1, kind: 'do' });
     }
   }
 

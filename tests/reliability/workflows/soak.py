@@ -9,7 +9,7 @@ from workers import WorkflowEntrypoint
 
 def mark(ctx, scope=""):
     # The journal key: steps of gather's child tasks are keyed in their task's scope ("fan 0#1@/1", see
-    # journal-index.js), which ctx (Cloudflare's shape) does not carry: the caller passes it. Every name here is
+    # js-engine/core/journal/keys.js), which ctx (Cloudflare's shape) does not carry: the caller passes it. Every name here is
     # called once, so Cloudflare's ctx.step.count is the journal's count.
     s = ctx["step"]
     print(f"EXEC {s['name']}#{s['count']}{'@' + scope if scope else ''} {ctx['attempt']}", flush=True)

@@ -1,0 +1,31 @@
+// The one fold of a journal: records in seq order -> the index replay answers step calls from (steps by key, the
+// event inbox, unanswered control requests, the latest time mentioned), and from which summaries and blockers
+// are read. Each record kind's part lives in its module (do.js, sleep.js, wait.js, abandoned.js, events.js,
+// control.js, lifecycle.js); this file only dispatches.
+import * as lifecycle from './lifecycle.js';
+import * as control from './control.js';
+import * as events from './events.js';
+import * as abandoned from './abandoned.js';
+import { STEP_KINDS } from './kinds.js';
+
+// record type (`t`) -> {fold?(index, r), describe(r, now, text)}
+export const RECORDS = Object.freeze(Object.assign({}, lifecycle.records, control.records, events.records, abandoned.records,
+  ...Object.values(STEP_KINDS).map((k) => k.records)));
+
+export function newIndex() {
+  // latest: the latest time the journal mentions (the instance's time never goes back before it);
+  // controls: requests not yet answered, by rid; consumed: ids of events a wait took.
+  return { steps: new Map(), events: [], consumed: new Set(), latest: -Infinity, controls: new Map() };
+}
+
+export function applyRecord(index, r) {
+  const t = Math.max(r.at ?? -Infinity, r.endedAt ?? -Infinity);
+  if (t > index.latest) index.latest = t;
+  RECORDS[r.t]?.fold?.(index, r);
+}
+
+export function indexJournal(records) {
+  const index = newIndex();
+  for (const r of records) applyRecord(index, r);
+  return index;
+}

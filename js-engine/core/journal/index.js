@@ -1,0 +1,27 @@
+// The journal, the single source of truth of an instance: its record kinds (one module each), their one fold, the
+// step key format, the status sets, and how records read to a person. The public entry for every reader (the
+// CLI, the page, the test harness); the engine's own modules use it too.
+import { toJsonText } from '../values.js';
+import { RECORDS } from './fold.js';
+
+export { SCOPE_PATTERN, stepKey, parseStepKey } from './keys.js';
+export { STATUSES, FINISHED, RUNNABLE, isFinished, isSettled } from './status.js';
+export { applyRecord, indexJournal, newIndex } from './fold.js';
+export { summariseSteps, settleSteps, stepSummary, openBlockers, dueBlockers } from './summary.js';
+export { nextEvent } from './events.js';
+export { STEP_KINDS } from './kinds.js';
+
+// Record constructors, by module: journal.lifecycle.created(...), journal.doStep.attempt(...), ...
+export * as lifecycle from './lifecycle.js';
+export * as control from './control.js';
+export * as events from './events.js';
+export * as abandon from './abandoned.js';
+export * as doStep from './do.js';
+export * as sleepStep from './sleep.js';
+export * as waitStep from './wait.js';
+
+// One line for a person (the CLI prints them live; the page lists them); null for records nobody needs to see.
+// `now`: for relative times (a retry "in N ms").
+export function describeRecord(r, now) {
+  return RECORDS[r.t]?.describe(r, now, toJsonText) ?? null;
+}

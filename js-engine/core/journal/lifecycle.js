@@ -1,0 +1,36 @@
+// The instance's lifecycle records. None of them belongs to a step; the fold only takes their time.
+//   created {params, at, parent?}   the instance exists (parent: the instance whose run() created it)
+//   run {at}                         a generation of run() started
+//   paused {at}  resumed {at}  terminated {at}  restarted {at, from}
+//   complete {output}  errored {error}   the end of a generation; the row holds the final status too
+import { decode } from '../values.js';
+
+export const created = (params, at, parent) => ({ t: 'created', params, at, ...(parent ? { parent } : {}) });
+export const started = (at) => ({ t: 'run', at });
+export const paused = (at) => ({ t: 'paused', at });
+export const resumed = (at) => ({ t: 'resumed', at });
+export const terminated = (at) => ({ t: 'terminated', at });
+export const restarted = (at, from) => ({ t: 'restarted', at, from: from ?? null });
+export const complete = (output) => ({ t: 'complete', output });
+export const errored = (error) => ({ t: 'errored', error });
+
+const short = (v, toText) => {
+  const text = v === undefined ? 'undefined' : toText(v);
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+};
+
+// record type -> {describe(r, now, text)}: `text` turns a decoded value into one line of JSON.
+export const records = {
+  created: { describe: () => null },
+  run: { describe: () => '▶ running' },
+  paused: { describe: () => '⏸ paused' },
+  resumed: { describe: () => '▶ resumed' },
+  terminated: { describe: () => '■ terminated' },
+  restarted: { describe: () => '↺ restarted' },
+  complete: { describe: (r, now, text) => `✔ complete → ${short(decode(r.output), text)}` },
+  errored: {
+    describe: (r) => `✘ errored: ${r.error.name}: ${r.error.message}${r.error.pythonTraceback ? `\n${r.error.pythonTraceback.trimEnd()}` : ''}`,
+  },
+};
+
+export { short };
