@@ -10,6 +10,7 @@ from ._promises import promise_from
 from ._runtime import ExecutionContext
 from ._scopes import enter_root
 from ._step import WorkflowStep
+from ._webloop import accept_past_timers
 
 __all__ = ["workflow_runner"]
 
@@ -25,6 +26,7 @@ def workflow_runner(cls, dependency_mode=IMPLICIT):
 
     async def run(js_event, js_step, env, ctx):
         event = from_js_value(js_event)
+        accept_past_timers()  # asyncio.timeout in the workflow's code (_webloop.py)
         enter_root(asyncio.get_event_loop())  # this task's scope "": tasks run() creates get deterministic scopes
         # env: the engine's bindings (one per registered workflow), wrapped for Python (self.env.Name).
         workflow = cls(ExecutionContext() if ctx is None else ctx, Env(env) if env is not None else None)

@@ -16,6 +16,7 @@ from ._jserrors import js_error_from_exception
 from ._promises import promise_from
 from ._runtime import ExecutionContext
 from ._web import FetchResponse, Request
+from ._webloop import accept_past_timers
 
 __all__ = ["worker_fetch"]
 
@@ -51,6 +52,7 @@ def worker_fetch(module_name):
     (an Error, with ``pythonTraceback``, when the handler raised), or None when the module has none. The caller owns
     the proxy (destroy it when the module is reloaded)."""
     require_pyodide("worker_fetch")
+    accept_past_timers()  # the handler's asyncio.timeout, as a workflow's (_webloop.py)
     handler = _handler(sys.modules[module_name])
     if handler is None:
         return None

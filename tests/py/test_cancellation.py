@@ -208,3 +208,38 @@ def test_wait_for_around_a_step_gives_the_same_result_in_a_new_process(cli, tmp_
     assert report["status"] == "complete", report
     assert report["output"] == ["timed out", "yes"]
     assert "abandoned" in cli("history", "d1", check=0).stdout
+
+
+PASSED = '''
+import asyncio
+from workers import WorkflowEntrypoint
+
+
+class ClockPassesDeadline(WorkflowEntrypoint):
+    async def run(self, event, step):
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        # asyncio.timeout reads the clock to see whether its deadline passed, then call_at reads it again: here the
+        # second read is a second later (the process was descheduled between them), past the 0.5 s deadline.
+        reads = iter([start, start + 1])
+        loop.time = lambda: next(reads, None) or type(loop).time(loop)
+        try:
+            async with asyncio.timeout_at(start + 0.5):
+                await asyncio.sleep(5)
+            got = "not cut off"
+        except TimeoutError:
+            got = "timed out"
+        finally:
+            del loop.time
+        ran = asyncio.get_running_loop().create_future()
+        loop.call_later(-1, ran.set_result, "a past timer runs at once")
+        return [got, await ran]
+'''
+
+
+def test_a_timeout_whose_deadline_passes_while_it_is_armed_times_out(workflow_env):
+    # Pyodide's loop raised "ValueError: Can't schedule in the past" here (a crash-fuzz failure under load).
+    env = workflow_env.load(PASSED, filename="passed.py")
+    r = env.run("ClockPassesDeadline")
+    assert r.status == "complete", r.error
+    assert r.output == ["timed out", "a past timer runs at once"]
