@@ -27,6 +27,15 @@ export function configFor(file, config) {
   return findWranglerConfig(path.dirname(path.resolve(file)));
 }
 
+// A config found upward whose Worker is another file ("main") and that binds none of this file's classes is not
+// this file's (a workflow saved beside a project, the README's first example in an `init` folder): its classes keep
+// their own names, and an instance records no config. Its compatibility values still apply.
+function forThisFile(cfg, abs, defs) {
+  if (!cfg?.main || path.resolve(path.dirname(cfg.path), cfg.main) === abs) return cfg;
+  const classes = new Set(defs.map((d) => d.name));
+  return cfg.workflows.some((w) => classes.has(w.className)) ? cfg : null;
+}
+
 /**
  * options: config (see configFor), pythonHost (async () => a Pyodide host, created only for .py files), source
  * and filename (the Python text, when the caller already has it, and the name its tracebacks show), fresh
@@ -49,7 +58,8 @@ export async function loadWorkflowFile(file, { config, pythonHost, source, filen
       ? await host.loadWorkflowFile(abs, compat ?? undefined)
       : host.loadWorkflowSource(source, filename ?? path.basename(abs), compat ?? undefined);
   }
-  return { file: abs, language, config: cfg, compat, ...bindWorkflows(defs, cfg, file) };
+  const own = config === undefined ? forThisFile(cfg, abs, defs) : cfg;
+  return { file: abs, language, config: own, compat, ...bindWorkflows(defs, own, file) };
 }
 
 /**

@@ -153,3 +153,34 @@ def test_wrangler_toml_given_with_config_and_a_config_that_binds_a_missing_class
     assert first.startswith("pyworkflows: (config.class_missing)") and 'class "Gone"' in first, r.stderr
     r = cli("run", flow, "--no-config", "--class", "Refuses", "--json")
     assert r.returncode == 1 and _json(r)["workflow"] == "Refuses"
+
+
+GROCERIES = '''
+from workers import WorkflowEntrypoint
+
+class Groceries(WorkflowEntrypoint):
+    async def run(self, event, step):
+        @step.do("compile list")
+        async def compile_list():
+            return sorted(event["payload"]["recipes"])
+        items = await compile_list()
+        order = await step.wait_for_event("approval", "approved", timeout="1 hour")
+        return {"items": items, "by": order["payload"]["by"]}
+'''
+
+
+def test_a_file_beside_an_init_project_that_is_not_its_worker_runs_with_its_class_names(cli, tmp_path):
+    """The README's first workflow, saved in the folder `init` made: the project's wrangler config is for its
+    "main" (src/entry.py) and binds none of this file's classes, so it does not apply; a file that defines a class
+    the config binds still gets the config's names."""
+    cli("init", "shop", check=0, db_path=None)
+    proj = tmp_path / "shop"
+    (proj / "groceries.py").write_text(GROCERIES)
+    r = cli("run", proj / "groceries.py", "--id", "g1", "--params", '{"recipes": ["soup"]}', "--json", check=0)
+    assert _json(r)["workflow"] == "Groceries" and _json(r)["status"] == "waiting"
+    # Another process reloads the file the same way.
+    r = cli("event", "g1", "approved", '{"by": "ana"}', "--json", check=0)
+    assert _json(r)["output"] == {"items": ["soup"], "by": "ana"}
+    (proj / "copy.py").write_text((proj / "src" / "entry.py").read_text())
+    r = cli("run", proj / "copy.py", "--params", '{"id": "A1", "items": ["tea"]}', "--clock", "virtual", "--json", check=0)
+    assert _json(r)["workflow"] == "shop-orders", r.stdout
