@@ -4,6 +4,8 @@ export const RUNTIME = {
 };
 export const DB = { '--db PATH': 'the SQLite database (default .pyworkflows/db.sqlite in the working directory)', ...RUNTIME };
 export const JSON_OUT = { '--json': 'print one JSON object and nothing else on stdout (Python\'s prints go to stderr)' };
+// For commands that read the database only (no Python runs).
+export const JSON_READ = { '--json': 'print JSON and nothing else on stdout' };
 export const CLOCK = {
   '--clock real|virtual': 'virtual: sleeps and retry back-offs pass at once (default: the clock the instance was created with)',
 };

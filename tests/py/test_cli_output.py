@@ -88,6 +88,14 @@ def test_every_commands_help_lists_its_options_in_one_aligned_column(cli):
         assert len(columns) == 1, (command, out)  # every description starts in the same column
 
 
+def test_json_help_mentions_pythons_prints_only_where_python_runs(cli):
+    for command in ("status", "list", "history"):
+        out = cli(command, "--help", db_path=None, check=0).stdout
+        line = next(x for x in out.splitlines() if x.strip().startswith("--json"))
+        assert "Python" not in line, (command, line)
+    assert "Python's prints go to stderr" in cli("run", "--help", db_path=None, check=0).stdout
+
+
 def test_a_usage_error_is_one_line_and_that_commands_usage_only(cli):
     for args, first, usage in [
         (["status"], "pyworkflows: missing ID", "usage: pyworkflows status ID [--db PATH] [--runtime node|chromium] [--json]"),

@@ -1,6 +1,6 @@
 import { toJsonText } from '../../core/values.js';
 import { need } from '../args.js';
-import { DB, JSON_OUT } from '../options.js';
+import { DB, JSON_READ } from '../options.js';
 import { withEngine } from '../session.js';
 import { describeRecord } from '../render.js';
 import { formatDuration } from '../../core/durations.js';
@@ -9,7 +9,7 @@ export default {
   name: 'history',
   args: 'ID',
   summary: 'an instance\'s journal as a timeline, each record at its offset from the first',
-  options: { ...DB, ...JSON_OUT },
+  options: { ...DB, ...JSON_READ },
   examples: ['npx pyworkflows history order-42'],
   async run({ positionals, flags }) {
     const [id] = need(positionals, 1, 'ID');

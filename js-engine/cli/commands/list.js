@@ -1,12 +1,12 @@
 import { toJsonText } from '../../core/values.js';
-import { DB, JSON_OUT } from '../options.js';
+import { DB, JSON_READ } from '../options.js';
 import { withEngine } from '../session.js';
 
 export default {
   name: 'list',
   args: '',
   summary: 'the instances in the database, oldest first',
-  options: { ...DB, ...JSON_OUT },
+  options: { ...DB, ...JSON_READ },
   examples: ['npx pyworkflows list --db .pyworkflows/db.sqlite'],
   async run({ flags }) {
     return withEngine(flags, async ({ engine }) => {

@@ -1,5 +1,5 @@
 import { UsageError, need } from '../args.js';
-import { DB, JSON_OUT } from '../options.js';
+import { DB, JSON_READ } from '../options.js';
 import { withEngine } from '../session.js';
 import { instanceReport } from '../render.js';
 import { toJsonText } from '../../core/values.js';
@@ -9,7 +9,7 @@ export default {
   name: 'status',
   args: 'ID',
   summary: 'an instance\'s status, steps, output or error, and what is due when no process drives it',
-  options: { ...DB, ...JSON_OUT },
+  options: { ...DB, ...JSON_READ },
   examples: ['npx pyworkflows status order-42 --json'],
   async run({ positionals, flags }) {
     const [id] = need(positionals, 1, 'ID');
