@@ -6,8 +6,7 @@ import { renderDag } from '../lib/dag.js';
 import { renderTimeline } from '../lib/timeline.js';
 import { html } from '../lib/svg.js';
 import { toJsonText } from '../../js-engine/core/values.js';
-import { FINISHED } from '../../js-engine/core/journal/index.js';
-import { describeRecord } from '../../js-engine/cli/render.js';
+import { FINISHED, describeRecord } from '../../js-engine/core/journal/index.js';
 
 const API = '/_dashboard/api';
 const $ = (id) => document.getElementById(id);
