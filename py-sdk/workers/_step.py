@@ -22,6 +22,7 @@ from ._jserrors import exception_from_js
 from ._jsvalues import from_js_value, to_js_value
 from ._promises import rejected, value_or_promise
 from ._scopes import current_scope, leave_scopes
+from ._step_outcome import StepOutcome, attempts as _attempts, outcome as _outcome
 from ._values import datetime_from_ms, to_wire
 
 __all__ = ["WorkflowStep", "StepFunction"]
@@ -175,7 +176,6 @@ def _cycle_through(start):
 # once-callable proxies and a WebLoop future, whose done-callback is one more event loop turn per step. Both
 # proxies live as long as the interpreter. An entry in _attempts lives until the engine's promise settles (or
 # the step was answered at once), which is also when the engine stops calling the callback.
-_attempts = {}  # token -> [WorkflowStep, StepFunction, dependency results, Future of (ok, value) or None, token]
 _tokens = itertools.count(1)
 _bridge = []  # [maker of do_step helpers, dispatch, settle]: made once per interpreter, on first use
 
@@ -234,23 +234,6 @@ def _settle(token, ok, value=None):
             entry[3].set_result((ok, value))
     except BaseException:  # noqa: BLE001
         pass
-
-
-async def _outcome(entry):
-    """The outcome of a step the engine did not answer at once (entry: see _attempts)."""
-    step, token = entry[0], entry[4]
-    try:
-        ok, value = await entry[3]
-    except asyncio.CancelledError:
-        # The awaiting task was cancelled (wait_for, asyncio.timeout, task.cancel(), a TaskGroup) before it saw the
-        # outcome: the engine journals that, so a replay gives the same result (InstanceRun.abandon).
-        if step._abandon_js(token):
-            _attempts.pop(token, None)  # no further attempt will call back
-        raise
-    step._release_js(token)
-    if not ok:
-        raise exception_from_js(value) from None
-    return from_js_value(value)
 
 
 def _do_step_for(js_step):
@@ -406,7 +389,8 @@ class WorkflowStep:
             self._answer = from_js_value(answer)
             return None
         # The promise reaction that calls _settle runs in a later microtask, after this Future exists.
-        entry[3] = asyncio.Future(loop=asyncio.get_event_loop())
+        entry[3] = future = StepOutcome(loop=asyncio.get_event_loop())
+        future.entry = entry
         return entry
 
     def _bind(self):

@@ -243,3 +243,44 @@ def test_a_timeout_whose_deadline_passes_while_it_is_armed_times_out(workflow_en
     r = env.run("ClockPassesDeadline")
     assert r.status == "complete", r.error
     assert r.output == ["timed out", "a past timer runs at once"]
+
+
+SAME_TURN = '''
+import asyncio
+from workers import WorkflowEntrypoint
+
+
+class FinishedWhileCancelled(WorkflowEntrypoint):
+    async def run(self, event, step):
+        loop = asyncio.get_running_loop()
+        started, gate = loop.create_future(), loop.create_future()
+
+        @step.do("late")
+        async def late():
+            started.set_result(None)
+            await gate
+            return "late value"
+
+        task = asyncio.create_task(late())
+        await started
+        # The step finishes in the turn its awaiting task is cancelled (both timers due after one stall on a loaded
+        # machine): its attempt is journaled before that task runs again.
+        gate.set_result(None)
+        task.cancel()
+        try:
+            got = await task
+        except asyncio.CancelledError:
+            got = "cancelled"
+        await step.sleep("rest", "1 hour")
+        return got
+'''
+
+
+def test_a_cancelled_step_is_journaled_abandoned_before_an_attempt_that_finishes_meanwhile(workflow_env):
+    # After 'attempt' and before a later 'abandoned' a crash would hand the replay "late value", never seen live.
+    env = workflow_env.load(SAME_TURN, filename="same_turn.py")
+    r = env.run("FinishedWhileCancelled", id="same-turn")
+    assert r.status == "complete", r.error
+    assert r.output == "cancelled"
+    history = env.instance("same-turn").history()
+    assert [x["t"] for x in history if x.get("name") == "late"] == ["abandoned", "attempt"]
