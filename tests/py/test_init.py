@@ -72,3 +72,12 @@ def test_the_projects_readme_installs_the_engine_where_its_pip_line_looks_for_th
     assert "pip install pytest node_modules/pyworkflows/dist/pyodide/pyworkflows-*.whl" in lines
     assert lines[0] == "npm install", block  # package.json's devDependencies, into this folder
     assert "pyworkflows" in json.loads((proj / "package.json").read_text())["devDependencies"]
+
+
+def test_init_in_the_working_folder_does_not_say_cd(cli, tmp_path):
+    here = tmp_path / "here"
+    here.mkdir()
+    r = subprocess.run(["node", str(ROOT / "js-engine" / "cli" / "main.js"), "init"], capture_output=True, text=True, cwd=here, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[-1].startswith("next: see README.md"), r.stdout
+    assert 'next: cd "Order Demo", then see README.md' in cli("init", "Order Demo", check=0, db_path=None).stdout

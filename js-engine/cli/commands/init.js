@@ -9,7 +9,9 @@ export default {
     const dir = positionals[0] ?? '.';
     const files = initProject(dir);
     console.log(`created ${dir}/: ${files.join(', ')}`);
-    console.log(`next: cd ${dir}, then see README.md (pytest runs the workflow locally; npx wrangler deploy ships it)`);
+    // A folder name with spaces is quoted, so the line can be pasted as is.
+    const cd = dir === '.' ? '' : `cd ${/\s/.test(dir) ? `"${dir}"` : dir}, then `;
+    console.log(`next: ${cd}see README.md (pytest runs the workflow locally; npx wrangler deploy ships it)`);
     return 0;
   },
 };
