@@ -32,7 +32,12 @@ export async function createSession({ host, files, newStore = createMemoryStore,
   function reset(opts = {}) {
     engine?.close();
     if (opts.fresh) {
-      // A new test gets an empty store (ops.reset opened it), no mocks, no queued events.
+      // A new test gets an empty store (ops.reset opened it), no mocks, no queued events, and only the workflows,
+      // bindings and vars it loads itself (as a Worker binds only its own config's workflows).
+      loaded.clear();
+      classNames.clear();
+      envConfig = {};
+      host?.forgetUserModules?.(); // its files' modules and sibling imports load anew, from its own folders
       mocks.clear();
       queued.clear();
       output.splice(0); // what earlier tests printed is not this test's output

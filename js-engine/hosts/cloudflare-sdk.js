@@ -83,6 +83,7 @@ def load(source, filename):
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     module = types.ModuleType(name)
     module.__file__ = filename
+    module.__pyworkflows_file__ = filename  # forgotten between tests (pyodide-common.js forgetUserModules)
     sys.modules[name] = module
     try:
         exec(code, module.__dict__)

@@ -6,7 +6,7 @@
 //   const host = await createPyodideBrowserHost({ stdout: (t) => ..., stderr: (t) => ... });
 //   const defs = host.loadWorkflowSource(source, 'grocery_agent.py'); // [{name, module, run(event, step)}]
 //   engine.register(defs[0].name, defs[0]);
-import { SDK_PACKAGE, createHostCore, installSdkWheel, routeOutput } from './pyodide-common.js';
+import { SDK_PACKAGE, createHostCore, forgetUserModules, installSdkWheel, routeOutput } from './pyodide-common.js';
 import { CLOUDFLARE_SDK_WHEEL, createCloudflareHostCore, installCloudflareSdk } from './cloudflare-sdk.js';
 import { loadPageFromSnapshot } from './pyodide-snapshot-browser.js';
 
@@ -83,6 +83,8 @@ export async function createPyodideBrowserHost({
       }
       return result;
     },
+    // A new test (harness/session.js): the workflow files' modules loaded so far are forgotten.
+    forgetUserModules: () => forgetUserModules(pyodide),
     configureCompat: core.configureCompat, // ours only: Cloudflare's SDK has no extensions to flag
     close: core.close,
   };

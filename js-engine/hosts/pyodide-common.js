@@ -46,6 +46,25 @@ export async function installSdkWheel(pyodide, packageName = SDK_PACKAGE) {
   if (errors.length) throw new Error(`Could not load the Python SDK package "${packageName}": ${errors.join('; ')}`);
 }
 
+// Between tests in one Pyodide: the workflow files' modules (marked by their loaders) and the modules imported from
+// their folders (`folders`: the ones on sys.path for sibling imports) leave sys.modules, and those folders leave
+// sys.path until a file there is loaded again; so a test imports its own files, not an earlier test's namesakes.
+export function forgetUserModules(pyodide, folders = []) {
+  pyodide.runPython(`
+import importlib, sys
+_folders = ${JSON.stringify(folders)}
+_inside = tuple(f.rstrip("/") + "/" for f in _folders)
+sys.path[:] = [p for p in sys.path if p not in _folders]
+for _name, _module in list(sys.modules.items()):
+    _attrs = getattr(_module, "__dict__", None) or {}
+    _file = _attrs.get("__file__") or ""
+    if _attrs.get("__pyworkflows_file__") is not None or (_inside and isinstance(_file, str) and _file.startswith(_inside)):
+        del sys.modules[_name]
+importlib.invalidate_caches()
+del _folders, _inside, _name, _module, _attrs, _file
+`);
+}
+
 export class WorkflowLoadError extends Error {
   constructor(message, details) {
     super(message);

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadPyodide } from 'pyodide';
-import { SDK_PACKAGE, createHostCore, installSdkFiles, installSdkWheel, routeOutput } from './pyodide-common.js';
+import { SDK_PACKAGE, createHostCore, forgetUserModules, installSdkFiles, installSdkWheel, routeOutput } from './pyodide-common.js';
 import { findWranglerConfig } from '../node/wrangler-config.js';
 import { loadFromSnapshot, snapshotsEnabled, warmSnapshot } from './pyodide-snapshot.js';
 import { declaredDependencies, installedWheels } from '../node/packages.js';
@@ -87,23 +87,25 @@ function sdkFiles(dir) {
 
 // Mount the workflow file's folder at the same path inside Pyodide so `import helpers` finds sibling modules.
 // Only where Pyodide has nothing at that path: mounting over /tmp or /lib would hide Pyodide's own files.
+// A folder stays mounted; it goes back on sys.path when a file there is loaded after forgetUserModules took it off.
 function mountFolder(pyodide, dir, mounted) {
-  if (mounted.has(dir)) return;
-  const { FS } = pyodide;
-  if (FS.analyzePath(dir).exists) return;
-  try {
-    FS.mkdirTree(dir);
-    FS.mount(FS.filesystems.NODEFS, { root: dir }, dir);
-    mounted.add(dir);
-    pyodide.runPython(`
+  if (!mounted.has(dir)) {
+    const { FS } = pyodide;
+    if (FS.analyzePath(dir).exists) return;
+    try {
+      FS.mkdirTree(dir);
+      FS.mount(FS.filesystems.NODEFS, { root: dir }, dir);
+      mounted.add(dir);
+    } catch {
+      return; // sibling imports are a convenience; the workflow file itself is loaded from its text either way
+    }
+  }
+  pyodide.runPython(`
 import importlib, sys
 if ${JSON.stringify(dir)} not in sys.path:
     sys.path.append(${JSON.stringify(dir)})
-importlib.invalidate_caches()
+    importlib.invalidate_caches()
 `);
-  } catch {
-    // Sibling imports are a convenience; the workflow file itself is loaded from its text either way.
-  }
 }
 
 /**
@@ -244,6 +246,8 @@ function nodeHost(pyodide, core, { importSiblings, packages = [], ...info }) {
     importSiblingsOf(dir) {
       if (importSiblings) mountFolder(pyodide, path.resolve(dir), mounted);
     },
+    // A new test (harness/session.js): the files loaded so far and what they imported beside them are forgotten.
+    forgetUserModules() { forgetUserModules(pyodide, [...mounted]); },
     configureCompat: core.configureCompat, // ours only: Cloudflare's SDK has no extensions to flag
     close: core.close,
     fatalError: core.fatalError, // null, or the one-line cause of a fatal interpreter error

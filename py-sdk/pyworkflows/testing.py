@@ -28,7 +28,6 @@ from ._engine_process import EngineError, EngineProcess
 
 __all__ = ["WorkflowTestEnv", "InstanceReport", "TestInstance", "ReplayReport", "DivergenceDetected", "EngineError"]
 
-_ids = itertools.count(1)
 _MISSING = object()
 
 
@@ -273,6 +272,9 @@ class WorkflowTestEnv:
     def __init__(self, process: EngineProcess | None = None):
         self.process = process or EngineProcess()
         self.loaded: list[str] = []
+        # Per env (each test's workflow_env is a new one on a fresh store): an instance started without an id gets
+        # the same one whichever tests ran before.
+        self._ids = itertools.count(1)
 
     def call(self, op: str, **args):
         return self.process.call(op, **args)
@@ -314,7 +316,7 @@ class WorkflowTestEnv:
         instance's inbox until the workflow asks for them."""
         evs = [e if isinstance(e, dict) else {"type": e[0], "payload": e[1] if len(e) > 1 else None} for e in events or []]
         iid = self.call(
-            "create", workflow=workflow, id=id or f"test-{next(_ids)}",
+            "create", workflow=workflow, id=id or f"test-{next(self._ids)}",
             params=params if params is not None else {}, events=evs,
         )
         return TestInstance(self, iid)

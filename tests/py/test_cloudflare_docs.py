@@ -67,7 +67,9 @@ def test_payload(workflow_env):
 
 
 def test_bindings_with_to_js_arguments_under_the_pages_wrangler_binding(workflow_env):
-    config = {**LEGACY, "workflows": [{"name": "workflows-starter", "binding": "MY_WORKFLOW", "class_name": "MyWorkflow"}]}
+    # Driver stands in for the page's fetch handler: the config lists it too, as a Worker must for it to run.
+    config = {**LEGACY, "workflows": [{"name": "workflows-starter", "binding": "MY_WORKFLOW", "class_name": "MyWorkflow"},
+                                      {"name": "driver", "binding": "DRIVER", "class_name": "Driver"}]}
     env = load(workflow_env, "bindings.py", config=config)
     r = env.run("Driver", id="driver")
     assert r.status == "complete", r.error

@@ -40,3 +40,15 @@ def test_the_path_may_be_a_string(workflow_env, tmp_path):
         "    async def run(self, event, step):\n        return greeting.hello(event['payload']['n'])\n"
     )
     assert workflow_env.load(str(tmp_path / "hello_flow.py")).run("Hello", {"n": "Ada"}).output == "hello Ada"
+
+
+@pytest.mark.parametrize("which", ["one", "two", "one again"])
+def test_a_sibling_module_is_this_tests_file_not_an_earlier_tests(workflow_env, tmp_path, which):
+    # Same module and workflow names in another folder each time: `import helpers` finds this test's helpers.py,
+    # not the module an earlier test imported (Pyodide stays up for the whole session).
+    (tmp_path / "helpers.py").write_text(f"VALUE = {which!r}\n")
+    (tmp_path / "uses_helpers.py").write_text(
+        "from workers import WorkflowEntrypoint\nimport helpers\n\n\nclass UsesHelpers(WorkflowEntrypoint):\n"
+        "    async def run(self, event, step):\n        return helpers.VALUE\n"
+    )
+    assert workflow_env.load(tmp_path / "uses_helpers.py").run("UsesHelpers").output == which
