@@ -36,14 +36,24 @@ async function tabs(t, labels, { poll = 60_000 } = {}) {
 }
 
 const status = (page, id) => page.evaluate((i) => tab.engine.status(i).then((s) => s.status), id);
-const waitStatus = (page, id, want, timeout = 5000) => page.waitForFunction(
-  ([i, w]) => tab.engine.status(i).then((s) => s.status === w), [id, want], { timeout, polling: 50 });
+// Polls in the page. Not page.waitForFunction: it takes the promise an async predicate returns as truthy and
+// resolves at the first poll, whatever the status.
+const waitStatus = (page, id, want, timeout = 5000) => page.evaluate(async ([i, w, ms]) => {
+  const end = Date.now() + ms;
+  for (;;) {
+    const { status: now } = await tab.engine.status(i);
+    if (now === w) return;
+    if (Date.now() > end) throw new Error(`(test.timeout) instance "${i}" is ${now} after ${ms} ms, not ${w}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}, [id, want, timeout]);
 
 test('an event and pause / resume sent from a second tab reach the driving tab live; no callback runs twice', async (t) => {
   // The driving tab polls its journal's tail only once a minute: these arrive by the BroadcastChannel wake-up.
   const { pages: [a, b] } = await tabs(t, ['tab A', 'tab B']);
   await a.evaluate(() => tab.engine.workflow('approval').create({ id: 'x' }));
   await waitStatus(a, 'x', 'waiting');
+  await assert.rejects(waitStatus(a, 'x', 'complete', 300), /test\.timeout/, 'waitStatus waits for the status it is given');
   assert.deepEqual(await b.evaluate(() => tab.engine.recover()), [], 'the second tab does not drive it too');
   assert.deepEqual(await b.evaluate(() => tab.store.holder('x')), { label: 'tab A', self: false });
   assert.deepEqual(await a.evaluate(() => tab.store.holder('x')), { label: 'tab A', self: true });
