@@ -63,7 +63,8 @@ async function runSource(page, source, params = {}) {
     snap = await page.evaluate((i) => window.demo.runtime.snapshot(i), id);
     if (['complete', 'errored'].includes(snap?.status.status)) break;
   }
-  const attempts = snap.records.filter((r) => r.t === 'attempt').map((r) => `${r.key} ${r.attempt} ${r.ok ? 'ok' : 'fail'}`);
+  // Sorted: concurrent branches (the dag example) journal their attempts in the order they happen to finish.
+  const attempts = snap.records.filter((r) => r.t === 'attempt').map((r) => `${r.key} ${r.attempt} ${r.ok ? 'ok' : 'fail'}`).sort();
   return { status: snap.status.status, output: snap.status.output, error: snap.status.error, attempts };
 }
 
