@@ -46,27 +46,17 @@ def _check_name(name, what):
         raise TypeError(f"{what} name must be a str, not {type(name).__name__}")
 
 
-async def _await_js(awaitable):
-    """Await an engine promise; a rejection raises the matching Python exception."""
-    try:
-        return from_js_value(await awaitable)
-    except JsException as err:
-        raise exception_from_js(err) from None
-
-
 class _Started:
     """A sleep already under way in the engine (as on Cloudflare, where ``step.sleep`` returns the engine's
-    promise), awaited later or never. Awaiting it is awaiting the call (``_finish_call``: errors, cancellation)."""
+    promise), awaited later or never. Awaiting it is awaiting the call (``_outcome``: errors, cancellation)."""
 
-    __slots__ = ("_step", "_token", "_promise")
+    __slots__ = ("_entry",)
 
-    def __init__(self, step, token, promise):
-        self._step = step
-        self._token = token
-        self._promise = promise
+    def __init__(self, entry):
+        self._entry = entry
 
     def __await__(self):
-        return self._step._finish_call(self._token, self._promise).__await__()
+        return _outcome(self._entry).__await__()
 
 
 _WRAPPED_ATTRS = ("__module__", "__name__", "__qualname__", "__doc__")
@@ -198,14 +188,14 @@ const doStep = (name, config, token, scope, wantsCtx) => {
   calls.set(token, r);
   Promise.resolve(r).then((value) => settle(token, true, value), (error) => settle(token, false, error));
 };
-// sleep, sleepUntil, waitForEvent: the promise is kept here by token (Python gets it converted, not as itself).
+// sleep, sleepUntil, waitForEvent: kept and settled by token as a step is, so a cancelled await of any kind is
+// reported when its StepOutcome is cancelled (_step_outcome.py).
 doStep.call = (method, name, arg, token, scope) => {
   const s = scope && step.withScope ? step.withScope(scope) : step;
   const r = s[method](name, arg);
   calls.set(token, r);
-  // A sleep the workflow never awaits (it starts at the call) must not be an unhandled rejection.
-  Promise.resolve(r).catch(() => {});
-  return r;
+  // Settled as a step is (also a sleep the workflow never awaits: no unhandled rejection).
+  Promise.resolve(r).then((value) => settle(token, true, value), (error) => settle(token, false, error));
 };
 doStep.release = (token) => { calls.delete(token); };
 doStep.abandon = (token) => {
@@ -410,28 +400,26 @@ class WorkflowStep:
         return to_js_value(value, f"the result of step {fn.step_name!r}", tuples=False)
 
     def _start_call(self, method, name, arg):
-        """Calls the engine's sleep, sleepUntil or waitForEvent in the calling task's scope (_scopes.py) now:
-        (token, promise)."""
+        """Calls the engine's sleep, sleepUntil or waitForEvent in the calling task's scope (_scopes.py) now: its
+        _attempts entry, awaited as a step's is (_outcome: errors, and a cancelled await reported at once)."""
         token = next(_tokens)
+        entry = [self, None, None, StepOutcome(loop=asyncio.get_event_loop()), token]
+        entry[3].entry = entry
+        _attempts[token] = entry  # until the engine's promise settles (the callback is never dispatched)
         if self._do_step is None:
             self._bind()
-        return token, self._do_step.call(method, name, arg, token, current_scope())
-
-    async def _finish_call(self, token, promise):
-        """Awaits a call _start_call made; a cancelled await is reported to the engine as for steps (_outcome)."""
         try:
-            result = await _await_js(promise)
-        except asyncio.CancelledError:
-            self._abandon_js(token)
-            raise
+            self._do_step.call(method, name, arg, token, current_scope())
+        except JsException as err:
+            _attempts.pop(token, None)
+            raise exception_from_js(err) from None
         except BaseException:
-            self._release_js(token)
+            _attempts.pop(token, None)
             raise
-        self._release_js(token)
-        return result
+        return entry
 
     async def _await_call(self, method, name, arg):
-        return await self._finish_call(*self._start_call(method, name, arg))
+        return await _outcome(self._start_call(method, name, arg))
 
     # ---- sleeps and events ------------------------------------------------------------------------------
     def sleep(self, name, duration):
@@ -442,7 +430,7 @@ class WorkflowStep:
         _refuse_nested("sleep")
         _check_name(name, "sleep")
         wire = duration_to_wire(duration, f"the duration of sleep {name!r}")
-        return _Started(self, *self._start_call("sleep", name, wire))
+        return _Started(self._start_call("sleep", name, wire))
 
     def sleep_until(self, name, timestamp):
         """Sleep until ``timestamp``: a datetime (naive = UTC) or epoch milliseconds (an ISO 8601 string is ours).
@@ -453,7 +441,7 @@ class WorkflowStep:
         if isinstance(timestamp, str):
             flag("iso-timestamp")
         at = timestamp_to_ms(timestamp, f"the time of sleep_until {name!r}")
-        return _Started(self, *self._start_call("sleepUntil", name, at))
+        return _Started(self._start_call("sleepUntil", name, at))
 
     async def wait_for_event(self, name, event_type, /, timeout="24 hours"):
         """Wait for an event of ``event_type``: returns {"type", "payload", "timestamp": datetime}.

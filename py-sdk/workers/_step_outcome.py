@@ -1,12 +1,13 @@
 """Where a pending step call's outcome arrives, and what a cancelled await of it tells the engine.
 
-A step call the engine did not answer at once gets an entry in ``attempts`` and a ``StepOutcome`` future, which
+A step.do the engine did not answer at once, and every sleep, sleep_until and wait_for_event, gets an entry in
+``attempts`` and a ``StepOutcome`` future, which
 ``_step._settle`` resolves when the engine's promise settles. When the awaiting task is cancelled (wait_for,
 asyncio.timeout, task.cancel(), a TaskGroup) the workflow will never see the outcome, and the engine journals that
 ('abandoned', InstanceRun.abandon) so a replay gives the same result. It is reported when the future is cancelled,
-not when the task next runs: in between, the step may finish and journal its attempt (its timer was due in the same
-turn on a loaded machine), and a crash between that attempt and a later 'abandoned' would hand a replay the value
-the live run never saw.
+not when the task next runs: in between, the call may settle and be journaled (a step's attempt, an event wait's
+'got' or 'timeout') or the workflow's next call may be (a sleep records no end: its time passing is its outcome),
+and a crash before the later 'abandoned' would hand a replay the outcome the live run never saw.
 """
 
 import asyncio
@@ -16,7 +17,7 @@ from ._jsvalues import from_js_value
 
 __all__ = ["attempts", "StepOutcome", "outcome"]
 
-attempts = {}  # token -> [WorkflowStep, StepFunction, dependency results, StepOutcome or None, token]
+attempts = {}  # token -> [WorkflowStep, StepFunction or None (a sleep or wait), dependency results, StepOutcome, token]
 
 
 def _abandon(entry):

@@ -284,3 +284,96 @@ def test_a_cancelled_step_is_journaled_abandoned_before_an_attempt_that_finishes
     assert r.output == "cancelled"
     history = env.instance("same-turn").history()
     assert [x["t"] for x in history if x.get("name") == "late"] == ["abandoned", "attempt"]
+
+
+NEXT_CALL = '''
+import asyncio
+from workers import WorkflowEntrypoint
+
+
+async def cancel_then_go_on(step, call):
+    loop = asyncio.get_running_loop()
+    started = loop.create_future()
+
+    async def waiting():
+        pending = call()
+        started.set_result(None)
+        return await pending
+
+    task = asyncio.create_task(waiting())
+    await started
+    await asyncio.sleep(0)  # the task is awaiting the call
+    # The workflow goes on in the turn it cancels: its next call must be journaled after the abandonment (a crash
+    # between the two would replay the first call to its end, never seen live).
+    task.cancel()
+    after = step.sleep("after", "1 hour")
+    try:
+        got = await task
+    except asyncio.CancelledError:
+        got = "cancelled"
+    await after
+    return got
+
+
+class CancelledSleep(WorkflowEntrypoint):
+    async def run(self, event, step):
+        return await cancel_then_go_on(step, lambda: step.sleep("first", "1 hour"))
+
+
+class CancelledWait(WorkflowEntrypoint):
+    async def run(self, event, step):
+        return await cancel_then_go_on(step, lambda: step.wait_for_event("first", "go", timeout="1 hour"))
+'''
+
+
+@pytest.mark.parametrize("workflow", ["CancelledSleep", "CancelledWait"])
+def test_a_cancelled_sleep_or_wait_is_journaled_abandoned_before_the_next_call(workflow_env, workflow):
+    env = workflow_env.load(NEXT_CALL, filename="next_call.py")
+    r = env.run(workflow, id="next-call")
+    assert r.status == "complete", r.error
+    assert r.output == "cancelled"
+    history = env.instance("next-call").history()
+    order = [(x["t"], x.get("name")) for x in history if x["t"] in ("sleep", "wait", "abandoned")]
+    assert order[1:] == [("abandoned", "first"), ("sleep", "after")], order
+
+
+EVENT_SAME_TURN = '''
+import asyncio
+from workers import WorkflowEntrypoint
+
+
+class EventWhileCancelled(WorkflowEntrypoint):
+    async def run(self, event, step):
+        me = await self.env.EventWhileCancelled.get(event["instanceId"])
+        loop = asyncio.get_running_loop()
+        started = loop.create_future()
+
+        async def waiting():
+            pending = step.wait_for_event("first", "go", timeout="1 hour")
+            started.set_result(None)
+            return await pending
+
+        task = asyncio.create_task(waiting())
+        await started
+        await asyncio.sleep(0)  # the task is awaiting the wait
+        # The event arrives in the turn the wait's task is cancelled (eager: send_event reaches the engine now).
+        sent = asyncio.eager_task_factory(loop, me.send_event(type="go", payload="the event"))
+        task.cancel()
+        try:
+            got = await task
+        except asyncio.CancelledError:
+            got = "cancelled"
+        await sent
+        second = await step.wait_for_event("second", "go", timeout="1 hour")
+        return [got, second["payload"]]
+'''
+
+
+def test_a_cancelled_wait_is_journaled_abandoned_before_an_event_that_arrives_meanwhile(workflow_env):
+    # After 'got' and before a later 'abandoned' a crash would hand the replay the event, never seen live.
+    env = workflow_env.load(EVENT_SAME_TURN, filename="event_same_turn.py")
+    r = env.run("EventWhileCancelled", id="event-same-turn")
+    history = env.instance("event-same-turn").history()
+    assert [x["t"] for x in history if x.get("name") == "first" or x.get("key") == "first#1"] == ["wait", "abandoned"]
+    assert r.status == "complete", r.error
+    assert r.output == ["cancelled", "the event"]  # the event stays for the next wait
