@@ -252,8 +252,8 @@ export class InstanceRun {
   // Claims the call's key ({key, count, known, seen}: step-claims.js). Until track() replaces it (or unclaim()
   // drops it, for calls answered at once), the claim counts as running, so no status is computed as 'waiting',
   // and settled() does not fire, on the strength of the other steps alone.
-  claim(name, kind, scope = '', call = null) {
-    const claim = this.claims.claim(name, kind, scope, call);
+  claim(name, kind, scope = '', call = null, method = kind, ms = undefined) {
+    const claim = this.claims.claim(name, kind, scope, call, method, ms);
     this.inflight.set(claim.key, { kind, blocked: false, detail: { name } });
     return claim;
   }

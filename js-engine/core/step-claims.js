@@ -1,11 +1,11 @@
 import { DivergenceError, WorkflowLimitError } from './errors.js';
-import { stepKey } from './journal/index.js';
+import { KeyCounter } from './journal/index.js';
 import { describeKindDivergence, describePlaceDivergence, journaledOrders, newCallOrder } from './call-order.js';
 
-// Which journal entry each step call of a generation answers to: its deterministic key (name + per-name occurrence
-// count, in its scope), checked against the journal (same kind under that key, same call at that position of its
-// scope), and the step limit. Counted per (scope, name): a scope is one Python task, whose own calls are in a
-// deterministic order even when sibling tasks finish in another order than last time (journal/keys.js).
+// Which journal entry each step call of a generation answers to: its deterministic key (name + occurrence count, in
+// its scope, counted as the instance's key format says: journal/keys.js), checked against the journal (same kind
+// under that key, same call at that position of its scope), and the step limit. Counted per scope: a scope is one
+// Python task, whose own calls are in a deterministic order even when sibling tasks finish in another order.
 export class StepClaims {
   // `index`: the run's journal index (journal/fold.js); `diverged(err)`: ends the run, then throws err.
   constructor({ id, index, limits, diverged }) {
@@ -13,7 +13,7 @@ export class StepClaims {
     this.index = index;
     this.limits = limits;
     this.diverged = diverged;
-    this.nameCounts = new Map(); // scope + name -> calls so far
+    this.keys = new KeyCounter(index.format); // the instance's own counting, whatever new instances use
     this.kindCounts = new Map(); // kind -> name -> calls so far over all scopes (Cloudflare's ctx.step.count)
     this.claimed = 0; // distinct step keys claimed by this generation
     // Determinism check by position within each scope (call-order.js).
@@ -37,16 +37,14 @@ export class StepClaims {
   // {key, count, known, seen}: `known` the journal's state of the step (journal/state.js), `seen` the call's
   // occurrence among calls of `kind` and `name` over the whole instance, in call order (what Cloudflare reports as
   // ctx.step.count: its counters are per kind and name, with no task scopes). `call`: the call's handle
-  // (step-context.js), told its key for abandon().
-  claim(name, kind, scope = '', call = null) {
-    const counter = scope ? `${scope}\u0000${name}` : name; // no control characters in names or scopes
-    const count = (this.nameCounts.get(counter) ?? 0) + 1;
-    this.nameCounts.set(counter, count);
+  // (step-context.js), told its key for abandon(). `method`, `ms`: the step method and a sleep's duration, which
+  // the key format may count by (journal/keys.js).
+  claim(name, kind, scope = '', call = null, method = kind, ms = undefined) {
+    const { key, count } = this.keys.next(name, method, scope, ms);
     let perKind = this.kindCounts.get(kind);
     if (!perKind) this.kindCounts.set(kind, (perKind = new Map()));
     const seen = (perKind.get(name) ?? 0) + 1;
     perKind.set(name, seen);
-    const key = stepKey(name, count, scope);
     const known = this.index.steps.get(key);
     if (known && known.kind !== kind) {
       this.diverged(new DivergenceError('replay.divergence', describeKindDivergence(known, { name, kind, count, scope })));

@@ -7,7 +7,7 @@
 //   mocks.mockStep({ name: 'charge card', result: { ok: true } });
 //   mocks.mockStep({ name: 'charge card', failTimes: 2 });            // then the real callback runs
 //   mocks.mockStep({ name: 'charge card', error: { name: 'ValueError', message: 'declined' } });
-//   mocks.disableSleeps(true);                                         // sleep / sleepUntil journal a 0 ms sleep
+//   mocks.disableSleeps(true);                                         // sleep / sleepUntil wake at once (keys kept)
 
 const ERROR_FIELDS = ['code', 'pythonModule', 'pythonQualname', 'pythonArgs', 'nonRetryable'];
 
@@ -81,9 +81,10 @@ export function createMocks() {
       return {
         do: route('do'),
         ...(step.doNow ? { doNow: route('doNow') } : {}),
-        // A disabled sleep is still a journaled sleep step (so positions and replay stay the same), of 0 ms.
-        sleep: (name, duration) => (sleepsDisabled ? step.sleep(name, 0) : step.sleep(name, duration)),
-        sleepUntil: (name, timestamp) => (sleepsDisabled ? step.sleep(name, 0) : step.sleepUntil(name, timestamp)),
+        // A disabled sleep is still a journaled sleep step keyed by its real duration (so positions, keys and replay
+        // stay the same, as Cloudflare's disableSleeps keeps them), that wakes at once.
+        sleep: (name, duration) => (sleepsDisabled ? step.sleep(name, duration, { instant: true }) : step.sleep(name, duration)),
+        sleepUntil: (name, timestamp) => (sleepsDisabled ? step.sleepUntil(name, timestamp, { instant: true }) : step.sleepUntil(name, timestamp)),
         waitForEvent: (name, options) => step.waitForEvent(name, options),
         // Scoped views (Python child tasks, journal/keys.js) are mocked alike; `occurrence` counts in the scope.
         withScope: (scope, options) => wrap(step.withScope(scope, options), instanceId),

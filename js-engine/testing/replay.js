@@ -9,9 +9,11 @@
 import { createEngine } from '../core/engine.js';
 import { createVirtualClock } from '../core/clock.js';
 import { createMemoryStore } from '../stores/memory.js';
-import { stepKey } from '../core/journal/index.js';
+import { KeyCounter, stepKey } from '../core/journal/index.js';
+import { parseDuration } from '../core/durations.js';
 
-export const JOURNAL_FORMAT = 'pyworkflows-journal/1';
+// /2: step keys count per kind (core/journal/keys.js); /1 journals read on, keeping their own counting.
+export const JOURNAL_FORMAT = 'pyworkflows-journal/2';
 
 // A stored instance as portable JSON (golden files): the row's identity and its raw (encoded) journal records.
 export function exportJournal(row, records) {
@@ -106,18 +108,14 @@ export async function replayJournal({ journal, definition, env, timeoutMs = 30_0
   const journalStatus = FINAL[[...records].reverse().find((r) => FINAL[r.t])?.t] ?? instance.status ?? null;
   const steps = journaledSteps(records);
   const reached = new Set();
-  const counts = new Map();
+  const counter = new KeyCounter(records.find((r) => r.t === 'created')?.format ?? 1);
   let stop;
   const stopped = new Promise((resolve) => { stop = resolve; });
   let stoppedAt = null;
 
-  // Keys are computed as the engine does (name + count per scope and name, in call order) to report what was reached.
-  const note = (name, scope) => {
-    const counter = `${scope}\u0000${name}`;
-    const count = (counts.get(counter) ?? 0) + 1;
-    counts.set(counter, count);
-    reached.add(stepKey(name, count, scope));
-  };
+  // Keys are computed as the engine does (the instance's key format, in call order) to report what was reached.
+  const note = (name, scope, method = 'do', ms = undefined) => { reached.add(counter.next(name, method, scope, ms).key); };
+  const msOf = (duration) => { try { return parseDuration(duration, 'a sleep'); } catch { return undefined; } };
   // do and doNow (the Python SDK's; optional in the step contract) route alike.
   const route = (step, scope, method) => (name, configOrCallback) => {
     const config = typeof configOrCallback === 'function' ? undefined : configOrCallback;
@@ -134,9 +132,9 @@ export async function replayJournal({ journal, definition, env, timeoutMs = 30_0
   const wrapScoped = (step, scope) => ({
     do: route(step, scope, 'do'),
     ...(step.doNow ? { doNow: route(step, scope, 'doNow') } : {}),
-    sleep(name, duration) { note(name, scope); return step.sleep(name, duration); },
-    sleepUntil(name, at) { note(name, scope); return step.sleepUntil(name, at); },
-    waitForEvent(name, options) { note(name, scope); return step.waitForEvent(name, options); },
+    sleep(name, duration) { note(name, scope, 'sleep', msOf(duration)); return step.sleep(name, duration); },
+    sleepUntil(name, at) { note(name, scope, 'sleepUntil'); return step.sleepUntil(name, at); },
+    waitForEvent(name, options) { note(name, scope, 'waitForEvent'); return step.waitForEvent(name, options); },
     withScope: (sub, options) => wrapScoped(step.withScope(sub, options), sub), // Python child tasks (journal/keys.js)
     ...(step.abandon ? { abandon: (promise) => step.abandon(promise) } : {}),
   });

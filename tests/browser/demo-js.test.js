@@ -56,7 +56,7 @@ test('the JavaScript example runs to complete in the page, its steps drawn as th
     ['price items', 'done'], ['print label', 'done'], ['quote shipping', 'done'], ['wait for pickup window', 'done'],
   ]);
   assert.equal(nodes.find(([name]) => name === 'quote shipping')[2], '2', 'the carrier API failed once');
-  assert.equal(await page.locator('#timeline .row[data-key="wait for pickup window#1"] [data-kind="sleep"]').count(), 1);
+  assert.equal(await page.locator('#timeline .row[data-key^="wait for pickup window#1~sleep:"] [data-kind="sleep"]').count(), 1);
   await screenshot(page, 'shipping-js-complete');
 
   // Back to a Python example: the editor's language follows.

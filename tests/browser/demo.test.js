@@ -98,7 +98,7 @@ test('grocery agent: waits for the list, takes the event from the page, sleeps 3
   assert.deepEqual(out.bought, ['leek', 'lettuce', 'potato', 'tomato']);
   assert.equal(out.receipt.paid, 6.4);
   // The picture: a sleep bar, an event marker, and 30 minutes on the axis.
-  assert.equal(await page.locator('#timeline .row[data-key="wait for delivery slot#1"] [data-kind="sleep"]').count(), 1);
+  assert.equal(await page.locator('#timeline .row[data-key^="wait for delivery slot#1~sleep:"] [data-kind="sleep"]').count(), 1);
   assert.ok(await page.locator('#timeline .marker-label.marker-event').count() >= 1);
   assert.match(await page.textContent('#timeline'), /\+30 min/);
   assert.match(await page.textContent('#log'), /ordering 4 items for 6\.4/);

@@ -142,8 +142,18 @@ export class DuplicateNames extends WorkflowEntrypoint {
     counts.push(await step.do('same', async (ctx) => ctx.step.count));
     counts.push(await step.do('same', async (ctx) => ctx.step.count));
     const parallel = await Promise.all([1, 2, 3].map(() => step.do('twin', async (ctx) => ctx.step.count)));
+    // Other kinds of the same name count apart (per kind; sleeps per name and duration).
     await step.sleep('same', 10);
-    return { counts, parallel: parallel.sort() };
+    await step.sleep('same', 10);
+    await step.sleep('same', 20);
+    let waited = 'event';
+    try {
+      await step.waitForEvent('same', { type: 'never', timeout: 50 });
+    } catch {
+      waited = 'timed out';
+    }
+    counts.push(await step.do('same', async (ctx) => ctx.step.count));
+    return { counts, parallel: parallel.sort(), waited };
   }
 }
 

@@ -32,4 +32,7 @@ export const CASES = [
     actions: [['event', 'go', { run: 1 }], ['settle'], ['restart', { name: 'after', count: 1 }], ['settle']] },
   { name: 'js-workflow', file: 'tests/golden/workflows/orders.mjs', workflow: 'OrderJs', params: { items: ['tea', 'cups'] },
     actions: [['settle'], ['event', 'approved', { by: 'bo' }], ['settle']] },
+  // from pyworkflows-journal/2 on (per-kind step counts)
+  { name: 'shared-names', file: 'tests/golden/workflows/shared-names.mjs', workflow: 'SharedNames',
+    actions: [['settle'], ['event', 'go', { by: 'ops' }], ['settle']] },
 ];

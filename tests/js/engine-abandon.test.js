@@ -72,7 +72,7 @@ test('a step abandoned in its retry back-off makes no further attempt and is no 
   }, { auto: false });
   await engine.workflow('wf').create({ id: 'i' });
   assert.equal(await engine.settled('i'), 'waiting', 'only the event wait blocks');
-  assert.deepEqual(engine.blockers('i').map((b) => b.key), ['hold#1']);
+  assert.deepEqual(engine.blockers('i').map((b) => b.key), ['hold#1~wait']);
   await engine.clock.advance(2 * HOUR);
   assert.equal(ran.get('flaky'), 1);
   assert.deepEqual((await engine.history('i')).filter((r) => r.key === 'flaky#1').map((r) => r.t), ['attempt', 'abandoned']);
@@ -90,7 +90,7 @@ test('an abandoned sleep stops blocking: the run waits only for its event', asyn
   await eventually(async () => (await records(engine, 'i', 'sleep')).length === 2, { what: 'two sleeps' });
   await engine.clock.advance(MINUTE);
   assert.equal(await engine.settled('i'), 'waiting');
-  assert.deepEqual(engine.blockers('i').map((b) => b.key), ['hold#1']);
+  assert.deepEqual(engine.blockers('i').map((b) => b.key), ['hold#1~wait']);
   await engine.sendEvent('i', { type: 'go', payload: 1 });
   assert.equal(await engine.settled('i'), 'complete');
   assert.deepEqual((await engine.status('i')).output, ['short', 1]);
@@ -109,7 +109,7 @@ test('an abandoned event wait leaves the next event to the wait that follows it,
     await g1.engine.workflow('wf').create({ id });
     await eventually(async () => (await records(g1.engine, id, 'wait')).length === 2, { what: 'the second wait' });
     assert.equal(await g1.engine.settled(id), 'waiting');
-    assert.deepEqual(g1.engine.blockers(id).map((b) => b.key), ['second#1']);
+    assert.deepEqual(g1.engine.blockers(id).map((b) => b.key), ['second#1~wait']);
   }
   await g1.engine.sendEvent('live', { type: 'go', payload: 'for second' });
   assert.equal(await g1.engine.settled('live'), 'complete');
@@ -119,11 +119,11 @@ test('an abandoned event wait leaves the next event to the wait that follows it,
   const g2 = boot(store, wf);
   await g2.engine.recover();
   assert.equal(await g2.engine.settled('crashed'), 'waiting');
-  assert.deepEqual(g2.engine.blockers('crashed').map((b) => b.key), ['second#1'], 'the replayed abandoned wait is no waiter');
+  assert.deepEqual(g2.engine.blockers('crashed').map((b) => b.key), ['second#1~wait'], 'the replayed abandoned wait is no waiter');
   await g2.engine.sendEvent('crashed', { type: 'go', payload: 'for second' });
   assert.equal(await g2.engine.settled('crashed'), 'complete');
   assert.deepEqual((await g2.engine.status('crashed')).output, ['timed out', 'for second']);
-  for (const id of ['live', 'crashed']) assert.deepEqual((await records(g2.engine, id, 'got')).map((r) => r.key), ['second#1']);
+  for (const id of ['live', 'crashed']) assert.deepEqual((await records(g2.engine, id, 'got')).map((r) => r.key), ['second#1~wait']);
 });
 
 test('a call abandoned before its key was claimed (a paused run) is journaled at its claim and never runs', async () => {

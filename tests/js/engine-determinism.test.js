@@ -70,7 +70,7 @@ test('unchanged code replays without complaint, sleeps and waits included', asyn
   await p1.engine.workflow('wf').create({ id: 'i' });
   assert.equal(await p1.engine.settled('i'), 'waiting');
   const journal = await p1.engine.history('i');
-  assert.deepEqual(journal.filter((r) => r.spos !== undefined).map((r) => [r.key, r.spos]), [['a#1', 0], ['nap#1', 1], ['w#1', 2]]);
+  assert.deepEqual(journal.filter((r) => r.spos !== undefined).map((r) => [r.key, r.spos]), [['a#1', 0], ['nap#1~sleep:1000', 1], ['w#1~wait', 2]]);
   await p1.engine.close();
   const p2 = boot(store, { wf }, { at: 5000 });
   await p2.engine.recover();

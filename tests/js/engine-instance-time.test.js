@@ -61,7 +61,7 @@ test('status of an instance whose wait deadline passed with no process driving i
   const after = boot(store, waitOnce, 2 * HOUR);
   const st = await after.engine.status('due');
   assert.equal(st.status, 'running');
-  assert.deepEqual(st.due, [{ key: 'w#1', name: 'w', kind: 'wait', at: HOUR }]);
+  assert.deepEqual(st.due, [{ key: 'w#1~wait', name: 'w', kind: 'wait', at: HOUR }]);
   assert.deepEqual((await after.engine.list()).map((r) => r.status), ['running']);
   // resume continues an interrupted instance: the wait times out.
   await after.engine.resume('due');

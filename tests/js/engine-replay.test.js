@@ -93,7 +93,7 @@ test('crash during a sleep: it wakes at its original time, not restarted by the 
   const p2 = boot(store, wf, { at: 20 * MINUTE, auto: false });
   await p2.engine.recover();
   await p2.engine.until('i', (st) => st === 'waiting');
-  assert.deepEqual(p2.engine.blockers('i').map((b) => [b.key, b.until]), [['nap#1', HOUR]]);
+  assert.deepEqual(p2.engine.blockers('i').map((b) => [b.key, b.until]), [['nap#1~sleep:3600000', HOUR]]);
   await p2.clock.advance(HOUR - 20 * MINUTE - 1);
   assert.equal((await p2.engine.status('i')).status, 'waiting');
   await p2.clock.advance(1);
@@ -163,7 +163,7 @@ test('crash during an event wait: the deadline is kept; events sent while down a
   await p2.engine.recover();
   assert.equal(await p2.engine.settled('i'), 'waiting');
   const [second] = p2.engine.blockers('i');
-  assert.equal(second.key, 'second#1');
+  assert.equal(second.key, 'second#1~wait');
   assert.equal(second.deadline, 30 * MINUTE + HOUR);
   await p2.clock.advance(HOUR);
   assert.equal(await p2.engine.settled('i'), 'complete');
@@ -257,7 +257,7 @@ test('repeated crashes across a long workflow: every completed step ran once, ti
   const flaky = await attempts(p.engine, 'i', 'flaky#1');
   assert.equal(flaky[1].startedAt - flaky[0].endedAt >= 5 * MINUTE, true);
   assert.equal(flaky[2].startedAt - flaky[1].endedAt >= 10 * MINUTE, true);
-  const [nap] = await records(p.engine, 'i', 'sleep', 'nap#1');
+  const [nap] = await records(p.engine, 'i', 'sleep', 'nap#1~sleep:3600000');
   const [b] = await attempts(p.engine, 'i', 'b#1');
   assert.ok(b.startedAt >= nap.until && b.startedAt < nap.until + 9 * MINUTE, 'woke within one round of its time');
   assert.ok((await records(p.engine, 'i', 'run')).length > 5, 'it really was replayed many times');
@@ -322,7 +322,7 @@ test('divergence: a journaled event wait replayed as a do step, and a sleep repl
     await p1.engine.workflow('wf').create({ id: 'i' });
     await p1.engine.until('i', (st) => st === 'waiting');
     await p1.clock.advance(1000);
-    await p1.engine.until('i', () => p1.engine.blockers('i')[0]?.key === 'hold#1');
+    await p1.engine.until('i', () => p1.engine.blockers('i')[0]?.key === 'hold#1~wait');
     await p1.engine.close();
     const p2 = boot(store, { wf: async (e, step) => { await second(step); await hold(step); } });
     await p2.engine.recover();

@@ -80,7 +80,7 @@ test('a changed step within one scope is still a divergence, naming its task and
     'where the code now calls sleep "pause" (occurrence 1) (the name differs); the workflow code changed incompatibly since this instance started');
 });
 
-test('a journaled key reached with another kind names kind, occurrence and task on both sides', async () => {
+test('a journaled step reached as another kind names kind, occurrence and task on both sides', async () => {
   const store = createMemoryStore();
   const g1 = boot(store, async (e, step) => {
     await step.do('x', () => 0);
@@ -98,7 +98,7 @@ test('a journaled key reached with another kind names kind, occurrence and task 
   await g2.engine.recover();
   assert.equal(await g2.engine.settled('i'), 'errored');
   assert.match((await g2.engine.status('i')).error.message,
-    /The journal has a do step "x" \(occurrence 1 in task \/1\) where the code now calls sleep "x" \(occurrence 1 in task \/1\) \(the kind differs\)/);
+    /The journal has a do step "x" \(occurrence 1\) as call 1 of task \/1 where the code now calls sleep "x" \(occurrence 1\) \(the kind differs\)/);
 });
 
 // What the engine wrote before positions followed scopes: `pos` counts every call of a generation, whatever its scope.
@@ -173,7 +173,7 @@ test('calls through an unordered view keep their scope\'s keys but take no posit
   await g1.engine.workflow('wf').create({ id: 'i' });
   assert.equal(await g1.engine.settled('i'), 'waiting');
   const positioned = (await g1.engine.history('i')).filter((r) => r.spos !== undefined).map((r) => [r.key, r.spos]);
-  assert.deepEqual(positioned, [['own#1', 0], ['hold#1', 1]]);
+  assert.deepEqual(positioned, [['own#1', 0], ['hold#1~wait', 1]]);
   await g1.engine.close();
   const g2 = boot(store, wf(['b', 'a']), true);
   await g2.engine.recover();

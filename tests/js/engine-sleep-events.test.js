@@ -28,7 +28,7 @@ test('sleep: numbers are ms, strings use the duration grammar; time passes virtu
   const c = b + DAY;
   assert.deepEqual((await engine.status('i')).output, [a, b, c, c]);
   const sleeps = await records(engine, 'i', 'sleep');
-  assert.deepEqual(sleeps.map((r) => [r.key, r.until]), [['a#1', a], ['b#1', b], ['c#1', c], ['zero#1', c]]);
+  assert.deepEqual(sleeps.map((r) => [r.key, r.until]), [['a#1~sleep:1500', a], ['b#1~sleep:1800000', b], ['c#1~sleep:86400000', c], ['zero#1~sleep:0', c]]);
 });
 
 test('while sleeping the status is waiting and blockers() names the sleep and its wake time', async () => {
@@ -38,7 +38,7 @@ test('while sleeping the status is waiting and blockers() names the sleep and it
   await engine.workflow('wf').create({ id: 'i' });
   await engine.until('i', (st) => st === 'waiting');
   assert.equal((await engine.status('i')).status, 'waiting');
-  assert.deepEqual(engine.blockers('i'), [{ key: 'nap#1', kind: 'sleep', name: 'nap', until: 2 * HOUR }]);
+  assert.deepEqual(engine.blockers('i'), [{ key: 'nap#1~sleep:7200000', kind: 'sleep', name: 'nap', until: 2 * HOUR }]);
   await clock.advance(2 * HOUR - 1);
   assert.equal((await engine.status('i')).status, 'waiting');
   await clock.advance(1);
@@ -118,7 +118,7 @@ test('waitForEvent while waiting: status waiting, settled, blockers; sendEvent w
   define(engine, 'wf', async (e, step) => (await step.waitForEvent('w', { type: 'go', timeout: '2 hours' })).payload);
   const inst = await engine.workflow('wf').create({ id: 'i' });
   assert.equal(await engine.settled('i'), 'waiting');
-  assert.deepEqual(engine.blockers('i'), [{ key: 'w#1', kind: 'wait', name: 'w', eventType: 'go', deadline: 2 * HOUR }]);
+  assert.deepEqual(engine.blockers('i'), [{ key: 'w#1~wait', kind: 'wait', name: 'w', eventType: 'go', deadline: 2 * HOUR }]);
   await new Promise((r) => setTimeout(r, 20));
   assert.equal(clock.now(), 0, 'the clock does not jump to an event deadline');
   await inst.sendEvent({ type: 'other', payload: 1 });
@@ -127,7 +127,7 @@ test('waitForEvent while waiting: status waiting, settled, blockers; sendEvent w
   assert.equal((await engine.status('i')).output, 'yes');
   const got = await records(engine, 'i', 'got');
   assert.equal(got.length, 1);
-  assert.equal(got[0].key, 'w#1');
+  assert.equal(got[0].key, 'w#1~wait');
 });
 
 test('events are FIFO per type, across types and for concurrent waits of the same type', async () => {
@@ -178,7 +178,7 @@ test('waitForEvent timeout: catchable WorkflowTimeoutError at the deadline, jour
   assert.equal((await records(engine, 'i', 'timeout')).length, 0);
   await clock.advance(1);
   assert.equal(await engine.settled('i'), 'waiting');
-  assert.deepEqual(engine.blockers('i').map((b) => [b.key, b.deadline]), [['w#2', 2 * HOUR]]);
+  assert.deepEqual(engine.blockers('i').map((b) => [b.key, b.deadline]), [['w#2~wait', 2 * HOUR]]);
   await inst.sendEvent({ type: 'go', payload: 'late' });
   assert.equal(await engine.settled('i'), 'complete');
   const out = (await engine.status('i')).output;
@@ -187,7 +187,7 @@ test('waitForEvent timeout: catchable WorkflowTimeoutError at the deadline, jour
   assert.equal(out.first.at, HOUR);
   assert.equal(out.second, 'late');
   const [timeout] = await records(engine, 'i', 'timeout');
-  assert.equal(timeout.key, 'w#1');
+  assert.equal(timeout.key, 'w#1~wait');
   assert.equal(timeout.error.name, 'WorkflowTimeoutError');
 });
 

@@ -11,7 +11,7 @@ import { JOURNAL_FORMAT, describeReplay, replayJournal } from '../../js-engine/t
 import { GOLDEN_DIR, goldenEngine, loadGoldenWorkflows, outcome, perform } from '../golden/drive.mjs';
 
 // Every journal format this engine reads. A format bump adds its folder; the older folders stay, and keep passing.
-const READABLE = { 'pyworkflows-journal-1': 'pyworkflows-journal/1' };
+const READABLE = { 'pyworkflows-journal-1': 'pyworkflows-journal/1', 'pyworkflows-journal-2': 'pyworkflows-journal/2' };
 
 const folders = fs.readdirSync(GOLDEN_DIR, { withFileTypes: true })
   .filter((d) => d.isDirectory() && d.name !== 'workflows').map((d) => d.name).sort();

@@ -104,7 +104,7 @@ test('occurrence mocks one call of a repeated step; disableSleeps journals 0 ms 
   assert.deepEqual((await engine.status('i')).output, ['real', 'fake']);
   assert.equal(clock.now(), 0, 'no time had to pass');
   const sleeps = (await engine.history('i')).filter((r) => r.t === 'sleep');
-  assert.deepEqual(sleeps.map((r) => [r.key, r.until]), [['long nap#1', 0], ['until#1', 0]]);
+  assert.deepEqual(sleeps.map((r) => [r.key, r.until]), [['long nap#1~sleep:2592000000', 0], ['until#1~sleepUntil', 0]]);
 });
 
 // ---- replay ---------------------------------------------------------------------------------------------------

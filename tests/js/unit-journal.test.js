@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  FINISHED, STEP_KINDS, abandon, describeRecord, doStep, dueBlockers, events, indexJournal, isSettled, lifecycle,
+  FINISHED, KeyCounter, STEP_KINDS, abandon, describeRecord, doStep, dueBlockers, events, indexJournal, isSettled, lifecycle,
   openBlockers, parseStepKey, sleepStep, stepKey, stepSummary, summariseSteps, waitStep,
 } from '../../js-engine/core/journal/index.js';
 
@@ -20,13 +20,29 @@ test('step keys: stepKey and parseStepKey round-trip root and scoped keys, names
   assert.equal(parseStepKey('bad#0'), null);
 });
 
+test('step keys of format 2: kinds other than do are tagged, round-trip, and never equal a do key', () => {
+  assert.equal(stepKey('x', 1, '', 'sleep:1000'), 'x#1~sleep:1000');
+  assert.equal(stepKey('x', 2, '/1', 'wait'), 'x#2~wait@/1');
+  for (const [name, count, scope, tag] of [['x', 1, '', 'sleep:0'], ['a#1~wait', 2, '/3', 'sleepUntil'], ['w', 4, '', 'wait']]) {
+    assert.deepEqual(parseStepKey(stepKey(name, count, scope, tag)), { name, count, scope, tag });
+  }
+  assert.deepEqual(parseStepKey('x#1~wait#1'), { name: 'x#1~wait', count: 1, scope: '' }); // a do named "x#1~wait"
+  const v2 = new KeyCounter(2);
+  const got = [['x', 'do'], ['x', 'sleep', 1000], ['x', 'sleep', 1000], ['x', 'sleep', 5], ['x', 'sleepUntil'], ['x', 'waitForEvent'], ['x', 'do']]
+    .map(([n, m, ms]) => v2.next(n, m, '', ms).key);
+  assert.deepEqual(got, ['x#1', 'x#1~sleep:1000', 'x#2~sleep:1000', 'x#1~sleep:5', 'x#1~sleepUntil', 'x#1~wait', 'x#2']);
+  const v1 = new KeyCounter(1);
+  assert.deepEqual([['x', 'do'], ['x', 'sleep', 1000], ['x', 'waitForEvent']].map(([n, m, ms]) => v1.next(n, m, '', ms).key), ['x#1', 'x#2', 'x#3']);
+});
+
 test('finished statuses: complete, errored, terminated and nothing else', () => {
   assert.deepEqual([...FINISHED].sort(), ['complete', 'errored', 'terminated']);
 });
 
 test('record constructors give the journal format: field for field what older engines wrote', () => {
-  assert.deepEqual(lifecycle.created({ a: 1 }, 5, 'p'), { t: 'created', params: { a: 1 }, at: 5, parent: 'p' });
-  assert.deepEqual(lifecycle.created({}, 5), { t: 'created', params: {}, at: 5 });
+  // format: the step-key counting (keys.js), 2 since per-kind counts; older created records have none (= 1).
+  assert.deepEqual(lifecycle.created({ a: 1 }, 5, 'p'), { t: 'created', params: { a: 1 }, at: 5, parent: 'p', format: 2 });
+  assert.deepEqual(lifecycle.created({}, 5), { t: 'created', params: {}, at: 5, format: 2 });
   assert.deepEqual(lifecycle.restarted(7), { t: 'restarted', at: 7, from: null });
   const a = doStep.attempt({ key: 'k#1@/1', name: 'k', count: 1, scope: '/1', attempt: 2, startedAt: 1, endedAt: 2, spos: 0, mocked: false });
   assert.deepEqual(Object.keys(a), ['t', 'key', 'name', 'count', 'scope', 'kind', 'attempt', 'startedAt', 'endedAt', 'spos']);

@@ -157,7 +157,7 @@ def test_an_abandoned_event_wait_and_sleep_consume_nothing_and_block_nothing(wor
         inst = env.start("EventTimeout", id=id_)
         _wait(inst, lambda h: any(r["t"] == "wait" and r["name"] == "second" for r in h))
         assert inst.settle().status == "waiting"  # not on the abandoned 30-day sleep
-        assert [b["key"] for b in inst.blockers()] == ["second#1"]
+        assert [b["key"] for b in inst.blockers()] == ["second#1~wait"]
     env.instance("ev-live").send_event("go", "for second")
     r = env.instance("ev-live").settle()
     assert r.status == "complete", r.error
@@ -166,7 +166,7 @@ def test_an_abandoned_event_wait_and_sleep_consume_nothing_and_block_nothing(wor
     env.recover()
     inst = env.instance("ev-crashed")
     assert inst.settle().status == "waiting"
-    assert [b["key"] for b in inst.blockers()] == ["second#1"]
+    assert [b["key"] for b in inst.blockers()] == ["second#1~wait"]
     inst.send_event("go", "for second")
     r = inst.settle()
     assert r.status == "complete", r.error

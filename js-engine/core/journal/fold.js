@@ -14,8 +14,9 @@ export const RECORDS = Object.freeze(Object.assign({}, lifecycle.records, contro
 
 export function newIndex() {
   // latest: the latest time the journal mentions (the instance's time never goes back before it);
-  // controls: requests not yet answered, by rid; consumed: ids of events a wait took.
-  return { steps: new Map(), events: [], consumed: new Set(), latest: -Infinity, controls: new Map() };
+  // controls: requests not yet answered, by rid; consumed: ids of events a wait took; format: how step keys count
+  // (keys.js), from the created record.
+  return { steps: new Map(), events: [], consumed: new Set(), latest: -Infinity, controls: new Map(), format: 1 };
 }
 
 export function applyRecord(index, r) {

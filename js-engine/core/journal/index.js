@@ -4,7 +4,7 @@
 import { toJsonText } from '../values.js';
 import { RECORDS } from './fold.js';
 
-export { SCOPE_PATTERN, stepKey, parseStepKey } from './keys.js';
+export { SCOPE_PATTERN, KEY_FORMAT, KeyCounter, stepKey, parseStepKey } from './keys.js';
 export { STATUSES, FINISHED, RUNNABLE, isFinished, isSettled } from './status.js';
 export { applyRecord, indexJournal, newIndex } from './fold.js';
 export { summariseSteps, settleSteps, stepSummary, openBlockers, dueBlockers } from './summary.js';

@@ -1,11 +1,13 @@
-// The instance's lifecycle records. None of them belongs to a step; the fold only takes their time.
-//   created {params, at, parent?}   the instance exists (parent: the instance whose run() created it)
+// The instance's lifecycle records. None of them belongs to a step; the fold takes their time, and the key format.
+//   created {params, at, parent?, format?}   the instance exists (parent: the instance whose run() created it;
+//                                    format: its step-key counting, keys.js; absent = 1)
 //   run {at}                         a generation of run() started
 //   paused {at}  resumed {at}  terminated {at}  restarted {at, from}
 //   complete {output}  errored {error}   the end of a generation; the row holds the final status too
 import { decode } from '../values.js';
+import { KEY_FORMAT } from './keys.js';
 
-export const created = (params, at, parent) => ({ t: 'created', params, at, ...(parent ? { parent } : {}) });
+export const created = (params, at, parent) => ({ t: 'created', params, at, ...(parent ? { parent } : {}), format: KEY_FORMAT });
 export const started = (at) => ({ t: 'run', at });
 export const paused = (at) => ({ t: 'paused', at });
 export const resumed = (at) => ({ t: 'resumed', at });
@@ -21,7 +23,7 @@ const short = (v, toText) => {
 
 // record type -> {describe(r, now, text)}: `text` turns a decoded value into one line of JSON.
 export const records = {
-  created: { describe: () => null },
+  created: { fold: (index, r) => { index.format = r.format ?? 1; }, describe: () => null },
   run: { describe: () => '▶ running' },
   paused: { describe: () => '⏸ paused' },
   resumed: { describe: () => '▶ resumed' },

@@ -30,17 +30,18 @@ export const blockedUntil = (s) => (s.status === 'waiting' ? s.until : undefined
 
 // ---- execution (through the run's driver, instance-run.js) ---------------------------------------------------
 // step.sleep and step.sleepUntil; `step` holds the view's scope and the call wrapper (step-context.js).
+// `{instant: true}` (the testing hooks' disableSleeps): the call is journaled and keyed as given, and wakes at once.
 export function stepMethods(step) {
   const { run } = step;
   return {
-    sleep(name, duration) {
+    sleep(name, duration, { instant = false } = {}) {
       return step.call('sleep', (c) => {
         validateStepName(name);
         const ms = step.checkSleep(name, parseDuration(duration, `the duration of sleep "${name}"`));
-        return runSleep(run, name, () => run.clock.now() + ms, step.scope, c);
+        return runSleep(run, name, () => run.clock.now() + (instant ? 0 : ms), step.scope, c, ['sleep', ms]);
       });
     },
-    sleepUntil(name, timestamp) {
+    sleepUntil(name, timestamp, { instant = false } = {}) {
       return step.call('sleepUntil', (c) => {
         validateStepName(name);
         // A Python int beyond 2**53 arrives as a BigInt: compared as a number, it is refused below as too far.
@@ -50,18 +51,20 @@ export function stepMethods(step) {
         }
         return runSleep(run, name, () => {
           const now = run.clock.now();
+          if (instant) return now;
           if (at < now) throw new InvalidInputError('sleep.in_past', `sleepUntil "${name}" was given a time in the past (${new Date(at).toISOString()})`);
           step.checkSleep(name, at - now);
           return at;
-        }, step.scope, c);
+        }, step.scope, c, ['sleepUntil']);
       });
     },
   };
 }
 
-async function runSleep(run, name, computeUntil, scope, call) {
+// `counting`: [method, ms?], what the key format may count the call by (keys.js).
+async function runSleep(run, name, computeUntil, scope, call, counting) {
   await run.unfrozen();
-  const claim = run.claim(name, 'sleep', scope, call);
+  const claim = run.claim(name, 'sleep', scope, call, ...counting);
   const { key, count, known } = claim;
   if (call?.abandoned || known?.abandoned) return run.neverSettles(claim, call);
   let until = known?.until;
