@@ -1,3 +1,5 @@
+import { parseStepKey } from './journal/keys.js';
+
 // The determinism check's memory: where each step call sits in its scope's order, and how a disagreement with the
 // journal is told. A scope (journal/keys.js) is one Python task, or a whole JS workflow: its calls come in
 // code order. Scopes run concurrently, so calls of different scopes interleave differently from run to run (a
@@ -41,13 +43,19 @@ export function journaledOrders(steps) {
 
 const describeStep = (kind, name, count, scope, noun = '') => `${kind}${noun} "${name}" (occurrence ${count}${scope ? ` in task ${scope}` : ''})`;
 
-// "the name differs", "the name and occurrence differ": what a reader must compare.
+const tagOf = (key) => parseStepKey(key)?.tag ?? '';
+
+// "the name differs", "the name and occurrence differ": what a reader must compare. Keys of format 2 also tell a
+// sleep's duration and sleep from sleepUntil (journal/keys.js).
 function differences(was, now) {
   const fields = [];
   if (was.name !== now.name) fields.push('name');
   if (was.kind !== now.kind) fields.push('kind');
   if (was.count !== now.count) fields.push('occurrence');
   if ((was.scope ?? '') !== (now.scope ?? '')) fields.push('task');
+  if (fields.length === 0 && now.key !== undefined && was.key !== now.key) {
+    fields.push(tagOf(was.key).startsWith('sleep:') && tagOf(now.key).startsWith('sleep:') ? 'duration' : 'method');
+  }
   if (fields.length === 0) return '';
   const list = fields.length === 1 ? fields[0] : `${fields.slice(0, -1).join(', ')} and ${fields.at(-1)}`;
   return ` (the ${list} ${fields.length === 1 ? 'differs' : 'differ'})`;
@@ -55,7 +63,7 @@ function differences(was, now) {
 
 const CHANGED = '; the workflow code changed incompatibly since this instance started';
 
-// The journal has `was` at position `pos` of the scope where the code now makes call `now` ({name, kind, count, scope}).
+// The journal has `was` at position `pos` of the scope where the code now makes call `now` ({name, kind, count, scope, key}).
 export function describePlaceDivergence(was, now, pos) {
   const where = now.scope ? `of task ${now.scope}` : 'of the workflow';
   return `The journal has a ${was.kind} step "${was.name}" (occurrence ${was.count}) as call ${pos + 1} ${where} ` +

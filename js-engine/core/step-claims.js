@@ -57,7 +57,7 @@ export class StepClaims {
     order.calls++;
     const there = pos === undefined ? undefined : order.places[pos];
     if (there && (there.key !== key || there.kind !== kind)) {
-      this.diverged(new DivergenceError('replay.divergence', describePlaceDivergence(there, { name, kind, count, scope }, pos)));
+      this.diverged(new DivergenceError('replay.divergence', describePlaceDivergence(there, { name, kind, count, scope, key }, pos)));
     }
     if (!known && pos !== undefined) this.positions.set(key, pos);
     // Keys claimed by this generation count too: concurrent steps are not in the journal until they finish.

@@ -78,3 +78,17 @@ test('an instance journaled under format 1 (no format on its created record) con
   const keys = (await stepRecords(engine, 'old')).map(([, key]) => key);
   assert.deepEqual(keys, ['x#1', 'x#2', 'x#3', 'x#4']);
 });
+
+test('a sleep whose duration changed is another step (as on Cloudflare): the determinism check says the duration differs', async () => {
+  const store = createMemoryStore();
+  const wf = (ms) => async (e, step) => { await step.sleep('nap', ms); return 'woke'; };
+  const g1 = makeEngine({ store, clockOptions: { auto: false }, workflows: { wf: wf(5000) } });
+  await g1.engine.workflow('wf').create({ id: 'i' });
+  await g1.engine.until('i', (st) => st === 'waiting');
+  await g1.engine.close();
+  const g2 = makeEngine({ store, clockOptions: { auto: false }, workflows: { wf: wf(6000) } });
+  await g2.engine.recover({ ids: ['i'] });
+  assert.equal(await g2.engine.settled('i'), 'errored');
+  assert.match((await g2.engine.status('i')).error.message,
+    /The journal has a sleep step "nap" \(occurrence 1\) as call 1 of the workflow where the code now calls sleep "nap" \(occurrence 1\) \(the duration differs\)/);
+});
