@@ -121,7 +121,7 @@ def test_kill_9_mid_run_then_resume_runs_no_completed_step_twice(cli, tmp_path):
     params = json.dumps({"steps": 6, "gap_ms": 400})
     proc = _spawn_run(cli.db, "--id", "steady", "--params", params)
     seen = _read_until(proc, "ran step 3")
-    cli.wait_for_record("steady", key="gap 3#1", t="sleep")  # step 3 is journaled; the run is in its 400 ms gap
+    cli.wait_for_record("steady", key="gap 3#1~sleep:400", t="sleep")  # step 3 is journaled; the run is in its 400 ms gap
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     report = json.loads(cli("status", "steady", "--json", check=0).stdout)
