@@ -134,6 +134,9 @@ test('each record reads as one line; records nobody needs to see read as null', 
     '⊘ cut  abandoned: the workflow stopped awaiting it',
   ]);
   assert.equal(describeRecord({ t: 'answered', rid: 'r', ok: true, at: 1 }), null);
+  // Format 2 keys read without their kind tag.
+  assert.equal(describeRecord(waitStep.got('go#1~wait', 'e1', { type: 'go' }, 1)), '✓ go  received event "go"');
+  assert.equal(describeRecord(waitStep.got('go#2~wait@/1', 'e1', { type: 'go' }, 1)), '✓ go#2@/1  received event "go"');
 });
 
 test('settled: finished, paused, or waiting only on what nothing here moves on', () => {

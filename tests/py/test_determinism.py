@@ -107,7 +107,7 @@ def test_golden_file_export_and_replay(waiting, tmp_path, workflow_replay):
     golden = tmp_path / "checkout.journal.json"
     golden.write_text(json.dumps(inst.export(), indent=1))
     data = json.loads(golden.read_text())
-    assert data["format"] == "pyworkflows-journal/1" and data["instance"]["workflow"] == "Checkout"
+    assert data["format"] == "pyworkflows-journal/2" and data["instance"]["workflow"] == "Checkout"
     assert [r["t"] for r in data["records"]][:2] == ["created", "run"]
     assert workflow_replay(golden, V1).ok
     assert workflow_replay(str(golden), RENAMED).outcome == "divergence"

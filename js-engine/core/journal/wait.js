@@ -7,7 +7,7 @@ import { InvalidInputError, WorkflowTimeoutError, deserializeError, serializeErr
 import { describe, formatDuration, parseDuration } from '../durations.js';
 import { validateStepName } from '../validation.js';
 import { nextEvent } from './events.js';
-import { inScope } from './keys.js';
+import { inScope, parseStepKey, stepKey } from './keys.js';
 import { atPosition, stepOf } from './state.js';
 
 export const kind = 'wait';
@@ -19,7 +19,11 @@ export const got = (key, eid, event, at) => ({ t: 'got', key, eid, event, at });
 export const timedOut = (key, error, at) => ({ t: 'timeout', key, error, at });
 
 const iso = (ms) => new Date(ms).toISOString();
-const label = (key) => key.replace(/#1$/, '');
+// A wait as a person reads it: its key without the kind tag (keys.js), and without "#1" for a first occurrence.
+const label = (key) => {
+  const k = parseStepKey(key);
+  return (k ? stepKey(k.name, k.count, k.scope) : key).replace(/#1$/, '');
+};
 
 export const records = {
   wait: {
