@@ -97,9 +97,10 @@ export class Sleeps extends WorkflowEntrypoint {
 
 export class SleepUntil extends WorkflowEntrypoint {
   async run(event, step) {
-    // From now, not from event.timestamp: a busy machine may start the run late. (Not replay-safe; no replay here.)
-    await step.sleepUntil('date', new Date(Date.now() + 300));
-    await step.sleepUntil('number', Date.now() + 300);
+    // From now, not from event.timestamp: a busy machine may start the run late, and under load a shorter lead
+    // reached miniflare already past. (Not replay-safe; no replay here.)
+    await step.sleepUntil('date', new Date(Date.now() + 1500));
+    await step.sleepUntil('number', Date.now() + 1500);
     const start = event.timestamp.getTime();
     try {
       await step.sleepUntil('past', new Date(start - 60_000));
