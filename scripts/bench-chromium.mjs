@@ -4,14 +4,6 @@
 // Rounds are interleaved (bare, sequential, fan-out, bare, ...) so that all three see the same machine load.
 import { launchBrowser, startTestServer } from '../tests/browser/helpers.js';
 
-const BARE = `
-async def bench_bare_loop(n, f):
-    total = 0
-    for i in range(n):
-        total += await f(i)
-    return total
-`;
-
 // Runs inside the page. Each measurement gets a database of its own, deleted afterwards.
 async function inPage({ workflows, bare, steps, fanWidth, fanRounds, repeat, durability }) {
   const { createPyodideBrowserHost } = await import('/js-engine/hosts/pyodide-browser.js');
@@ -65,14 +57,15 @@ async function inPage({ workflows, bare, steps, fanWidth, fanRounds, repeat, dur
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor((s.length - 1) / 2)]; };
 
 // -> {bare, seq, fan} in steps/s (medians of `repeat`), or {error} when Chromium cannot run here.
-export async function benchChromium({ workflows, steps = 1000, fanWidth = 100, fanRounds = 5, repeat = 3, durability = 'relaxed' }) {
+// bare: bench.mjs's Python for the bare limit (bench_bare_loop).
+export async function benchChromium({ workflows, bare, steps = 1000, fanWidth = 100, fanRounds = 5, repeat = 3, durability = 'relaxed' }) {
   let browser;
   let server;
   try {
     [browser, server] = await Promise.all([launchBrowser(), startTestServer()]);
     const page = await browser.newPage();
     await page.goto(`${server.url}tests/browser/pages/blank.html`);
-    const r = await page.evaluate(inPage, { workflows, bare: BARE, steps, fanWidth, fanRounds, repeat, durability });
+    const r = await page.evaluate(inPage, { workflows, bare, steps, fanWidth, fanRounds, repeat, durability });
     return { bare: median(r.bare), seq: median(r.seq), fan: median(r.fan), all: r };
   } catch (err) {
     return { error: String(err?.message ?? err).split('\n')[0] };

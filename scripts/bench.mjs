@@ -68,7 +68,7 @@ class ReplayThenWait(WorkflowEntrypoint):
 // The bare limit: Python awaiting a trivial JS async function that does one store write, no engine. The
 // synchronous floor: Python calling a JS function that does one synchronous store write (no promise, no await),
 // which is what a step answered at once (step.doNow) costs at the least.
-const BARE = `
+export const BARE = `
 async def bench_bare_loop(n, f):
     total = 0
     for i in range(n):
@@ -361,7 +361,7 @@ async function main(argv) {
   row('sequential steps/s, SQLite vs miniflare', fmtRate(seqSqlite), `miniflare ${mSeq}`, ratio(seqSqlite, mSeqR), 'target >= 10x');
 
   console.error('[bench] Chromium: engine + Pyodide + IndexedDB in one page ...');
-  const cr = await benchChromium({ workflows: WORKFLOWS, steps: S.browserSeq, fanRounds: quick ? 2 : 5, repeat });
+  const cr = await benchChromium({ workflows: WORKFLOWS, bare: BARE, steps: S.browserSeq, fanRounds: quick ? 2 : 5, repeat });
   const crName = (what) => `${what}, Chromium + IndexedDB (relaxed)`;
   if (cr.error) row(crName('sequential steps/s'), `unavailable: ${cr.error}`, '', '');
   else {

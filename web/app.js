@@ -9,6 +9,7 @@ import { renderTimeline } from './lib/timeline.js';
 import { createEditor } from './lib/editor.js';
 import { html } from './lib/svg.js';
 import { EXAMPLES, fetchExample, languageOf } from './examples.js';
+import { toast } from './lib/toast.js';
 
 const $ = (id) => document.getElementById(id);
 const KEYS = { example: 'pyworkflows-demo.example', selected: 'pyworkflows-demo.selected', src: (id) => `pyworkflows-demo.src.${id}` };
@@ -40,15 +41,6 @@ const editor = createEditor($('source'), $('gutter'), {
 });
 
 // ---- small UI helpers ------------------------------------------------------------------------------------
-let toastTimer;
-function toast(message, kind = 'info') {
-  const t = $('toast');
-  t.textContent = message;
-  t.dataset.kind = kind;
-  t.hidden = false;
-  clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => { t.hidden = true; }, kind === 'error' ? 7000 : 3500);
-}
 
 function setRuntimeStatus(text, st) {
   const el = $('runtime-status');

@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT, MIME_TYPES, resolveRequestPath } from './serve.js';
 import { toJsonText } from '../core/values.js';
+import { streamFile } from './stream-file.js';
 
 export const DASHBOARD_PREFIX = '/_dashboard';
 const MOUNTS = { '/web/': 'web', '/js-engine/': 'js-engine' };
@@ -46,8 +47,7 @@ async function serveFile(req, res, rel) {
   const stat = await fs.promises.stat(file).catch(() => null);
   if (!stat?.isFile()) return json(res, 404, { error: { message: 'not found' } });
   res.writeHead(200, { 'content-type': MIME_TYPES[path.extname(file)] ?? 'application/octet-stream', 'content-length': stat.size, 'cache-control': 'no-cache' });
-  if (req.method === 'HEAD') return res.end();
-  fs.createReadStream(file).pipe(res);
+  return streamFile(req, res, file);
 }
 
 /** Everything the dashboard draws for one instance (the demo page's snapshot, web/lib/model.js). */

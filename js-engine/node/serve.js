@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { cloudflareSdkDir, pyodideDistDir } from './dist.js';
 import { packageCacheDir, packageIndex } from './packages.js';
 import { createSnapshotRoute } from './snapshot-serve.js';
+import { streamFile } from './stream-file.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DEFAULT_PORT = 8787;
@@ -175,13 +176,7 @@ export function startServer({ port = DEFAULT_PORT, host = DEFAULT_HOST, mounts =
       return res.end();
     }
     res.writeHead(200, headers);
-    if (req.method === 'HEAD') return res.end();
-    await new Promise((resolve, reject) => {
-      const stream = fs.createReadStream(file);
-      stream.on('error', reject);
-      res.on('close', resolve);
-      stream.pipe(res);
-    });
+    await streamFile(req, res, file);
   }
 
   return new Promise((resolve, reject) => {

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { buildSnapshot, pyodideBuildId, snapshotKey, snapshotPath, snapshotsEnabled } from '../hosts/pyodide-snapshot.js';
+import { streamFile } from './stream-file.js';
 
 export const SNAPSHOT_PREFIX = '/build/snapshot/';
 
@@ -121,13 +122,7 @@ export function createSnapshotRoute({ distDir, log = () => {} }) {
       // The key is in the name: a given URL's bytes never change.
       'Cache-Control': 'public, max-age=31536000, immutable',
     });
-    if (req.method === 'HEAD') return res.end();
-    await new Promise((resolve, reject) => {
-      const stream = fs.createReadStream(file);
-      stream.on('error', reject);
-      res.on('close', resolve);
-      stream.pipe(res);
-    });
+    await streamFile(req, res, file);
   }
 
   async function handle(urlPath, req, res) {

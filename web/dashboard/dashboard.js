@@ -7,6 +7,7 @@ import { renderTimeline } from '../lib/timeline.js';
 import { html } from '../lib/svg.js';
 import { toJsonText } from '../../js-engine/core/values.js';
 import { FINISHED, describeRecord } from '../../js-engine/core/journal/index.js';
+import { toast } from '../lib/toast.js';
 
 const API = '/_dashboard/api';
 const $ = (id) => document.getElementById(id);
@@ -20,15 +21,6 @@ async function api(path, body) {
   return data;
 }
 
-let toastTimer;
-function toast(message, kind = 'info') {
-  const t = $('toast');
-  t.textContent = message;
-  t.dataset.kind = kind;
-  t.hidden = false;
-  clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => { t.hidden = true; }, kind === 'error' ? 7000 : 3500);
-}
 
 // ---- project header ----------------------------------------------------------------------------------------------
 async function refreshProject() {
