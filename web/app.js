@@ -1,7 +1,6 @@
 // The demo page: an editor with examples, a Run button, and a live picture of the selected instance (DAG of steps,
 // timeline, result, journal), the instance controls, and the list of past instances.
-import { describeRecord } from '/js-engine/core/journal/index.js';
-import { toJsonText } from '/js-engine/core/values.js';
+import { describeRecord, toJsonText } from '/js-engine/core/journal/index.js';
 import { FINISHED, RuntimeClient } from './lib/engine-client.js';
 import { buildDag, buildTimeline, formatDuration } from './lib/model.js';
 import { renderDag } from './lib/dag.js';

@@ -27,18 +27,10 @@ export function createRealClock({ offset = 0 } = {}) {
   };
 }
 
-// A virtual clock jumps to the next due timer once the engine has been quiet for a few macrotask turns, so a
-// "30 minutes" sleep passes at once. With auto: false it moves only when advance() is called (tests, harness).
-export function createVirtualClock({ start = Date.now(), auto = true, quietTurns = 3 } = {}) {
-  let now = start;
+// The pending timers of a virtual clock, earliest first (ties: in the order they were set).
+function timerQueue() {
   let seq = 0;
-  const timers = new Map(); // handle -> {at, fn, seq}
-  let activity = 0;
-  let seenActivity = -1;
-  let quiet = 0;
-  let scheduled = false;
-  let busy = () => false;
-
+  const timers = new Map(); // handle -> {at, fn, seq, handle, kind}
   const earliest = (pred) => {
     let first = null;
     for (const t of timers.values()) {
@@ -46,80 +38,100 @@ export function createVirtualClock({ start = Date.now(), auto = true, quietTurns
     }
     return first;
   };
-  const due = () => earliest(() => true);
-  // Deadlines (event-wait and attempt timeouts) are never jumped to automatically: a workflow waiting for an
-  // event should wait, not time out at once. They fire when advance() passes them.
-  const nextWake = () => earliest((t) => t.kind !== 'deadline');
+  return {
+    get size() { return timers.size; },
+    add(at, fn, kind) {
+      const handle = { id: ++seq };
+      timers.set(handle, { at, fn, seq: handle.id, handle, kind });
+      return handle;
+    },
+    remove(handle) { timers.delete(handle); },
+    fire(t) { timers.delete(t.handle); t.fn(); },
+    due: () => earliest(() => true),
+    // Deadlines (event-wait and attempt timeouts) are never jumped to automatically: a workflow waiting for an
+    // event should wait, not time out at once. They fire when advance() passes them.
+    nextWake: () => earliest((t) => t.kind !== 'deadline'),
+  };
+}
 
-  function fire(t) {
-    timers.delete(t.handle);
-    t.fn();
-  }
+// The automatic jumps: after quietTurns macrotask turns with no activity and no busy probe, time moves to the
+// earliest timer. `state` is the clock's shared {now, auto, activity, busy}.
+function jumpScheduler(queue, state, quietTurns) {
+  let seenActivity = -1;
+  let quiet = 0;
+  let scheduled = false;
   function schedule() {
-    if (scheduled || timers.size === 0) return;
+    if (scheduled || queue.size === 0) return;
     scheduled = true;
     setTimeout(check, 0);
   }
   function check() {
     scheduled = false;
-    const first = due();
+    const first = queue.due();
     if (!first) return;
-    if (first.at <= now) {
-      fire(first); // already due: fire as a real clock would, whatever else is going on
+    if (first.at <= state.now) {
+      queue.fire(first); // already due: fire as a real clock would, whatever else is going on
       schedule();
       return;
     }
-    const wake = auto ? nextWake() : null;
+    const wake = state.auto ? queue.nextWake() : null;
     if (!wake) return; // nothing to jump to: wait for a new timer, touch() or advance()
-    if (activity !== seenActivity || busy()) {
-      seenActivity = activity;
+    if (state.activity !== seenActivity || state.busy()) {
+      seenActivity = state.activity;
       quiet = 0;
     } else if (++quiet >= quietTurns) {
       quiet = 0;
       // Jump to the earliest timer: a deadline due before the wake fires first, at its own time (jumping straight
       // to the wake would fire that deadline late, after the wake).
-      now = first.at;
-      fire(first);
+      state.now = first.at;
+      queue.fire(first);
     }
     schedule();
   }
+  return schedule;
+}
 
-  const clock = {
+// Moves time forward by ms, firing every timer that falls due, in order. Returns the number fired.
+async function advanceBy(queue, state, ms) {
+  const target = state.now + ms;
+  let fired = 0;
+  for (let t = queue.due(); t && t.at <= target; t = queue.due()) {
+    if (t.at > state.now) state.now = t.at;
+    queue.fire(t);
+    fired++;
+    await new Promise((r) => setTimeout(r, 0)); // let the woken code run before the next timer
+  }
+  state.now = target;
+  return fired;
+}
+
+// A virtual clock jumps to the next due timer once the engine has been quiet for a few macrotask turns, so a
+// "30 minutes" sleep passes at once. With auto: false it moves only when advance() is called (tests, harness).
+export function createVirtualClock({ start = Date.now(), auto = true, quietTurns = 3 } = {}) {
+  const state = { now: start, auto, activity: 0, busy: () => false };
+  const queue = timerQueue();
+  const schedule = jumpScheduler(queue, state, quietTurns);
+  return {
     kind: 'virtual',
-    now: () => now,
+    now: () => state.now,
     setTimer(at, fn, { kind = 'wake' } = {}) {
-      const handle = { id: ++seq };
-      const t = { at, fn, seq: handle.id, handle, kind };
       // A timer already due fires on the next turn, as a real one would.
-      timers.set(handle, t);
-      activity++;
+      const handle = queue.add(at, fn, kind);
+      state.activity++;
       schedule();
       return handle;
     },
-    clearTimer(handle) { if (handle) timers.delete(handle); },
+    clearTimer(handle) { if (handle) queue.remove(handle); },
     // The engine reports activity so the clock does not jump while workflow code is still making progress.
-    touch() { activity++; schedule(); },
-    setBusyProbe(fn) { busy = fn; },
-    pendingTimers: () => timers.size,
+    touch() { state.activity++; schedule(); },
+    setBusyProbe(fn) { state.busy = fn; },
+    pendingTimers: () => queue.size,
     // Switches automatic jumps on or off (a test asserting an instance waits in a sleep turns them off).
-    setAuto(on) { auto = Boolean(on); schedule(); },
-    isAuto: () => auto,
-    nextTimerAt: () => due()?.at ?? null,
-    // Moves time forward by ms, firing every timer that falls due, in order. Returns the number fired.
-    async advance(ms) {
-      const target = now + ms;
-      let fired = 0;
-      for (let t = due(); t && t.at <= target; t = due()) {
-        if (t.at > now) now = t.at;
-        fire(t);
-        fired++;
-        await new Promise((r) => setTimeout(r, 0)); // let the woken code run before the next timer
-      }
-      now = target;
-      return fired;
-    },
+    setAuto(on) { state.auto = Boolean(on); schedule(); },
+    isAuto: () => state.auto,
+    nextTimerAt: () => queue.due()?.at ?? null,
+    advance: (ms) => advanceBy(queue, state, ms),
   };
-  return clock;
 }
 
 // An instance's view of a clock moved forward by `offset` ms. An instance's time never goes backwards: one whose

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   FINISHED, KeyCounter, STEP_KINDS, abandon, describeRecord, doStep, dueBlockers, events, indexJournal, isSettled, lifecycle,
-  openBlockers, parseStepKey, sleepStep, stepKey, stepSummary, summariseSteps, waitStep,
+  openBlockers, parseStepKey, recordTimeline, sleepStep, stepKey, stepSummary, summariseSteps, waitStep,
 } from '../../js-engine/core/journal/index.js';
 
 const seq = (records) => records.map((r, i) => ({ seq: i + 1, ...r }));
@@ -161,4 +161,32 @@ test('every step kind has its records, summary and blockers in its own module', 
     for (const fn of ['summary', 'blockedUntil']) assert.equal(typeof k[fn], 'function', `${kind}.${fn}`);
     for (const [t, rec] of Object.entries(k.records)) assert.equal(typeof rec.describe, 'function', `${kind}: ${t}.describe`);
   }
+});
+
+test("a record's timeline part comes from its kind's module, as plain data", () => {
+  const fmt = (ms) => `${ms}ms`;
+  const sleep = { seq: 2, ...sleepStep.sleep({ key: 'nap#1', name: 'nap', count: 1, until: 500, at: 100 }) };
+  assert.equal(recordTimeline(sleep), sleepStep.records.sleep.timeline);
+  assert.deepEqual(recordTimeline(sleep).bars(sleep, { records: [sleep], start: 0, here: 100, fmt }),
+    [{ kind: 'sleep', to: { at: 500 }, settles: true, title: 'sleep until +500ms (400ms)' }]);
+
+  const failed = doStep.failed(doStep.attempt({ key: 'pay#1', name: 'pay', count: 1, attempt: 1, startedAt: 10, endedAt: 30 }),
+    { name: 'Error', message: 'boom' }, 80);
+  assert.equal(recordTimeline(failed), doStep.records.attempt.timeline);
+  assert.equal(recordTimeline(failed).at(failed), 30);
+  assert.deepEqual(recordTimeline(failed).bars(failed, { fmt }).map((b) => [b.kind, b.title]),
+    [['fail', 'attempt 1: Error: boom (20ms)'], ['backoff', 'back-off 50ms before attempt 2']]);
+
+  const wait = { seq: 1, ...waitStep.wait({ key: 'w#1', name: 'w', count: 1, eventType: 'go', deadline: 9, at: 1 }) };
+  const got = { seq: 2, ...waitStep.got('w#1', 'e1', { type: 'go' }, 5) };
+  assert.deepEqual(recordTimeline(wait).bars(wait, { records: [wait, got], fmt }),
+    [{ kind: 'wait', to: { record: got }, title: 'got event "go"' }]);
+  assert.deepEqual(recordTimeline(got).bars(got, {}), [{ settles: true }]);
+
+  assert.equal(recordTimeline(events.event('e1', 'go', null, 3)).marker(events.event('e1', 'go', null, 3)), '✉ go');
+  assert.equal(recordTimeline(lifecycle.restarted(7)).run, 'restart');
+  assert.equal(recordTimeline(lifecycle.complete(null)).at(lifecycle.complete(null), { endedAt: 90, now: 50 }), 50);
+  // Kinds the timeline does not draw give an empty part; an unknown record type too.
+  assert.deepEqual(recordTimeline({ t: 'control', rid: 'r', action: 'pause', at: 1 }), {});
+  assert.deepEqual(recordTimeline({ t: 'nope' }), {});
 });

@@ -5,8 +5,7 @@ import { buildDag, buildTimeline, formatDuration } from '../lib/model.js';
 import { renderDag } from '../lib/dag.js';
 import { renderTimeline } from '../lib/timeline.js';
 import { html } from '../lib/svg.js';
-import { toJsonText } from '../../js-engine/core/values.js';
-import { FINISHED, describeRecord } from '../../js-engine/core/journal/index.js';
+import { FINISHED, describeRecord, toJsonText } from '../../js-engine/core/journal/index.js';
 import { toast } from '../lib/toast.js';
 
 const API = '/_dashboard/api';

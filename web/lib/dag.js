@@ -2,7 +2,7 @@
 // (solid: a step's parameters get that result) or from program order (dashed).
 import { svg, truncate } from './svg.js';
 import { NODE_H, NODE_W } from './model.js';
-import { toJsonText } from '../../js-engine/core/values.js'; // relative: also served under /_dashboard/
+import { toJsonText } from '../../js-engine/core/journal/index.js'; // relative: also served under /_dashboard/
 
 const ICONS = { pending: '○', running: '◔', retrying: '↻', done: '✓', failed: '✗', skipped: '–' };
 const WAIT_ICONS = { sleep: '☾', wait: '✉', do: '…' };

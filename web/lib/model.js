@@ -2,7 +2,7 @@
 // static step graph of its source) into what the page draws: DAG nodes with a state each, and timeline bars.
 // Pure functions, no DOM: the same journal always gives the same picture.
 // Relative imports: the same file imports in Node (tests).
-import { FINISHED, parseStepKey, stepSummary } from '../../js-engine/core/journal/index.js';
+import { FINISHED, parseStepKey, recordTimeline, stepSummary } from '../../js-engine/core/journal/index.js';
 
 export const STATES = ['pending', 'running', 'retrying', 'waiting', 'done', 'failed', 'skipped'];
 
@@ -182,13 +182,44 @@ function layout(list, edges) {
 const STEP_GAP = 10;
 const gapFor = (dt) => (dt > 0 ? 16 * Math.log10(1 + dt / 50) : 0);
 
-function recordTime(r, cursor) {
-  switch (r.t) {
-    case 'attempt': return r.endedAt;
-    case 'created': case 'run': case 'event': case 'timeout': case 'paused': case 'resumed':
-    case 'terminated': case 'restarted': return r.at;
-    default: return cursor;
+// x of a time on the axis: the earliest point on the axis at that time (between two records, interpolated).
+function axisPosition(instants) {
+  return (t) => {
+    for (let k = 0; k < instants.length; k++) {
+      const inst = instants[k];
+      if (inst.t === t) return inst.x;
+      if (inst.t > t) {
+        if (k === 0) return inst.x;
+        const before = instants[k - 1];
+        return Math.min(before.x + gapFor(t - before.t), inst.x);
+      }
+    }
+    const last = instants[instants.length - 1];
+    return last ? last.x + gapFor(t - last.t) : 0;
+  };
+}
+
+// Axis labels: time since the instance started, at the points where time moved on.
+function axisTicks(instants, start) {
+  const ticks = [];
+  let lastTickX = -Infinity;
+  let lastTickT = null;
+  let lastLabel = null;
+  for (const inst of instants) {
+    if (inst.t === lastTickT) continue;
+    const label = inst.t === start ? '0' : `+${formatDuration(inst.t - start)}`;
+    if (label === lastLabel) continue;
+    if (inst.x - lastTickX < 54) {
+      // Too close to the previous label: the last point of the axis wins over the one before it.
+      if (inst !== instants[instants.length - 1] || ticks.length < 2) continue;
+      ticks.pop();
+    }
+    ticks.push({ x: inst.x, label });
+    lastTickX = inst.x;
+    lastTickT = inst.t;
+    lastLabel = label;
   }
+  return ticks;
 }
 
 export function buildTimeline(snap, dag) {
@@ -208,28 +239,10 @@ export function buildTimeline(snap, dag) {
     return prev;
   };
   const at = new Map(); // seq -> instant
-  for (const r of records) {
-    let t = recordTime(r, cursor);
-    if ((r.t === 'complete' || r.t === 'errored') && row.updatedAt) t = Math.max(cursor, Math.min(row.updatedAt, now));
-    at.set(r.seq, addInstant(t, r.seq, r));
-  }
+  for (const r of records) at.set(r.seq, addInstant(recordTimeline(r).at?.(r, { endedAt: row.updatedAt, now }), r.seq, r));
   if (!finished) addInstant(now, Infinity, null);
   const endX = prev?.x ?? 0;
-
-  // x of a time: the earliest point on the axis at that time (between two records, interpolated).
-  const xAt = (t) => {
-    for (let k = 0; k < instants.length; k++) {
-      const inst = instants[k];
-      if (inst.t === t) return inst.x;
-      if (inst.t > t) {
-        if (k === 0) return inst.x;
-        const before = instants[k - 1];
-        return Math.min(before.x + gapFor(t - before.t), inst.x);
-      }
-    }
-    const last = instants[instants.length - 1];
-    return last ? last.x + gapFor(t - last.t) : 0;
-  };
+  const xAt = axisPosition(instants);
 
   // Where a step's attempt can have started: not before its parents in the DAG finished, not before the run
   // (generation) it belongs to began, not before its own previous attempt. Needed because with a virtual clock
@@ -243,35 +256,29 @@ export function buildTimeline(snap, dag) {
 
   const rows = [...dag.nodes].sort((a, b) => a.layer - b.layer || a.x - b.x).map((n) => ({ key: n.key, label: n.count > 1 ? `${n.name} #${n.count}` : n.name, kind: n.kind, state: n.state, bars: [] }));
   const rowOf = new Map(rows.map((r) => [r.key, r]));
+  // A bar a record's kind asks for (journal/fold.js describes the parts), placed on the axis.
+  const place = (rowEntry, key, here, part) => {
+    const x0 = 'from' in part ? Math.min(Math.max(earliestStart(key), xAt(part.from)) + 2, here.x) : here.x;
+    let x1 = here.x;
+    let reached = true;
+    if (part.to) {
+      const { to } = part;
+      if (to.at !== undefined) reached = finished || to.at <= now;
+      const x = to.at !== undefined ? xAt(finished ? to.at : Math.min(to.at, now)) : to.record ? at.get(to.record.seq).x : endX;
+      x1 = Math.max(here.x + 3, x);
+    }
+    if (part.kind) rowEntry.bars.push({ kind: part.kind, x0, x1, ...('attempt' in part ? { attempt: part.attempt } : {}), title: part.title });
+    if (part.own) lastOwnX.set(key, x1);
+    if (part.settles && reached) doneX.set(key, x1);
+  };
   for (const r of records) {
     const here = at.get(r.seq);
-    if (r.t === 'run' || r.t === 'resumed' || r.t === 'restarted') runX = here.x;
-    if (r.t === 'restarted') { doneX.clear(); lastOwnX.clear(); }
+    const timeline = recordTimeline(r);
+    if (timeline.run) runX = here.x;
+    if (timeline.run === 'restart') { doneX.clear(); lastOwnX.clear(); }
     const rowEntry = rowOf.get(r.key);
-    if (!rowEntry) continue;
-    if (r.t === 'attempt') {
-      const x0 = Math.min(Math.max(earliestStart(r.key), xAt(r.startedAt)) + 2, here.x);
-      rowEntry.bars.push({ kind: r.ok ? 'ok' : 'fail', x0, x1: here.x, attempt: r.attempt, title: `attempt ${r.attempt}: ${r.ok ? 'succeeded' : `${r.error?.name}: ${r.error?.message}`} (${formatDuration(r.endedAt - r.startedAt)})` });
-      lastOwnX.set(r.key, here.x);
-      if (r.ok) doneX.set(r.key, here.x);
-      if (!r.ok && r.retryAt !== undefined) {
-        const end = finished ? r.retryAt : Math.min(r.retryAt, now);
-        const x1 = Math.max(here.x + 3, xAt(end));
-        rowEntry.bars.push({ kind: 'backoff', x0: here.x, x1, title: `back-off ${formatDuration(r.retryAt - r.endedAt)} before attempt ${r.attempt + 1}` });
-        lastOwnX.set(r.key, x1);
-      }
-    } else if (r.t === 'sleep') {
-      const end = finished ? r.until : Math.min(r.until, now);
-      const x1 = Math.max(here.x + 3, xAt(end));
-      rowEntry.bars.push({ kind: 'sleep', x0: here.x, x1, title: `sleep until +${formatDuration(r.until - start)} (${formatDuration(r.until - here.t)})` });
-      if (r.until <= now || finished) doneX.set(r.key, x1);
-    } else if (r.t === 'wait') {
-      const endRec = records.find((q) => q.seq > r.seq && q.key === r.key && (q.t === 'got' || q.t === 'timeout'));
-      const x1 = endRec ? at.get(endRec.seq).x : endX;
-      rowEntry.bars.push({ kind: endRec?.t === 'timeout' ? 'fail' : 'wait', x0: here.x, x1: Math.max(here.x + 3, x1), title: endRec ? (endRec.t === 'got' ? `got event "${endRec.event?.type}"` : 'timed out') : `waiting for "${r.eventType}"` });
-    } else if (r.t === 'got') {
-      doneX.set(r.key, here.x);
-    }
+    if (!rowEntry || !timeline.bars) continue;
+    for (const part of timeline.bars(r, { records, start, here: here.t, fmt: formatDuration })) place(rowEntry, r.key, here, part);
   }
   if (snap.isLive) {
     for (const [key, entry] of live ?? []) {
@@ -283,27 +290,8 @@ export function buildTimeline(snap, dag) {
 
   const markers = [];
   for (const r of records) {
-    const label = { event: `✉ ${r.eventType}`, paused: '⏸ paused', resumed: '▶ resumed', terminated: '■ terminated', restarted: '↺ restarted' }[r.t];
+    const label = recordTimeline(r).marker?.(r);
     if (label) markers.push({ x: at.get(r.seq).x, label, kind: r.t });
   }
-  // Axis labels: time since the instance started, at the points where time moved on.
-  const ticks = [];
-  let lastTickX = -Infinity;
-  let lastTickT = null;
-  let lastLabel = null;
-  for (const inst of instants) {
-    if (inst.t === lastTickT) continue;
-    const label = inst.t === start ? '0' : `+${formatDuration(inst.t - start)}`;
-    if (label === lastLabel) continue;
-    if (inst.x - lastTickX < 54) {
-      // Too close to the previous label: the last point of the axis wins over the one before it.
-      if (inst !== instants[instants.length - 1] || ticks.length < 2) continue;
-      ticks.pop();
-    }
-    ticks.push({ x: inst.x, label });
-    lastTickX = inst.x;
-    lastTickT = inst.t;
-    lastLabel = label;
-  }
-  return { rows, markers, ticks, width: endX, nowX: finished ? null : endX };
+  return { rows, markers, ticks: axisTicks(instants, start), width: endX, nowX: finished ? null : endX };
 }

@@ -49,7 +49,18 @@ function describe(r, now, text) {
     : `↻ ${r.name}  attempt ${r.attempt} failed: ${err}; retrying in ${formatDuration(r.retryAt - now)}`;
 }
 
-export const records = { attempt: { fold, describe } };
+// On the page's timeline (fold.js lists the hook): the attempt's bar from its start, then the back-off before the next.
+function bars(r, { fmt }) {
+  const outcome = r.ok ? 'succeeded' : `${r.error?.name}: ${r.error?.message}`;
+  const parts = [{ kind: r.ok ? 'ok' : 'fail', from: r.startedAt, attempt: r.attempt, own: true, settles: r.ok,
+    title: `attempt ${r.attempt}: ${outcome} (${fmt(r.endedAt - r.startedAt)})` }];
+  if (!r.ok && r.retryAt !== undefined) {
+    parts.push({ kind: 'backoff', to: { at: r.retryAt }, own: true, title: `back-off ${fmt(r.retryAt - r.endedAt)} before attempt ${r.attempt + 1}` });
+  }
+  return parts;
+}
+
+export const records = { attempt: { fold, describe, timeline: { at: (r) => r.endedAt, bars } } };
 
 // The summary's own fields: attempts made, their span, the back-off while retrying.
 export function summary(s) {

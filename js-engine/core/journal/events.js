@@ -11,5 +11,9 @@ export function nextEvent(index, eventType, notAfter = Infinity) {
 }
 
 export const records = {
-  event: { fold: (index, r) => { index.events.push(r); }, describe: (r) => `✉ event "${r.eventType}" arrived` },
+  event: {
+    fold: (index, r) => { index.events.push(r); },
+    describe: (r) => `✉ event "${r.eventType}" arrived`,
+    timeline: { at: (r) => r.at, marker: (r) => `✉ ${r.eventType}` },
+  },
 };

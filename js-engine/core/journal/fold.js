@@ -8,7 +8,15 @@ import * as events from './events.js';
 import * as abandoned from './abandoned.js';
 import { STEP_KINDS } from './kinds.js';
 
-// record type (`t`) -> {fold?(index, r), describe(r, now, text)}
+// record type (`t`) -> {fold?(index, r), describe(r, now, text), timeline?}
+// timeline: what the page's timeline takes from a record, as plain data (web/lib/model.js places it on the axis):
+//   at(r, {endedAt, now})  the record's time (absent: no time of its own, it sits where the axis already is)
+//   run                    'start' | 'restart': a generation of run() begins here
+//   marker(r)              a label on the axis
+//   bars(r, {records, start, here, fmt}) -> [{kind?, title, attempt?, from?, to?, own?, settles?}] on the step's row:
+//     kind: the bar's look (none: no bar); from: the time the work began (absent: at this record); to: absent (this
+//     record), {at} (a time, capped at now while the instance runs), {record} (a later record) or {open} (the axis
+//     end); own: the step's own latest point moves to the bar's end; settles: the step is done at the bar's end.
 export const RECORDS = Object.freeze(Object.assign({}, lifecycle.records, control.records, events.records, abandoned.records,
   ...Object.values(STEP_KINDS).map((k) => k.records)));
 

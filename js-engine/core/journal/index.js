@@ -10,6 +10,8 @@ export { applyRecord, indexJournal, newIndex } from './fold.js';
 export { summariseSteps, settleSteps, stepSummary, openBlockers, dueBlockers } from './summary.js';
 export { nextEvent } from './events.js';
 export { STEP_KINDS } from './kinds.js';
+// The one-line JSON text of a decoded value, as describeRecord prints it (the page shows values the same way).
+export { toJsonText };
 
 // Record constructors, by module: journal.lifecycle.created(...), journal.doStep.attempt(...), ...
 export * as lifecycle from './lifecycle.js';
@@ -19,6 +21,10 @@ export * as abandon from './abandoned.js';
 export * as doStep from './do.js';
 export * as sleepStep from './sleep.js';
 export * as waitStep from './wait.js';
+
+const NO_TIMELINE = Object.freeze({});
+// What the page's timeline takes from a record: its kind module's hook (fold.js describes it).
+export const recordTimeline = (r) => RECORDS[r.t]?.timeline ?? NO_TIMELINE;
 
 // One line for a person (the CLI prints them live; the page lists them); null for records nobody needs to see.
 // `now`: for relative times (a retry "in N ms").

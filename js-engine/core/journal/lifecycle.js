@@ -21,17 +21,24 @@ const short = (v, toText) => {
   return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 };
 
-// record type -> {describe(r, now, text)}: `text` turns a decoded value into one line of JSON.
+const at = (r) => r.at;
+const mark = (label) => () => label;
+// The end of a generation carries no time: the row's last update (capped at now) stands for it.
+const ended = { at: (r, { endedAt, now }) => (endedAt ? Math.min(endedAt, now) : undefined) };
+
+// record type -> {describe(r, now, text), timeline}: `text` turns a decoded value into one line of JSON.
+// timeline.run: a generation of run() starts here ('restart': a fresh one, earlier steps no longer count).
 export const records = {
-  created: { fold: (index, r) => { index.format = r.format ?? 1; }, describe: () => null },
-  run: { describe: () => '▶ running' },
-  paused: { describe: () => '⏸ paused' },
-  resumed: { describe: () => '▶ resumed' },
-  terminated: { describe: () => '■ terminated' },
-  restarted: { describe: () => '↺ restarted' },
-  complete: { describe: (r, now, text) => `✔ complete → ${short(decode(r.output), text)}` },
+  created: { fold: (index, r) => { index.format = r.format ?? 1; }, describe: () => null, timeline: { at } },
+  run: { describe: () => '▶ running', timeline: { at, run: 'start' } },
+  paused: { describe: () => '⏸ paused', timeline: { at, marker: mark('⏸ paused') } },
+  resumed: { describe: () => '▶ resumed', timeline: { at, run: 'start', marker: mark('▶ resumed') } },
+  terminated: { describe: () => '■ terminated', timeline: { at, marker: mark('■ terminated') } },
+  restarted: { describe: () => '↺ restarted', timeline: { at, run: 'restart', marker: mark('↺ restarted') } },
+  complete: { describe: (r, now, text) => `✔ complete → ${short(decode(r.output), text)}`, timeline: ended },
   errored: {
     describe: (r) => `✘ errored: ${r.error.name}: ${r.error.message}${r.error.pythonTraceback ? `\n${r.error.pythonTraceback.trimEnd()}` : ''}`,
+    timeline: ended,
   },
 };
 

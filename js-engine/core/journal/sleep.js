@@ -17,7 +17,10 @@ function fold(index, r) {
 }
 
 const iso = (ms) => new Date(ms).toISOString();
-export const records = { sleep: { fold, describe: (r, now) => `⏸ ${r.name}  sleeping until ${iso(r.until)} (in ${formatDuration(r.until - now)})` } };
+const timeline = {
+  bars: (r, { start, here, fmt }) => [{ kind: 'sleep', to: { at: r.until }, settles: true, title: `sleep until +${fmt(r.until - start)} (${fmt(r.until - here)})` }],
+};
+export const records = { sleep: { fold, describe: (r, now) => `⏸ ${r.name}  sleeping until ${iso(r.until)} (in ${formatDuration(r.until - now)})`, timeline } };
 
 export const summary = (s) => ({ attempts: 0, output: undefined, until: s.until });
 

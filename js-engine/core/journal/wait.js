@@ -25,10 +25,18 @@ const label = (key) => {
   return (k ? stepKey(k.name, k.count, k.scope) : key).replace(/#1$/, '');
 };
 
+// The wait's bar runs to the record that ended it (got or timeout), or to the axis end while it still waits.
+function waitBars(r, { records }) {
+  const end = records.find((q) => q.seq > r.seq && q.key === r.key && (q.t === 'got' || q.t === 'timeout'));
+  if (!end) return [{ kind: 'wait', to: { open: true }, title: `waiting for "${r.eventType}"` }];
+  return [{ kind: end.t === 'timeout' ? 'fail' : 'wait', to: { record: end }, title: end.t === 'got' ? `got event "${end.event?.type}"` : 'timed out' }];
+}
+
 export const records = {
   wait: {
     fold: (index, r) => { Object.assign(stepOf(index, r), { eventType: r.eventType, deadline: r.deadline, status: 'waiting', startedAt: r.at }); },
     describe: (r, now) => `… ${r.name}  waiting for event "${r.eventType}" (until ${iso(r.deadline)}, in ${formatDuration(r.deadline - now)})`,
+    timeline: { bars: waitBars },
   },
   got: {
     fold: (index, r) => {
@@ -36,10 +44,12 @@ export const records = {
       index.consumed.add(r.eid);
     },
     describe: (r) => `✓ ${label(r.key)}  received event "${r.event.type}"`,
+    timeline: { bars: () => [{ settles: true }] }, // the step is done here; the wait's bar already ends here
   },
   timeout: {
     fold: (index, r) => { Object.assign(index.steps.get(r.key), { done: true, error: r.error, status: 'errored', endedAt: r.at }); },
     describe: (r) => `✗ ${label(r.key)}  ${r.error.message}`,
+    timeline: { at: (r) => r.at },
   },
 };
 
