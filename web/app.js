@@ -9,6 +9,7 @@ import { createEditor } from './lib/editor.js';
 import { html } from './lib/svg.js';
 import { EXAMPLES, fetchExample, languageOf } from './examples.js';
 import { toast } from './lib/toast.js';
+import { wireInstanceControls } from './lib/instance-controls.js';
 
 const $ = (id) => document.getElementById(id);
 const KEYS = { example: 'pyworkflows-demo.example', selected: 'pyworkflows-demo.selected', src: (id) => `pyworkflows-demo.src.${id}` };
@@ -312,25 +313,10 @@ function wire() {
     $('reset-example').disabled = true;
   });
   $('source').addEventListener('input', () => { $('reset-example').disabled = editor.value === state.originals.get(state.example.id); });
-  $('btn-pause').addEventListener('click', () => control('pause'));
-  $('btn-resume').addEventListener('click', () => control('resume'));
-  $('btn-terminate').addEventListener('click', () => control('terminate'));
-  $('btn-restart').addEventListener('click', () => control('restart'));
-  $('event-type').addEventListener('input', () => { state.eventTypeTouched = true; });
-  $('event-form').addEventListener('submit', (ev) => {
-    ev.preventDefault();
-    const type = $('event-type').value.trim();
-    const text = $('event-payload').value.trim();
-    let payload;
-    try {
-      payload = text ? JSON.parse(text) : undefined;
-      $('event-payload').classList.remove('invalid');
-    } catch (err) {
-      $('event-payload').classList.add('invalid');
-      toast(`The payload is not valid JSON: ${err.message}`, 'error');
-      return;
-    }
-    control('sendEvent', { type, payload });
+  wireInstanceControls({
+    control,
+    sendEvent: (event) => control('sendEvent', event),
+    onTypeEdited: () => { state.eventTypeTouched = true; },
   });
   $('virtual-clock').checked = runtime.clockKind === 'virtual';
   $('virtual-clock').addEventListener('change', async (ev) => {

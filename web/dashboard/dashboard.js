@@ -7,6 +7,7 @@ import { renderTimeline } from '../lib/timeline.js';
 import { html } from '../lib/svg.js';
 import { FINISHED, describeRecord, toJsonText } from '../../js-engine/core/journal/index.js';
 import { toast } from '../lib/toast.js';
+import { wireInstanceControls } from '../lib/instance-controls.js';
 
 const API = '/_dashboard/api';
 const $ = (id) => document.getElementById(id);
@@ -210,20 +211,10 @@ async function control(action, body = {}) {
 
 // ---- wiring ---------------------------------------------------------------------------------------------------------
 function wire() {
-  for (const action of ['pause', 'resume', 'terminate', 'restart']) $(`btn-${action}`).addEventListener('click', () => control(action));
-  $('event-type').addEventListener('input', () => { state.eventTouched = true; });
-  $('event-form').addEventListener('submit', (ev) => {
-    ev.preventDefault();
-    const type = $('event-type').value.trim();
-    const text = $('event-payload').value.trim();
-    let payload;
-    try {
-      payload = text ? JSON.parse(text) : undefined;
-    } catch (err) {
-      toast(`The payload is not JSON: ${err.message}`, 'error');
-      return;
-    }
-    control('event', { type, payload });
+  wireInstanceControls({
+    control,
+    sendEvent: (event) => control('event', event),
+    onTypeEdited: () => { state.eventTouched = true; },
   });
   $('btn-advance').addEventListener('click', async () => {
     try {
