@@ -30,7 +30,22 @@ def cli(tmp_path):
     run.db = db
     run.journal = lambda instance_id: read_journal(db, instance_id)
     run.wait_for_record = lambda instance_id, matches=None, **kw: wait_for_record(db, instance_id, matches, **kw)
+    run.read_until = read_until
     return run
+
+
+def read_until(proc, needle, timeout=60):
+    """The lines a spawned CLI process prints (stdout) up to and including the first one holding `needle`."""
+    lines = []
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if needle in line:
+            return lines
+    raise AssertionError(f"never saw {needle!r}; got:\n{''.join(lines)}")
 
 
 def read_journal(db, instance_id):

@@ -4,7 +4,6 @@ import json
 import os
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -104,23 +103,10 @@ def _spawn_run(db, *extra):
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=db.parent)
 
 
-def _read_until(proc, needle, timeout=60):
-    lines = []
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        lines.append(line)
-        if needle in line:
-            return lines
-    raise AssertionError(f"never saw {needle!r}; got:\n{''.join(lines)}")
-
-
 def test_kill_9_mid_run_then_resume_runs_no_completed_step_twice(cli, tmp_path):
     params = json.dumps({"steps": 6, "gap_ms": 400})
     proc = _spawn_run(cli.db, "--id", "steady", "--params", params)
-    seen = _read_until(proc, "ran step 3")
+    seen = cli.read_until(proc, "ran step 3")
     cli.wait_for_record("steady", key="gap 3#1~sleep:400", t="sleep")  # step 3 is journaled; the run is in its 400 ms gap
     proc.send_signal(signal.SIGKILL)
     proc.wait()
@@ -140,7 +126,7 @@ def test_kill_9_mid_run_then_resume_runs_no_completed_step_twice(cli, tmp_path):
 def test_kill_9_during_a_step_reruns_only_that_step(cli):
     params = json.dumps({"steps": 3, "gap_ms": 50, "work_ms": 3000})
     proc = _spawn_run(cli.db, "--id", "inflight", "--params", params)
-    _read_until(proc, "ran step 2")
+    cli.read_until(proc, "ran step 2")
     # Step 2's callback runs (3 s): step 1 and its gap are journaled, step 2 is not.
     records = cli.wait_for_record("inflight", lambda rs: any(r.get("name") == "gap 1" and r.get("t") == "sleep" for r in rs))
     assert not any(r.get("key") == "step 2#1" for r in records), records
@@ -160,7 +146,7 @@ def test_an_event_from_another_terminal_reaches_the_running_process(cli):
     cmd = ["node", str(ROOT / "js-engine" / "cli" / "main.js"), "run", str(INBOX), "--id", "inbox", "--db", str(cli.db)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=cli.db.parent)
     try:
-        _read_until(proc, 'waiting for event "order"')  # the journal line of the wait: run() is alive and waiting
+        cli.read_until(proc, 'waiting for event "order"')  # the journal line of the wait: run() is alive and waiting
         r = cli("event", "inbox", "order", '{"item": "tea"}', check=0)
         assert "takes it in" in r.stdout and f"pid {proc.pid}" in r.stdout, r.stdout + r.stderr
         out, _ = proc.communicate(timeout=60)

@@ -126,19 +126,6 @@ def _spawn(cli, *args):
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=cli.db.parent)
 
 
-def _read_until(proc, needle, timeout=60):
-    lines = []
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        lines.append(line)
-        if needle in line:
-            return lines
-    raise AssertionError(f"never saw {needle!r}; got:\n{''.join(lines)}")
-
-
 def _journal(cli, id):
     return json.loads(cli("history", id, "--json", check=0).stdout)
 
@@ -163,7 +150,7 @@ def test_events_sent_while_run_sleeps_are_delivered_fifo_once_it_waits(cli, tmp_
     # The sleep outlasts two `event` commands, each loading Pyodide before it stores anything, on a busy machine.
     proc = _spawn(cli, "run", wf, "--id", "fifo", "--params", json.dumps({"sleep_ms": 30000}))
     try:
-        _read_until(proc, "sleeping until")
+        cli.read_until(proc, "sleeping until")
         for payload in ['"first"', '"second"']:
             r = cli("event", "fifo", "order", payload, check=0)
             assert "takes it in" in r.stdout, r.stdout
@@ -195,7 +182,7 @@ def test_pause_and_terminate_from_another_terminal_reach_the_running_process(cli
     wf = _file(tmp_path, "naps.py", NAPS)
     proc = _spawn(cli, "run", wf, "--id", "naps")
     try:
-        _read_until(proc, "sleeping until")  # mid-sleep, lease held by the run process
+        cli.read_until(proc, "sleeping until")  # mid-sleep, lease held by the run process
         t0 = time.time()
         r = cli("pause", "naps", check=0)
         assert time.time() - t0 < 15, "pause answered"  # includes node start-up; the answer itself takes < 1 s
@@ -207,7 +194,7 @@ def test_pause_and_terminate_from_another_terminal_reach_the_running_process(cli
     # resume continues it; terminate from another terminal stops it mid-sleep.
     proc = _spawn(cli, "resume", "naps")
     try:
-        _read_until(proc, "sleeping until")
+        cli.read_until(proc, "sleeping until")
         r = cli("terminate", "naps", check=0)
         assert "instance naps: terminated" in r.stdout, r.stdout + r.stderr
         out, _ = proc.communicate(timeout=30)
@@ -220,12 +207,12 @@ def test_pause_and_terminate_from_another_terminal_reach_the_running_process(cli
 def test_resume_continues_an_interrupted_instance_and_a_second_resume_is_refused(cli, tmp_path):
     wf = _file(tmp_path, "naps.py", NAPS)
     proc = _spawn(cli, "run", wf, "--id", "cut", "--params", json.dumps({"naps": 2, "nap_ms": 3000}))
-    _read_until(proc, "sleeping until")
+    cli.read_until(proc, "sleeping until")
     proc.kill()  # SIGKILL mid-sleep: the instance is interrupted, not paused
     proc.wait()
     first = _spawn(cli, "resume", "cut")
     try:
-        seen = _read_until(first, "sleeping until")
+        seen = cli.read_until(first, "sleeping until")
         second = cli("resume", "cut")
         assert second.returncode == 2, second.stdout + second.stderr
         assert "instance.locked" in second.stderr or "instance.invalid_state" in second.stderr, second.stderr
