@@ -67,9 +67,11 @@ function pidAlive(pid) {
 
 // SQLITE_CORRUPT / SQLITE_NOTADB and their extended codes (SQLITE_CORRUPT_INDEX, ...): the file is not usable.
 // We translate them into one clear error instead of leaking SQLite's terse "file is not a database".
-// A damaged header's schema-format byte gives a plain SQLITE_ERROR "unsupported file format".
+// A damaged header's schema-format byte gives a plain SQLITE_ERROR "unsupported file format"; a damaged schema text
+// (a flipped byte in a stored CREATE statement) makes our fixed statements fail to prepare against it.
+const DAMAGED_SCHEMA = /^(unsupported file format|no such (column|table)|foreign key mismatch|malformed database schema)/;
 const isCorruption = (err) => typeof err?.code === 'string' && (/^SQLITE_(CORRUPT|NOTADB)/.test(err.code)
-  || (err.code === 'SQLITE_ERROR' && /^unsupported file format/.test(err.message)));
+  || (err.code === 'SQLITE_ERROR' && DAMAGED_SCHEMA.test(err.message)));
 // SQLite quotes damaged bytes (newlines, control characters) in some messages: keep ours one short line.
 const oneLine = (text) => text.replace(/[\u0000-\u001f\u007f-\u009f\s]+/g, ' ').slice(0, 300);
 

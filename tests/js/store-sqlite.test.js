@@ -190,3 +190,19 @@ test('a file that is not a database is reported as (store.corrupt)', async () =>
   });
   assert.equal(fs.readFileSync(file, 'utf8').slice(0, 10), 'These are ', 'the file is left alone');
 });
+
+test('a damaged schema text (a stored CREATE statement with a changed column name) is reported as (store.corrupt)', async () => {
+  const file = await makeDb();
+  // One changed byte in the schema page (page 1 holds sqlite_master's CREATE statements): instance_id -> instance_iX.
+  const bytes = fs.readFileSync(file);
+  const at = bytes.subarray(0, 4096).lastIndexOf('instance_id'); // its last mention there: SQLite then reports "no such column"
+  assert.ok(at > 0, 'the schema names instance_id on page 1');
+  bytes[at + 'instance_i'.length] = 'X'.charCodeAt(0);
+  fs.writeFileSync(file, bytes);
+  const s = createSqliteStore({ path: file });
+  const err = await s.open().then(() => s.listInstances()).then(() => null, (e) => e);
+  assert.ok(err, 'opening or reading a file with a damaged schema must fail');
+  assert.match(err.message, CORRUPT(file));
+  assert.equal(err.code, 'store.corrupt');
+  await s.close();
+});
