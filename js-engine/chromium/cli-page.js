@@ -1,11 +1,12 @@
 // The CLI's engine inside Chromium (`pyworkflows ... --runtime chromium`): the engine, the IndexedDB store of this
 // browser profile and, once a Python file is loaded, the Pyodide browser host. node/chromium-engine.js drives it
-// through window.cliCall(op, args) and hears window.cliEmit(kind, text) (engine records, Python's print).
+// through window.cliCall(op, args) and hears window.cliEmit(kind, text) (engine records, Python's print, a fatal
+// interpreter error).
 // Values cross as JSON text in the engine's value encoding (core/values.js), so dates and big integers survive.
 import { createEngine } from '../core/engine.js';
 import { createRealClock, createVirtualClock } from '../core/clock.js';
 import { indexJournal } from '../core/journal/index.js';
-import { serializeError } from '../core/errors.js';
+import { deserializeError, serializeError } from '../core/errors.js';
 import { MAX_DEPTH, decode, encode } from '../core/values.js';
 import { createIndexedDbStore } from '../stores/indexeddb.js';
 import { installWallClock } from '../hosts/wall-clock.js';
@@ -60,6 +61,8 @@ const ops = {
     if (!js && !host) {
       const { createPyodideBrowserHost } = await import('../hosts/pyodide-browser.js');
       host = await createPyodideBrowserHost({ sdk, stdout: (t) => emit('stdout', t), stderr: (t) => emit('stderr', t) });
+      // A fatal interpreter error leaves the run's coroutine silently dead: Node's drive fails the instance with it.
+      host.whenFatal?.().then((line) => emit('fatal', line));
     }
     if (strict) host?.configureCompat?.({ strict: true });
     if (packages.length) await installWheelUrls(host.pyodide, packages);
@@ -75,6 +78,7 @@ const ops = {
   },
 
   create: ({ name, options }) => engine.workflow(name).create(options).then((h) => ({ id: h.id })),
+  fail: ({ id, error }) => engine.fail(id, deserializeError(error)),
 
   // Any other engine method, by name (status, settled, recover, sendEvent, pause, list, history, ...).
   engine: ({ method, args }) => {

@@ -87,5 +87,7 @@ export async function createPyodideBrowserHost({
     forgetUserModules: () => forgetUserModules(pyodide),
     configureCompat: core.configureCompat, // ours only: Cloudflare's SDK has no extensions to flag
     close: core.close,
+    fatalError: core.fatalError, // ours only: null, or the one-line cause of a fatal interpreter error
+    whenFatal: core.whenFatal,
   };
 }

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { decode, encode, MAX_DEPTH } from '../core/values.js';
-import { deserializeError } from '../core/errors.js';
+import { deserializeError, serializeError } from '../core/errors.js';
 import { isJsWorkflowFile } from '../hosts/js-node.js';
 import { configFor, chooseWorkflow } from './workflow-files.js';
 import { openChromiumPage, pageReady } from './chromium.js';
@@ -38,7 +38,15 @@ export async function openChromiumEngine({ db, id, clock, existing, output, prog
   }
   const listeners = new Set();
   let state = { now: Date.now(), blockers: {}, inflight: {} };
+  const fatal = whenSaid();
   const browser = await openChromiumPage(CLI_PAGE, { userDataDir: dir, onPageError: (text) => output('stderr', `[chromium] ${text}\n`) });
+  // A crashed page (its renderer killed, out of memory) answers no call again: every call, pending or later, fails
+  // with one line, and the instance stays as the store last had it.
+  const lost = whenSaid();
+  const loseWith = (what) => () => lost.say(new ChromiumUsageError('chromium.crashed', `the Chromium page running the engine ${what}; the instance keeps what its journal holds (\`resume --runtime chromium\` continues it)`));
+  browser.page.on('crash', loseWith('crashed'));
+  browser.page.on('close', loseWith('closed'));
+  lost.seen.catch(() => {});
   try {
     await browser.page.exposeFunction('cliEmit', (kind, text) => {
       const value = decode(JSON.parse(text));
@@ -47,11 +55,13 @@ export async function openChromiumEngine({ db, id, clock, existing, output, prog
         for (const fn of listeners) fn(value);
       } else if (kind === 'state') {
         state = value;
+      } else if (kind === 'fatal') {
+        fatal.say(value);
       } else {
         output(kind, value);
       }
     });
-    await pageReady(browser.page, 'cliReady', 60_000);
+    await Promise.race([pageReady(browser.page, 'cliReady', 60_000), lost.seen]);
   } catch (err) {
     await browser.close();
     throw err;
@@ -59,7 +69,9 @@ export async function openChromiumEngine({ db, id, clock, existing, output, prog
 
   const call = async (op, args = {}) => {
     const text = JSON.stringify(encode(args, 'argument', MAX_DEPTH + 16));
-    const reply = decode(JSON.parse(await browser.page.evaluate(([o, a]) => window.cliCall(o, a), [op, text])));
+    const answer = browser.page.evaluate(([o, a]) => window.cliCall(o, a), [op, text]);
+    answer.catch(() => {}); // a crash rejects it too: lost.seen says why
+    const reply = decode(JSON.parse(await Promise.race([answer, lost.seen])));
     state = reply.state;
     if (!reply.ok) throw deserializeError(reply.error);
     return reply.result;
@@ -74,6 +86,7 @@ export async function openChromiumEngine({ db, id, clock, existing, output, prog
     register() {}, // the page registers what loadFile loads
     configureEnv() {},
     workflow: (name) => ({ create: (options) => call('create', { name, options }) }),
+    fail: (iid, err) => call('fail', { id: iid, error: serializeError(err) }), // an Error crosses in its stored form
     async close() {
       await call('close').catch(() => {});
       await browser.close();
@@ -102,7 +115,22 @@ export async function openChromiumEngine({ db, id, clock, existing, output, prog
     const chosen = chooseWorkflow({ file, config: cfg, workflows }, className);
     return { path: file, name: chosen.name, className: chosen.className, def: null, env: null };
   }
-  return { engine, store, kind, loadFile, close: () => local.close() };
+  // What cli/drive.js asks a Pyodide host: a fatal interpreter error in the page.
+  const host = { whenFatal: () => fatal.seen, fatalError: () => fatal.value };
+  return { engine, store, kind, host, loadFile, close: () => local.close() };
+}
+
+// A one-time signal: `say(v)` settles `seen` (resolved with v, or rejected when v is an Error) and keeps v.
+function whenSaid() {
+  let settle;
+  const said = { value: null, seen: new Promise((resolve, reject) => { settle = { resolve, reject }; }) };
+  said.say = (v) => {
+    if (said.value !== null) return;
+    said.value = v;
+    if (v instanceof Error) settle.reject(v);
+    else settle.resolve(v);
+  };
+  return said;
 }
 
 // The CLI's withEngine (cli/session.js) for --runtime chromium: Python's print goes to stdout (stderr with --json, so stdout stays
@@ -117,7 +145,7 @@ export async function withChromiumEngine(flags, fn, { id, existing, defaultDb, p
   const rt = await openChromiumEngine({ db: flags.db ?? defaultDb, id, clock: flags.clock, existing, progress, output: (kind, text) => streams[kind](text) })
     .finally(() => progress.clear());
   try {
-    return await fn({ engine: rt.engine, store: rt.store, clockKind: rt.kind, host: null, progress, loadFile: rt.loadFile });
+    return await fn({ engine: rt.engine, store: rt.store, clockKind: rt.kind, host: rt.host, progress, loadFile: rt.loadFile });
   } finally {
     await rt.close();
   }
