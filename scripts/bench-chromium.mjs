@@ -9,6 +9,7 @@ async function inPage({ workflows, bare, steps, fanWidth, fanRounds, repeat, dur
   const { createPyodideBrowserHost } = await import('/js-engine/hosts/pyodide-browser.js');
   const { createEngine } = await import('/js-engine/core/index.js');
   const { createIndexedDbStore } = await import('/js-engine/stores/indexeddb.js');
+  const { doStep, stepKey } = await import('/js-engine/core/journal/index.js');
   const host = await createPyodideBrowserHost({ stdout: () => {} });
   const defs = host.loadWorkflowSource(workflows, '/bench/bench_workflows.py');
   host.pyodide.runPython(bare);
@@ -22,7 +23,7 @@ async function inPage({ workflows, bare, steps, fanWidth, fanRounds, repeat, dur
   const timed = async (n, fn) => { const t = performance.now(); await fn(); return n / ((performance.now() - t) / 1000); };
   const bareRate = (n) => withStore(async (store) => {
     await store.insertInstance({ id: 'bare', workflow: 'bare', params: {}, status: 'running', output: null, error: null, createdAt: 0, updatedAt: 0 });
-    const f = async (i) => { await store.commit('bare', { records: [{ t: 'attempt', key: `step-${i}#1`, value: i }] }); return i; };
+    const f = async (i) => { await store.commit('bare', { records: [doStep.succeeded(doStep.attempt({ key: stepKey(`step-${i}`, 1) }), i)] }); return i; };
     return timed(n, async () => {
       if (await bareLoop(n, f) !== (n * (n - 1)) / 2) throw new Error('bare loop: wrong total');
     });

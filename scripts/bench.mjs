@@ -13,6 +13,7 @@ import { createEngine } from '../js-engine/core/index.js';
 import { createVirtualClock } from '../js-engine/core/clock.js';
 import { createMemoryStore } from '../js-engine/stores/memory.js';
 import { createSqliteStore } from '../js-engine/stores/sqlite.js';
+import { doStep, lifecycle, stepKey } from '../js-engine/core/journal/index.js';
 import { benchChromium } from './bench-chromium.mjs';
 import { benchBrowser } from './bench-browser.mjs';
 
@@ -147,12 +148,15 @@ export async function benchSequential({ steps, store = 'sqlite', clock } = {}) {
   } finally { await engine.close(); await dropStore(st); }
 }
 
+// The bare limit's record: a successful attempt with only its key, one store commit each.
+export const bareRecord = (i) => doStep.succeeded(doStep.attempt({ key: stepKey(`step-${i}`, 1) }), i);
+
 export async function benchBare({ steps, store = 'sqlite' } = {}) {
   const { bare } = await getHost();
   const st = await openStore(store);
   try {
     await st.insertInstance({ id: 'bare', workflow: 'bare', params: {}, status: 'running', output: null, error: null, createdAt: 0, updatedAt: 0 });
-    const f = async (i) => { await st.commit('bare', { records: [{ t: 'attempt', key: `step-${i}#1`, value: i }] }); return i; };
+    const f = async (i) => { await st.commit('bare', { records: [bareRecord(i)] }); return i; };
     const t = now();
     const out = await bare(steps, f);
     const seconds = (now() - t) / 1000;
@@ -166,7 +170,7 @@ export async function benchBareSync({ steps, store = 'sqlite' } = {}) {
   const st = await openStore(store);
   try {
     await st.insertInstance({ id: 'bare', workflow: 'bare', params: {}, status: 'running', output: null, error: null, createdAt: 0, updatedAt: 0 });
-    const f = (i) => { st.commitSync('bare', { records: [{ t: 'attempt', key: `step-${i}#1`, value: i }] }); return i; };
+    const f = (i) => { st.commitSync('bare', { records: [bareRecord(i)] }); return i; };
     const t = now();
     const out = await bareSync(steps, f);
     const seconds = (now() - t) / 1000;
@@ -206,9 +210,10 @@ export async function benchReplay({ steps, store = 'sqlite' } = {}) {
     const id = `replay-${steps}`;
     const at = Date.now();
     await st.insertInstance({ id, workflow: 'ReplayThenWait', params: { n: steps }, status: 'running', output: null, error: null, createdAt: at, updatedAt: at });
-    const records = [{ t: 'created', params: { n: steps }, at }, { t: 'run', at }];
+    const records = [lifecycle.created({ n: steps }, at), lifecycle.started(at)];
     for (let i = 0; i < steps; i++) {
-      records.push({ t: 'attempt', key: `step-${i}#1`, name: `step-${i}`, count: 1, kind: 'do', attempt: 1, startedAt: at, endedAt: at, ok: true, value: i });
+      const name = `step-${i}`;
+      records.push(doStep.succeeded(doStep.attempt({ key: stepKey(name, 1), name, count: 1, attempt: 1, startedAt: at, endedAt: at }), i));
     }
     await st.commit(id, { records });
     const t = now();
@@ -216,7 +221,7 @@ export async function benchReplay({ steps, store = 'sqlite' } = {}) {
     await engine.until(id, (s, run) => s === 'waiting' && run?.blockers().some((b) => b.kind === 'wait'));
     const seconds = (now() - t) / 1000;
     const journal = await st.readJournal(id);
-    if (journal.some((r) => r.t === 'attempt' && r.seq > steps + 2)) throw new Error('replay re-ran a journaled step');
+    if (journal.some((r) => doStep.isAttempt(r) && r.seq > steps + 2)) throw new Error('replay re-ran a journaled step');
     return { n: steps, seconds };
   } finally { await engine.close(); await dropStore(st); }
 }
@@ -239,7 +244,7 @@ async function child(kind, steps) {
     const store = await openStore('sqlite');
     const engine = createEngine({ store, limits: LIMITS });
     engine.register(def.name, def);
-    const first = new Promise((resolve) => engine.on((ev) => { if (ev.type === 'record' && ev.record.t === 'attempt') resolve(Date.now() - t0); }));
+    const first = new Promise((resolve) => engine.on((ev) => { if (ev.type === 'record' && doStep.isAttempt(ev.record)) resolve(Date.now() - t0); }));
     await engine.workflow(def.name).create({ params: { n: 1 } });
     console.log(JSON.stringify({ ms: await first }));
     await engine.settled((await store.listInstances({}))[0].id);

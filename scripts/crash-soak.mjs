@@ -22,7 +22,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isFinished } from '../js-engine/core/journal/index.js';
+import { doStep, events, isFinished, lifecycle, stepKey, waitStep } from '../js-engine/core/journal/index.js';
 import { rng } from '../js-engine/testing/fuzz-grammar.js'; // mulberry32: a reproducible run for a given --seed
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -74,12 +74,12 @@ async function child() {
     eventSent = true;
     setTimeout(() => engine.sendEvent(id, { type: 'approve', payload: { ok: true } }).catch((e) => process.stderr.write(`event: ${e}\n`)), Math.random() * 80);
   };
-  engine.on((ev) => { if (ev.type === 'record' && ev.id === id && ev.record.t === 'wait') sendEventSoon(); });
+  engine.on((ev) => { if (ev.type === 'record' && ev.id === id && waitStep.isWait(ev.record)) sendEventSoon(); });
 
   if (await store.getInstance(id)) {
     const records = await store.readJournal(id);
-    if (records.some((r) => r.t === 'event')) eventSent = true;
-    else if (records.some((r) => r.t === 'wait')) sendEventSoon();
+    if (records.some(events.isEvent)) eventSent = true;
+    else if (records.some(waitStep.isWait)) sendEventSoon();
     await engine.recover({ ids: [id] });
   } else {
     await engine.workflow(def.name).create({ id, params: { n } });
@@ -97,7 +97,7 @@ async function child() {
 // ---- driver ------------------------------------------------------------------------------------------------
 
 const expectedOutput = (n) => ({ total: n + 3, parts: 15 * n, attempts: 3, approved: true });
-const EXPECTED_KEYS = ['seed#1', 'seq 0#1', 'seq 1#1', 'seq 2#1', ...[0, 1, 2, 3, 4, 5].map((i) => `fan ${i}#1@/${i + 1}`), 'flaky#1', 'final#1'];
+const EXPECTED_KEYS = ['seed#1', 'seq 0#1', 'seq 1#1', 'seq 2#1', ...[0, 1, 2, 3, 4, 5].map((i) => stepKey(`fan ${i}`, 1, `/${i + 1}`)), 'flaky#1', 'final#1'];
 
 async function journalOf(db, id) {
   const { createSqliteStore } = await import('../js-engine/stores/sqlite.js');
@@ -168,8 +168,8 @@ export async function soak({ kills = 200, seed = Date.now() % 2 ** 31, maxDelay 
     const seenBefore = new Map(); // "key attempt" -> life that executed it
     for (let life = 1; !result; life++) {
       const before = await journalOf(db, id);
-      const journaled = new Set(before.filter((r) => r.t === 'attempt').map((r) => `${r.key} ${r.attempt}`));
-      const doneKeys = new Set(before.filter((r) => r.t === 'attempt' && r.ok).map((r) => r.key));
+      const journaled = new Set(before.filter(doStep.isAttempt).map((r) => `${r.key} ${r.attempt}`));
+      const doneKeys = new Set(before.filter((r) => doStep.isAttempt(r) && r.ok).map((r) => r.key));
       const delay = counts.kills < kills ? Math.floor(random() * maxDelay) : null;
       const current = warm;
       warm = spawnWarm(); // the next life loads Pyodide while this one runs
@@ -201,7 +201,7 @@ export async function soak({ kills = 200, seed = Date.now() % 2 ** 31, maxDelay 
       violations.push(`${id}: ended ${result.status} with ${JSON.stringify(result.output ?? result.error)}, expected ${JSON.stringify(want)}`);
     }
     journal.forEach((r, i) => { if (r.seq !== i + 1) violations.push(`${id}: journal seq ${r.seq} at position ${i + 1}`); });
-    const attempts = journal.filter((r) => r.t === 'attempt');
+    const attempts = journal.filter(doStep.isAttempt);
     counts.journaledAttempts += attempts.length;
     const logged = new Set(parseLog(log).map((e) => `${e.key} ${e.attempt}`));
     for (const key of EXPECTED_KEYS) {
@@ -215,7 +215,7 @@ export async function soak({ kills = 200, seed = Date.now() % 2 ** 31, maxDelay 
     }
     const ranKeys = new Set(parseLog(log).map((e) => e.key));
     for (const k of ranKeys) if (!EXPECTED_KEYS.includes(k)) violations.push(`${id}: unexpected step ${k}`);
-    say(`[soak] ${id}: complete after ${journal.filter((r) => r.t === 'run').length} lives; kills so far ${counts.kills}/${kills}`);
+    say(`[soak] ${id}: complete after ${journal.filter(lifecycle.isStart).length} lives; kills so far ${counts.kills}/${kills}`);
   }
   warm.proc.kill('SIGKILL');
   counts.completedWithoutKill = counts.lives - counts.kills;

@@ -3,6 +3,7 @@ import { WorkflowError } from '../core/errors.js';
 import { toJsonText } from '../core/values.js';
 import { formatDuration } from '../core/durations.js';
 import { describeRecord, instanceReport } from './render.js';
+import { lifecycle } from '../core/journal/index.js';
 import { watchActivity } from './progress.js';
 
 // Prints the instance's journal records as they land, from before the command acts on it: records written at once
@@ -16,9 +17,9 @@ export function showLive(session, flags, id = null, workflow = null) {
   live.stop = engine.on((ev) => {
     if (ev.type !== 'record') return;
     const r = ev.record;
-    if (live.id === null && r.t === 'created' && !r.parent) live.id = ev.id;
+    if (live.id === null && lifecycle.isCreated(r) && !r.parent) live.id = ev.id;
     if (ev.id !== live.id) return;
-    const line = r.t === 'created' ? `instance ${ev.id}${workflow ? ` of ${workflow}` : ''} created` : describeRecord(r, engine.clock.now());
+    const line = lifecycle.isCreated(r) ? `instance ${ev.id}${workflow ? ` of ${workflow}` : ''} created` : describeRecord(r, engine.clock.now());
     if (!line) return;
     session.progress.clear();
     console.log(line);

@@ -235,7 +235,7 @@ class Engine {
   async #createdBy(id, workflow) {
     const row = await this.store.getInstance(id);
     if (row?.workflow !== workflow) return undefined;
-    return (await this.store.readJournal(id)).find((r) => r.t === 'created')?.parent;
+    return lifecycle.createdOf(await this.store.readJournal(id))?.parent;
   }
 
   #handle(id) {

@@ -117,7 +117,7 @@ export class InstanceControl {
       return;
     }
     const cutFor = (records) => {
-      if (!from) return records.find((r) => r.t === 'created')?.seq ?? 0;
+      if (!from) return lifecycle.createdOf(records)?.seq ?? 0;
       const key = stepKey(from.name, from.count ?? 1, from.scope); // scope: for a step a Python child task called
       const first = records.find((r) => r.key === key);
       if (!first) throw new InvalidInputError('restart.unknown_step', `Instance "${id}" has no step "${from.name}" occurrence ${from.count ?? 1} to restart from`);
@@ -136,7 +136,7 @@ export class InstanceControl {
     const records = await store.readJournal(id);
     const cut = cutFor(records);
     // Events already sent stay with the instance: those cut away are appended again, unconsumed.
-    const keptEvents = records.filter((r) => r.t === 'event' && r.seq > cut).map(({ seq, ...r }) => r);
+    const keptEvents = records.filter((r) => events.isEvent(r) && r.seq > cut).map(({ seq, ...r }) => r);
     const at = this.c.instanceNow(records);
     const patch = { status: 'queued', output: null, error: null, updatedAt: at };
     await this.c.commit(id, { truncateAfter: cut, records: [lifecycle.restarted(at, from), ...keptEvents], patch });

@@ -1,5 +1,5 @@
 import { serializeError } from './errors.js';
-import { abandon, applyRecord, indexJournal, lifecycle, STEP_KINDS } from './journal/index.js';
+import { abandon, applyRecord, control, events, indexJournal, lifecycle, STEP_KINDS } from './journal/index.js';
 import { decode, encodeLimited } from './values.js';
 import { createWorkflowStep } from './step-context.js';
 import { StepClaims } from './step-claims.js';
@@ -397,12 +397,12 @@ export class InstanceRun {
     const controls = [];
     for (const r of records) {
       if (r.seq > this.scanned) this.scanned = r.seq;
-      if (r.t === 'control' || r.t === 'answered') {
+      if (control.isRequest(r) || control.isAnswer(r)) {
         applyRecord(this.index, r);
-        if (r.t === 'control') controls.push(r);
+        if (control.isRequest(r)) controls.push(r);
         continue;
       }
-      if (r.t !== 'event' || this.index.events.some((e) => e.eid === r.eid)) continue;
+      if (!events.isEvent(r) || this.index.events.some((e) => e.eid === r.eid)) continue;
       applyRecord(this.index, r);
       this.port.emit({ type: 'record', id: this.id, record: r });
     }

@@ -65,7 +65,7 @@ export class OtherProcesses {
     if (!this.shared) throw locked;
     const request = control.control(randomId(), action, clock.now(), args);
     await commit(id, { records: [request] });
-    const isAnswer = (r) => r.t === 'answered' && r.rid === request.rid;
+    const isAnswer = (r) => control.isAnswer(r, request.rid);
     // From the request on; a restart that applied it cut the journal back past it, then the answer is earlier.
     const lookup = async () => {
       const tail = await store.readJournalSince(id, request.seq - 1);

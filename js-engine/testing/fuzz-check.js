@@ -23,7 +23,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { createEngine } from '../core/engine.js';
 import { createVirtualClock } from '../core/clock.js';
-import { stepKey, FINISHED } from '../core/journal/index.js';
+import { FINISHED, doStep, events, isStepCall, stepKey, waitStep } from '../core/journal/index.js';
 import { encode } from '../core/values.js';
 import { createMemoryStore } from '../stores/memory.js';
 import { createHostCore } from '../hosts/pyodide-common.js';
@@ -90,7 +90,7 @@ async function drive({ engine, clock, program, sent, timeoutMs }) {
     return engine.sendEvent(ID, { type: w.type, payload: w.payload });
   };
   const off = engine.on((ev) => {
-    if (ev.type === 'record' && ev.id === ID && ev.record.t === 'wait' && byType.get(ev.record.eventType)?.mode === 'onwait') {
+    if (ev.type === 'record' && ev.id === ID && waitStep.isWait(ev.record) && byType.get(ev.record.eventType)?.mode === 'onwait') {
       send(byType.get(ev.record.eventType))?.catch(() => {}); // the instance may have finished meanwhile
     }
   });
@@ -143,8 +143,8 @@ async function runInstance({ pyodide, program, moduleName, prefix, row, timeoutM
     if (prefix) {
       await store.insertInstance({ ...row, status: 'running', output: null, error: null });
       await store.commit(ID, { records: prefix.map(({ seq, ...r }) => r) });
-      const waited = new Set(prefix.filter((r) => r.t === 'wait').map((r) => r.eventType));
-      for (const r of prefix) if (r.t === 'event') sent.add(r.eventType);
+      const waited = new Set(prefix.filter(waitStep.isWait).map((r) => r.eventType));
+      for (const r of prefix) if (events.isEvent(r)) sent.add(r.eventType);
       await engine.recover({ ids: [ID] });
       for (const w of program.waits) {
         if (sent.has(w.type) || (w.mode !== 'early' && !(w.mode === 'onwait' && waited.has(w.type)))) continue;
@@ -170,12 +170,12 @@ async function runInstance({ pyodide, program, moduleName, prefix, row, timeoutM
   }
 }
 
-const stepRecords = (journal) => journal.filter((r) => r.key && (r.t === 'attempt' || r.t === 'sleep' || r.t === 'wait'));
+const stepRecords = (journal) => journal.filter(isStepCall);
 
 function journalViolations(journal) {
   const out = [];
   const byKey = new Map();
-  for (const r of journal) if (r.t === 'attempt') (byKey.get(r.key) ?? byKey.set(r.key, []).get(r.key)).push(r);
+  for (const r of journal) if (doStep.isAttempt(r)) (byKey.get(r.key) ?? byKey.set(r.key, []).get(r.key)).push(r);
   for (const [key, rs] of byKey) {
     const ok = rs.filter((r) => r.ok).length;
     if (ok > 1) out.push(['attempts', `step ${key} has ${ok} successful attempts`]);
@@ -245,20 +245,20 @@ export async function createFuzzer({ crashPoints: spec = 'all', freshEvery = 0, 
     if (live.status.error?.name === 'DivergenceError') fail('outcome', null, `live: ${live.status.error.message}`);
     const points = live.how === 'hang' ? [] : crashPoints(live.journal, spec, program.seed);
     const want = outcomeOf(live.status);
-    const liveValues = new Map(live.journal.filter((r) => r.t === 'attempt' && r.ok).map((r) => [r.key, r.value]));
+    const liveValues = new Map(live.journal.filter((r) => doStep.isAttempt(r) && r.ok).map((r) => [r.key, r.value]));
     const background = new Set(program.background);
-    const liveOk = new Map(live.journal.filter((r) => r.t === 'attempt' && r.ok && !background.has(r.name)).map((r) => [r.key, r]));
+    const liveOk = new Map(live.journal.filter((r) => doStep.isAttempt(r) && r.ok && !background.has(r.name)).map((r) => [r.key, r]));
     const keysOf = (j) => new Set(stepRecords(j).filter((r) => !background.has(r.name)).map((r) => r.key));
     const liveKeys = keysOf(live.journal);
 
     for (const k of points) {
       let prefix = live.journal.slice(0, k);
       if (fault === 'wrong-value') { // checker tests only: the store answers the latest journaled step wrongly
-        const i = prefix.findLastIndex((r) => r.t === 'attempt' && r.ok);
+        const i = prefix.findLastIndex((r) => doStep.isAttempt(r) && r.ok);
         if (i >= 0) prefix = prefix.map((r, j) => (j === i ? { ...r, value: encode(['tampered']) } : r));
       }
-      const doneKeys = new Set(prefix.filter((r) => (r.t === 'attempt' && r.ok) || (r.t === 'attempt' && r.retryAt === undefined)).map((r) => r.key));
-      const journaledAttempts = new Set(prefix.filter((r) => r.t === 'attempt').map((r) => `${r.key} ${r.attempt}`));
+      const doneKeys = new Set(prefix.filter((r) => doStep.isAttempt(r) && (r.ok || r.retryAt === undefined)).map((r) => r.key));
+      const journaledAttempts = new Set(prefix.filter(doStep.isAttempt).map((r) => `${r.key} ${r.attempt}`));
       recoveries++;
       if (freshEvery > 0 && recoveries % freshEvery === 0) {
         host.close?.();
@@ -275,7 +275,7 @@ export async function createFuzzer({ crashPoints: spec = 'all', freshEvery = 0, 
       for (const e of rec.engineErrors) fail('engine', at, `the engine reported ${e.split('\n')[0]}`);
       const recOk = new Set();
       for (const r of rec.journal) {
-        if (r.t !== 'attempt' || !r.ok) continue;
+        if (!doStep.isAttempt(r) || !r.ok) continue;
         recOk.add(r.key);
         if (liveValues.has(r.key) && !isDeepStrictEqual(r.value, liveValues.get(r.key))) fail('results', at, `step ${r.key}: live ${short(liveValues.get(r.key))}, recovered ${short(r.value)}`);
       }

@@ -9,7 +9,7 @@
 import { createEngine } from '../core/engine.js';
 import { createVirtualClock } from '../core/clock.js';
 import { createMemoryStore } from '../stores/memory.js';
-import { KeyCounter, stepKey } from '../core/journal/index.js';
+import { KeyCounter, lifecycle, stepKey } from '../core/journal/index.js';
 import { parseDuration } from '../core/durations.js';
 
 // /2: step keys count per kind (core/journal/keys.js); /1 journals read on, keeping their own counting.
@@ -27,7 +27,7 @@ export function exportJournal(row, records) {
 // Accepts exportJournal()'s shape, or a bare array of records (e.g. `pyworkflows history ID --json`).
 export function normaliseJournal(journal, { workflow } = {}) {
   if (Array.isArray(journal)) {
-    const created = journal.find((r) => r.t === 'created');
+    const created = lifecycle.createdOf(journal);
     const createdAt = typeof created?.at === 'number' ? created.at : Date.parse(created?.at ?? '') || 0;
     journal = { instance: { id: 'replayed', workflow, params: created?.params ?? {}, createdAt }, records: journal };
   }
@@ -36,8 +36,6 @@ export function normaliseJournal(journal, { workflow } = {}) {
   }
   return { ...journal, instance: { ...journal.instance, workflow: workflow ?? journal.instance.workflow }, records: journal.records.map(({ seq, ...r }) => r) };
 }
-
-const FINAL = { complete: 'complete', errored: 'errored', terminated: 'terminated' };
 
 function lastTime(records) {
   let t = null;
@@ -61,7 +59,7 @@ const errLabel = (e) => (e ? `${e.name}: ${e.message}` : 'no error');
 function compareWithJournal({ records, journalStatus, outcome, row, unreached, stoppedAt }) {
   const out = [];
   const finished = journalStatus === 'complete' || journalStatus === 'errored';
-  const end = [...records].reverse().find((r) => r.t === 'complete' || r.t === 'errored');
+  const end = lifecycle.lastEnd(records);
   const ending = (status, rec) => (status === 'errored' ? ` (${errLabel(rec?.error)})` : status === 'complete' ? ` (${short(rec?.output)})` : '');
   if (finished && outcome === 'stopped' && stoppedAt) {
     out.push(`the replay reached ${stepLabel(stoppedAt)}, which the finished journal has no result for`);
@@ -105,10 +103,10 @@ export async function replayJournal({ journal, definition, env, timeoutMs = 30_0
   });
   await store.commit(instance.id, { records: records.map((r) => ({ ...r })) });
 
-  const journalStatus = FINAL[[...records].reverse().find((r) => FINAL[r.t])?.t] ?? instance.status ?? null;
+  const journalStatus = lifecycle.endStatus(records) ?? instance.status ?? null;
   const steps = journaledSteps(records);
   const reached = new Set();
-  const counter = new KeyCounter(records.find((r) => r.t === 'created')?.format ?? 1);
+  const counter = new KeyCounter(lifecycle.keyFormatOf(records));
   let stop;
   const stopped = new Promise((resolve) => { stop = resolve; });
   let stoppedAt = null;

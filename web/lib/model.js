@@ -2,7 +2,7 @@
 // static step graph of its source) into what the page draws: DAG nodes with a state each, and timeline bars.
 // Pure functions, no DOM: the same journal always gives the same picture.
 // Relative imports: the same file imports in Node (tests).
-import { FINISHED, parseStepKey, recordTimeline, stepSummary } from '../../js-engine/core/journal/index.js';
+import { FINISHED, parseStepKey, recordTimeline, stepKey, stepSummary } from '../../js-engine/core/journal/index.js';
 
 export const STATES = ['pending', 'running', 'retrying', 'waiting', 'done', 'failed', 'skipped'];
 
@@ -53,7 +53,7 @@ export function buildDag(snap) {
     const list = members.get(n.id);
     if (!list.length) {
       // Nothing ran for it yet: the declared step itself (an f-string step shows its f-string).
-      const key = n.pattern ? `~${n.id}` : `${n.id}#1`;
+      const key = n.pattern ? `~${n.id}` : stepKey(n.id, 1);
       add({ key, name: n.id, kind: n.kind, line: n.line, static: true, placeholder: Boolean(n.pattern) });
       first.set(n.id, key);
       last.set(n.id, key);

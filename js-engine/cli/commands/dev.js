@@ -4,6 +4,7 @@
 import path from 'node:path';
 import { UsageError, parsePort } from '../args.js';
 import { describeRecord } from '../render.js';
+import { lifecycle } from '../../core/journal/index.js';
 import { dropIfUnused, missingPaths } from '../fresh-db.js';
 
 
@@ -14,7 +15,7 @@ function logInstances(project, log) {
     if (ev.type === 'record') {
       const line = describeRecord(ev.record, project.clock.now());
       if (line) log(`[${ev.id}] ${line}`);
-      if (ev.record.t === 'errored' && ev.record.error?.name === 'DivergenceError') {
+      if (lifecycle.errorOf(ev.record)?.name === 'DivergenceError') {
         log(`[${ev.id}] the dashboard's Restart runs it from the top on the new code`);
       }
     } else if (ev.type === 'reload') {

@@ -7,6 +7,9 @@
 export const control = (rid, action, at, args) => ({ t: 'control', rid, action, ...(args ? { args } : {}), at });
 export const answered = (rid, error, at) => ({ t: 'answered', rid, ok: error === null, ...(error ? { error } : {}), at });
 export const withdrawn = (rid, at) => ({ t: 'answered', rid, ok: false, withdrawn: true, at });
+export const isRequest = (r) => r.t === 'control';
+// An answer (to the request `rid` when given).
+export const isAnswer = (r, rid) => r.t === 'answered' && (rid === undefined || r.rid === rid);
 
 export const records = {
   control: { fold: (index, r) => { index.controls.set(r.rid, r); }, describe: () => null },

@@ -25,6 +25,7 @@ export function attempt({ key, name, count, scope, attempt: n, startedAt, endedA
 }
 export const succeeded = (record, value) => Object.assign(record, { ok: true, value });
 export const failed = (record, error, retryAt) => ({ ...record, ok: false, error, retryAt });
+export const isAttempt = (r) => r.t === 'attempt';
 
 function fold(index, r) {
   const s = stepOf(index, r);

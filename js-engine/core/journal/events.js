@@ -2,6 +2,7 @@
 //   event {eid, eventType, payload, at}
 
 export const event = (eid, eventType, payload, at) => ({ t: 'event', eid, eventType, payload, at });
+export const isEvent = (r) => r.t === 'event';
 
 // First event of the given type not yet consumed by a wait, in arrival (FIFO) order. `notAfter`: a wait's deadline;
 // an event stamped later arrived after the wait had timed out (perhaps while no process drove the instance) and

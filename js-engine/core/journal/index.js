@@ -3,6 +3,7 @@
 // CLI, the page, the test harness); the engine's own modules use it too.
 import { toJsonText } from '../values.js';
 import { RECORDS } from './fold.js';
+import { STEP_KINDS } from './kinds.js';
 
 export { SCOPE_PATTERN, KEY_FORMAT, KeyCounter, stepKey, parseStepKey } from './keys.js';
 export { STATUSES, FINISHED, RUNNABLE, isFinished, isSettled } from './status.js';
@@ -10,6 +11,8 @@ export { applyRecord, indexJournal, newIndex } from './fold.js';
 export { summariseSteps, settleSteps, stepSummary, openBlockers, dueBlockers } from './summary.js';
 export { nextEvent } from './events.js';
 export { STEP_KINDS } from './kinds.js';
+// A record that is a step call's own (an attempt, a sleep, a wait: it carries the call's key, name and kind).
+export const isStepCall = (r) => Boolean(STEP_KINDS[r.kind]?.records[r.t]);
 // The one-line JSON text of a decoded value, as describeRecord prints it (the page shows values the same way).
 export { toJsonText };
 

@@ -16,6 +16,19 @@ export const restarted = (at, from) => ({ t: 'restarted', at, from: from ?? null
 export const complete = (output) => ({ t: 'complete', output });
 export const errored = (error) => ({ t: 'errored', error });
 
+// Readers, so that code outside this folder never tests a record's `t` itself.
+export const isCreated = (r) => r.t === 'created';
+export const isStart = (r) => r.t === 'run';
+export const createdOf = (records) => records.find(isCreated);
+export const keyFormatOf = (records) => createdOf(records)?.format ?? 1; // as the fold reads it
+// The error an `errored` record ends with; undefined for any other record.
+export const errorOf = (r) => (r.t === 'errored' ? r.error : undefined);
+// The last end of a generation (`complete` with its output or `errored` with its error), or undefined.
+export const lastEnd = (records) => records.findLast((r) => r.t === 'complete' || r.t === 'errored');
+const ENDS = new Set(['complete', 'errored', 'terminated']);
+// The final status the journal's last ending record gives ('complete' | 'errored' | 'terminated'), or null.
+export const endStatus = (records) => records.findLast((r) => ENDS.has(r.t))?.t ?? null;
+
 const short = (v, toText) => {
   const text = v === undefined ? 'undefined' : toText(v);
   return text.length > 120 ? `${text.slice(0, 117)}...` : text;
@@ -29,7 +42,7 @@ const ended = { at: (r, { endedAt, now }) => (endedAt ? Math.min(endedAt, now) :
 // record type -> {describe(r, now, text), timeline}: `text` turns a decoded value into one line of JSON.
 // timeline.run: a generation of run() starts here ('restart': a fresh one, earlier steps no longer count).
 export const records = {
-  created: { fold: (index, r) => { index.format = r.format ?? 1; }, describe: () => null, timeline: { at } },
+  created: { fold: (index, r) => { index.format = keyFormatOf([r]); }, describe: () => null, timeline: { at } },
   run: { describe: () => '▶ running', timeline: { at, run: 'start' } },
   paused: { describe: () => '⏸ paused', timeline: { at, marker: mark('⏸ paused') } },
   resumed: { describe: () => '▶ resumed', timeline: { at, run: 'start', marker: mark('▶ resumed') } },

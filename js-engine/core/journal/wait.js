@@ -17,6 +17,7 @@ export const external = true; // blocked on the outside world (an event), not on
 export const wait = ({ key, name, count, scope, eventType, deadline, at, spos }) => ({ t: 'wait', key, name, count, ...inScope(scope), kind: 'wait', eventType, deadline, at, ...atPosition(spos) });
 export const got = (key, eid, event, at) => ({ t: 'got', key, eid, event, at });
 export const timedOut = (key, error, at) => ({ t: 'timeout', key, error, at });
+export const isWait = (r) => r.t === 'wait';
 
 const iso = (ms) => new Date(ms).toISOString();
 // A wait as a person reads it: its key without the kind tag (keys.js), and without "#1" for a first occurrence.
