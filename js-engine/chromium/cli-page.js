@@ -54,9 +54,9 @@ const ops = {
     return { kind: clockKind };
   },
 
-  // A workflow file's text, the wrangler config and the wheel URLs of its packages (/packages/) that Node found for
-  // it; registers its workflows as the CLI does. A JavaScript file is imported as a module, Python goes to Pyodide.
-  async load({ path, source, filename, config, packages = [], sdk = 'ours', strict = false }) {
+  // A workflow file's text, the wrangler config, the wheel URLs of its packages (/packages/) and the modules beside it
+  // that Node found for it; registers its workflows as the CLI does. A JavaScript file is imported as a module, Python goes to Pyodide.
+  async load({ path, source, filename, config, packages = [], siblings = null, sdk = 'ours', strict = false }) {
     const js = isJsWorkflowFile(path);
     if (!js && !host) {
       const { createPyodideBrowserHost } = await import('../hosts/pyodide-browser.js');
@@ -66,6 +66,7 @@ const ops = {
     }
     if (strict) host?.configureCompat?.({ strict: true });
     if (packages.length) await installWheelUrls(host.pyodide, packages);
+    if (siblings) host.importSiblingFiles(siblings); // `import helpers` beside the file
     const compat = config ? { compatibilityDate: config.compatibilityDate, compatibilityFlags: config.compatibilityFlags } : undefined;
     const defs = js ? await loadJsWorkflowSource(source, filename) : await host.loadWorkflowSource(source, filename, compat);
     const file = bindWorkflows(defs, config, path);

@@ -25,10 +25,12 @@ try {
       ? loadJsWorkflowSource(source, file) : python.loadWorkflowSource(source, file, compat)),
   };
   session = await createSession({ host, newStore });
-  // A load by path brings the URLs of the file's packages (installed once, before its code is loaded).
+  // A load by path brings the URLs of the file's packages (installed once, before its code is loaded) and the
+  // modules beside it.
   const installed = new Set();
-  const call = async (op, { packages, ...args }) => {
+  const call = async (op, { packages, siblings, ...args }) => {
     if (packages?.length) await installWheelUrls(python.pyodide, packages, installed);
+    if (siblings) python.importSiblingFiles(siblings);
     return session.call(op, args);
   };
   window.harnessCall = (op, args) => call(op, args).then(

@@ -9,6 +9,7 @@ import { openChromiumPage, pageReady } from '../node/chromium.js';
 import { configFor } from '../node/workflow-files.js';
 import { isJsWorkflowFile } from '../hosts/js-node.js';
 import { requiredWheels, wheelUrlPath } from '../node/packages.js';
+import { siblingModules } from '../node/sibling-modules.js';
 
 // `--sdk cloudflare` (from EngineProcess): the page runs Cloudflare's own Python SDK instead of ours.
 const sdkArg = process.argv.indexOf('--sdk');
@@ -27,16 +28,18 @@ try {
 }
 send({ ready: true });
 
-// A load by path: the page cannot read files, so its text (a JavaScript file's), its wrangler config and a Python
-// file's installed packages (wheel URLs on the page's server, /packages/) are found here.
+// A load by path: the page cannot read files, so its text (a JavaScript file's), its wrangler config, a Python
+// file's installed packages (wheel URLs on the page's server, /packages/) and the modules beside it are found here.
 const resolve = (op, args) => {
   if (op !== 'load' || args.path == null) return args;
   const js = isJsWorkflowFile(args.path);
   if (args.source == null && !js) return args;
   const { config, ...rest } = args;
   const text = js ? { source: fs.readFileSync(args.path, 'utf8'), filename: path.basename(args.path) } : {};
-  const packages = !js && fs.existsSync(args.path) ? requiredWheels(args.path).map(wheelUrlPath) : [];
-  return { ...rest, ...text, packages, resolvedConfig: configFor(args.path, config) };
+  const onDisk = !js && fs.existsSync(args.path);
+  const packages = onDisk ? requiredWheels(args.path).map(wheelUrlPath) : [];
+  const siblings = onDisk ? siblingModules(args.path) : null;
+  return { ...rest, ...text, packages, siblings, resolvedConfig: configFor(args.path, config) };
 };
 // As JSON text: Playwright refuses to serialize values nested as deep as stored values may be (512 levels).
 await serveRequests(async (op, args) => JSON.parse(await browser.page.evaluate(

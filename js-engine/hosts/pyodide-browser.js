@@ -6,7 +6,9 @@
 //   const host = await createPyodideBrowserHost({ stdout: (t) => ..., stderr: (t) => ... });
 //   const defs = host.loadWorkflowSource(source, 'grocery_agent.py'); // [{name, module, run(event, step)}]
 //   engine.register(defs[0].name, defs[0]);
-import { SDK_PACKAGE, createHostCore, forgetUserModules, installSdkWheel, routeOutput } from './pyodide-common.js';
+import {
+  SDK_PACKAGE, createHostCore, forgetUserModules, installSdkWheel, routeOutput, writeImportFolder,
+} from './pyodide-common.js';
 import { CLOUDFLARE_SDK_WHEEL, createCloudflareHostCore, installCloudflareSdk } from './cloudflare-sdk.js';
 import { loadPageFromSnapshot } from './pyodide-snapshot-browser.js';
 
@@ -64,6 +66,7 @@ export async function createPyodideBrowserHost({
     core = createHostCore(pyodide);
   }
   progress('ready');
+  const written = new Set();
   return {
     pyodide,
     sdk,
@@ -83,8 +86,11 @@ export async function createPyodideBrowserHost({
       }
       return result;
     },
-    // A new test (harness/session.js): the workflow files' modules loaded so far are forgotten.
-    forgetUserModules: () => forgetUserModules(pyodide),
+    // A workflow file's sibling modules, read by the Node side (node/sibling-modules.js): `import helpers` as in Node.
+    importSiblingFiles: (siblings) => writeImportFolder(pyodide, siblings, written),
+    // A new test (harness/session.js): the workflow files' modules loaded so far, and those imported beside them, are
+    // forgotten.
+    forgetUserModules: () => forgetUserModules(pyodide, [...written]),
     configureCompat: core.configureCompat, // ours only: Cloudflare's SDK has no extensions to flag
     close: core.close,
     fatalError: core.fatalError, // ours only: null, or the one-line cause of a fatal interpreter error

@@ -65,6 +65,34 @@ del _folders, _inside, _name, _module, _attrs, _file
 `);
 }
 
+// Puts a folder of the workflow's own modules on sys.path (after Pyodide's: a module named like a stdlib one does
+// not shadow it), for `import helpers` beside a workflow file.
+export function addImportFolder(pyodide, dir) {
+  pyodide.runPython(`
+import importlib, sys
+if ${JSON.stringify(dir)} not in sys.path:
+    sys.path.append(${JSON.stringify(dir)})
+    importlib.invalidate_caches()
+`);
+}
+
+// Where Pyodide cannot mount the folder (the browser): a workflow file's sibling modules, read by the Node side
+// (node/sibling-modules.js: {dir, files: [{path, text}]}), written at their own paths, so tracebacks show their lines.
+// Never into a folder Pyodide has of its own (/tmp, /lib): only where nothing was, or inside a folder written before
+// (`written`, kept by the caller), as the Node host mounts only where nothing is.
+export function writeImportFolder(pyodide, { dir, files }, written) {
+  const { FS } = pyodide;
+  const ours = [...written].some((w) => dir === w || dir.startsWith(`${w}/`));
+  if (!ours && FS.analyzePath(dir).exists) return;
+  written.add(dir); // every folder put on sys.path, for forgetUserModules
+  for (const f of files) {
+    const target = `${dir}/${f.path}`;
+    FS.mkdirTree(target.slice(0, target.lastIndexOf('/')));
+    FS.writeFile(target, f.text);
+  }
+  addImportFolder(pyodide, dir);
+}
+
 export class WorkflowLoadError extends Error {
   constructor(message, details) {
     super(message);

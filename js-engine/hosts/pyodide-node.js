@@ -10,7 +10,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadPyodide } from 'pyodide';
-import { SDK_PACKAGE, createHostCore, forgetUserModules, installSdkFiles, installSdkWheel, routeOutput } from './pyodide-common.js';
+import {
+  SDK_PACKAGE, addImportFolder, createHostCore, forgetUserModules, installSdkFiles, installSdkWheel, routeOutput,
+} from './pyodide-common.js';
 import { findWranglerConfig } from '../node/wrangler-config.js';
 import { loadFromSnapshot, snapshotsEnabled, warmSnapshot } from './pyodide-snapshot.js';
 import { declaredDependencies, installedWheels } from '../node/packages.js';
@@ -100,12 +102,7 @@ function mountFolder(pyodide, dir, mounted) {
       return; // sibling imports are a convenience; the workflow file itself is loaded from its text either way
     }
   }
-  pyodide.runPython(`
-import importlib, sys
-if ${JSON.stringify(dir)} not in sys.path:
-    sys.path.append(${JSON.stringify(dir)})
-    importlib.invalidate_caches()
-`);
+  addImportFolder(pyodide, dir);
 }
 
 /**

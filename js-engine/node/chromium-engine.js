@@ -10,6 +10,7 @@ import { deserializeError, serializeError } from '../core/errors.js';
 import { isJsWorkflowFile } from '../hosts/js-node.js';
 import { configFor, chooseWorkflow } from './workflow-files.js';
 import { openChromiumPage, pageReady } from './chromium.js';
+import { siblingModules } from './sibling-modules.js';
 
 export const CLI_PAGE = '/js-engine/chromium/cli.html';
 
@@ -101,8 +102,9 @@ export async function openChromiumEngine({ db, id, clock, existing, output, prog
     readJournal: (iid) => call('readJournal', { id: iid }),
     close: async () => {},
   };
-  // The Python file, read here (the page has no file system), with the wrangler config that applies to it.
-  // A Python file's packages are those `pyworkflows install` put in the cache, served to the page at /packages/.
+  // The Python file, read here (the page has no file system), with the wrangler config that applies to it and the
+  // modules beside it. A Python file's packages are those `pyworkflows install` put in the cache, served to the page
+  // at /packages/.
   async function loadFile(file, className, { config, sdk = 'ours', strict }) {
     const { requiredWheels, wheelUrlPath } = await import('./packages.js');
     const packages = isJsWorkflowFile(file) ? [] : requiredWheels(file).map(wheelUrlPath);
@@ -110,7 +112,8 @@ export async function openChromiumEngine({ db, id, clock, existing, output, prog
     const source = fs.readFileSync(file, 'utf8');
     const filename = isJsWorkflowFile(file) ? path.basename(file) : file; // Python tracebacks name the whole path, as in Node
     progress.show(`loading ${file} in Chromium...`);
-    const workflows = await call('load', { path: file, source, filename, config: cfg, packages, sdk, strict: Boolean(strict) })
+    const siblings = isJsWorkflowFile(file) ? null : siblingModules(file);
+    const workflows = await call('load', { path: file, source, filename, config: cfg, packages, siblings, sdk, strict: Boolean(strict) })
       .finally(() => progress.clear());
     const chosen = chooseWorkflow({ file, config: cfg, workflows }, className);
     return { path: file, name: chosen.name, className: chosen.className, def: null, env: null };

@@ -1,6 +1,6 @@
 // `pyworkflows ... --runtime chromium`: an instance runs in headless Chromium, waits for an event, and a later command
 // (`event`, then `status`, `history`, `list`) continues and reads it from the profile beside the database; the
-// reports have the node runtime's shape.
+// reports have the node runtime's shape. The workflow imports a package beside it, as in Node.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -11,13 +11,14 @@ import { REPO_ROOT } from '../../js-engine/node/serve.js';
 
 const CLI = path.join(REPO_ROOT, 'js-engine', 'cli', 'main.js');
 const WORKFLOW = `from workers import WorkflowEntrypoint
+from texts.words import same
 
 
 class Approval(WorkflowEntrypoint):
     async def run(self, event, step):
         @step.do("draft")
         async def draft():
-            print("drafting", event.payload["doc"])
+            print("drafting", same(event.payload["doc"]))
             return {"doc": event.payload["doc"], "big": 2**70}
 
         text = await draft()
@@ -29,6 +30,9 @@ let dir;
 before(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-cli-chromium-'));
   fs.writeFileSync(path.join(dir, 'approval.py'), WORKFLOW);
+  fs.mkdirSync(path.join(dir, 'texts'));
+  fs.writeFileSync(path.join(dir, 'texts', '__init__.py'), '');
+  fs.writeFileSync(path.join(dir, 'texts', 'words.py'), 'def same(text):\n    return text\n');
 });
 
 after(() => fs.rmSync(dir, { recursive: true, force: true }));

@@ -1,8 +1,7 @@
-"""`import helpers` beside a workflow file works under workflow_env.load, as it does in the CLI."""
+"""`import helpers` beside a workflow file works under workflow_env.load, as it does in the CLI: in Node (the folder is
+mounted) and in Chromium (`--workflow-runtime=chromium`: the Node side reads the modules and hands them to the page)."""
 
 import pytest
-
-pytestmark = pytest.mark.node_only  # modules beside the file: the Node harness reads them from disk
 
 FLOW = '''
 from workers import WorkflowEntrypoint
