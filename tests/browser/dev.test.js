@@ -105,6 +105,16 @@ test('create through the Worker, event through the Worker, the dashboard follows
     await page.waitForSelector('#instances li.empty');
     await page.selectOption('#filter-status', 'complete');
     assert.equal((await page.$$('#instances li[data-status="complete"]')).length, 2);
+
+    // Terminate ends a waiting instance for good; the Worker's own status call sees it.
+    await page.selectOption('#filter-status', '');
+    await post('/orders', { id: 'order-5' });
+    await page.click('#instances li[data-id="order-5"]');
+    await statusIs(page, 'waiting');
+    await page.click('#btn-terminate');
+    await statusIs(page, 'terminated');
+    assert.ok(await page.isDisabled('#btn-terminate'));
+    assert.equal((await (await fetch(new URL('/status?instance=order-5', base))).json()).status, 'terminated');
     assert.deepEqual(offenders, []);
     assert.deepEqual(log.filter((l) => !l.includes('favicon')), []);
   } finally {
