@@ -85,12 +85,14 @@ class _Engines:
         self.procs: dict[str, EngineProcess] = {}
         self.failed: dict[str, str] = {}
 
-    def get(self, runtime: str) -> EngineProcess:
+    def get(self, runtime: str, test_dir: Path | None = None) -> EngineProcess:
         if runtime in self.failed:
             pytest.fail(self.failed[runtime], pytrace=False)
         if runtime not in self.procs:
-            # The engine is found walking up from the working directory, then from the test suite's root folder.
-            starts = [Path.cwd(), Path(str(self.config.rootpath)), Path(__file__).resolve().parent]
+            # The engine is found walking up from the working directory, then from the folder of the first test that
+            # needs it (`pytest ../shop/tests` from elsewhere finds shop's node_modules), then from the root folder.
+            starts = [Path.cwd(), *([test_dir] if test_dir else []), Path(str(self.config.rootpath)),
+                      Path(__file__).resolve().parent]
             try:
                 self.procs[runtime] = EngineProcess(sdk=self.config.getoption("--workflow-sdk"), starts=starts, runtime=runtime)
             except RuntimeError as e:
@@ -116,7 +118,7 @@ def workflow_engines(request):
 @pytest.fixture
 def workflow_engine_process(workflow_engines, workflow_runtime, request):
     request.node.user_properties.append(("workflow_runtime", workflow_runtime))  # in junit XML reports
-    return workflow_engines.get(workflow_runtime)
+    return workflow_engines.get(workflow_runtime, Path(str(request.node.path)).parent)
 
 
 @pytest.fixture

@@ -63,3 +63,23 @@ def test_pytest_without_node_prints_one_line_not_a_traceback(tmp_path):
     assert proc.returncode != 0
     assert "(engine.node_missing)" in proc.stdout
     assert "Traceback" not in proc.stdout and "_engine_process.py" not in proc.stdout, proc.stdout
+
+
+def test_pytest_run_from_another_folder_finds_the_engine_beside_its_tests(tmp_path):
+    # `pytest ../shop/tests/test_x.py` from a sibling folder: the working directory and the root folder (their
+    # common ancestor) hold no engine; the tests' own project does (node_modules/pyworkflows, here this checkout).
+    shop = tmp_path / "shop"
+    (shop / "tests").mkdir(parents=True)
+    (shop / "node_modules").mkdir()
+    (shop / "node_modules" / "pyworkflows").symlink_to(ROOT, target_is_directory=True)
+    (shop / "tests" / "test_where.py").write_text(
+        "from pathlib import Path\n\n"
+        "def test_where(workflow_engine_process):\n"
+        "    assert workflow_engine_process.engine_dir == Path(__file__).parents[1] / 'node_modules' / 'pyworkflows'\n"
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "PYWORKFLOWS_ENGINE_DIR"}
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "../shop/tests/test_where.py"],
+                          capture_output=True, text=True, cwd=elsewhere, env=env, timeout=180)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
