@@ -69,9 +69,42 @@ function pidAlive(pid) {
 // We translate them into one clear error instead of leaking SQLite's terse "file is not a database".
 // A damaged header's schema-format byte gives a plain SQLITE_ERROR "unsupported file format"; a damaged schema text
 // (a flipped byte in a stored CREATE statement) makes our fixed statements fail to prepare against it.
+// At open, any SQLITE_ERROR counts: our statements are fixed, so one failing against the stored schema means that
+// schema is not ours (after open, schemaOf() below has already proven it is).
 const DAMAGED_SCHEMA = /^(unsupported file format|no such (column|table)|foreign key mismatch|malformed database schema)/;
-const isCorruption = (err) => typeof err?.code === 'string' && (/^SQLITE_(CORRUPT|NOTADB)/.test(err.code)
-  || (err.code === 'SQLITE_ERROR' && DAMAGED_SCHEMA.test(err.message)));
+const isCorruption = (err, opening = false) => typeof err?.code === 'string' && (/^SQLITE_(CORRUPT|NOTADB)/.test(err.code)
+  || (err.code === 'SQLITE_ERROR' && (opening || DAMAGED_SCHEMA.test(err.message))));
+
+// Everything the stored CREATE statements decide that a query depends on: per table its columns (name, type,
+// NOT NULL, key position, default), foreign keys and indexes with their columns. A changed byte in that text can
+// rename a column or an index, or drop a constraint, without any parse error; comparing this with the same
+// description of a fresh schema catches all of them at open.
+function schemaOf(db) {
+  const all = (sql, ...args) => db.prepare(sql).all(...args).map((r) => JSON.stringify(Object.values(r))).join(',');
+  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all();
+  return tables.map((t) => {
+    const indexes = db.prepare('SELECT name, "unique", origin, partial FROM pragma_index_list(?) ORDER BY name').all(t)
+      .map((ix) => `${JSON.stringify(Object.values(ix))}(${all('SELECT seqno, name, "desc", coll, key FROM pragma_index_xinfo(?) ORDER BY seqno', ix.name)})`);
+    return `${t}: ${all('SELECT name, type, "notnull", pk, dflt_value FROM pragma_table_info(?) ORDER BY cid', t)}`
+      + ` fk ${all('SELECT "table", "from", "to", on_update, on_delete FROM pragma_foreign_key_list(?) ORDER BY id, seq', t)}`
+      + ` ix ${indexes.join(',')}`;
+  }).join('\n');
+}
+let expectedSchema = null; // schemaOf() a fresh database, computed once per process
+const freshSchema = () => {
+  if (expectedSchema === null) {
+    const mem = new Database(':memory:');
+    try {
+      mem.exec(SCHEMA);
+      for (const cols of Object.values(ADDITIONS)) for (const sql of Object.values(cols)) mem.exec(sql);
+      mem.exec(LEASES);
+      expectedSchema = schemaOf(mem);
+    } finally {
+      mem.close();
+    }
+  }
+  return expectedSchema;
+};
 // SQLite quotes damaged bytes (newlines, control characters) in some messages: keep ours one short line.
 const oneLine = (text) => text.replace(/[\u0000-\u001f\u007f-\u009f\s]+/g, ' ').slice(0, 300);
 
@@ -92,12 +125,12 @@ export function createSqliteStore({ path: file, verify = 'full' } = {}) {
 
   // Runs fn and rethrows corruption errors as (store.corrupt). SQLite only notices damage when it reads the
   // damaged page, which may be at open (header) or at the first read of a table, so every method goes through here.
-  const guard = (fn) => {
+  const guard = (fn, opening = false) => {
     if (!db) throw new Error(`store: sqlite store ${file} is not open`);
     try {
       return fn();
     } catch (err) {
-      if (isCorruption(err)) {
+      if (isCorruption(err, opening)) {
         throw storeError('store.corrupt', `The database file ${file} is damaged or is not a pyworkflows database: ${oneLine(err.message)}`, err);
       }
       throw err;
@@ -126,6 +159,9 @@ export function createSqliteStore({ path: file, verify = 'full' } = {}) {
       throw storeError('store.schema', `The database file ${file} has store schema version ${JSON.stringify(raw ?? null)}, expected ${SCHEMA_VERSION}: ${why}`);
     }
     addAdditions();
+    if (schemaOf(db) !== freshSchema()) {
+      throw storeError('store.corrupt', `The database file ${file} is damaged or is not a pyworkflows database: its stored table definitions differ from the ones pyworkflows creates`);
+    }
   };
   const addAdditions = () => {
     for (const [table, cols] of Object.entries(ADDITIONS)) {
@@ -267,7 +303,7 @@ export function createSqliteStore({ path: file, verify = 'full' } = {}) {
             if (problems[0] !== 'ok') throw corrupt(`PRAGMA ${pragma}: ${problems.join('; ')}`);
           }
           st = prepare();
-        });
+        }, true);
       } catch (err) {
         db.close();
         db = null;

@@ -191,18 +191,30 @@ test('a file that is not a database is reported as (store.corrupt)', async () =>
   assert.equal(fs.readFileSync(file, 'utf8').slice(0, 10), 'These are ', 'the file is left alone');
 });
 
-test('a damaged schema text (a stored CREATE statement with a changed column name) is reported as (store.corrupt)', async () => {
-  const file = await makeDb();
-  // One changed byte in the schema page (page 1 holds sqlite_master's CREATE statements): instance_id -> instance_iX.
-  const bytes = fs.readFileSync(file);
-  const at = bytes.subarray(0, 4096).lastIndexOf('instance_id'); // its last mention there: SQLite then reports "no such column"
-  assert.ok(at > 0, 'the schema names instance_id on page 1');
-  bytes[at + 'instance_i'.length] = 'X'.charCodeAt(0);
-  fs.writeFileSync(file, bytes);
-  const s = createSqliteStore({ path: file });
-  const err = await s.open().then(() => s.listInstances()).then(() => null, (e) => e);
-  assert.ok(err, 'opening or reading a file with a damaged schema must fail');
-  assert.match(err.message, CORRUPT(file));
-  assert.equal(err.code, 'store.corrupt');
-  await s.close();
-});
+// One changed byte in the schema page (page 1 holds sqlite_master's CREATE statements). Each case fails differently
+// in SQLite: a column our statements name ("no such column", "has no column named" at prepare), or a change that
+// parses and prepares fine (a column type) which only the schema comparison at open notices.
+for (const [needle, last, to] of [
+  ['instance_id', true, 'instance_iX'], // the journal's last mention: "no such column"
+  ['record_json', false, 'record_jsoo'], // "table journal has no column named record_jsoo" (seen in CI)
+  ['record_json TEXT', false, 'record_json TEXU'], // still valid SQL: only a different column type
+  ['REFERENCES instances', false, 'REFERENCES instancex'], // a foreign key to a table that does not exist
+  ['instances_by_workflow', false, 'instances_by_workflov'], // an index renamed
+]) {
+  test(`a damaged schema text (${needle} -> ${to}) is reported as (store.corrupt)`, async () => {
+    const file = await makeDb();
+    const bytes = fs.readFileSync(file);
+    const page1 = bytes.subarray(0, 4096);
+    const at = last ? page1.lastIndexOf(needle) : page1.indexOf(needle);
+    assert.ok(at > 0, `the schema has ${needle} on page 1`);
+    Buffer.from(to).copy(bytes, at);
+    fs.writeFileSync(file, bytes);
+    const s = createSqliteStore({ path: file });
+    const err = await s.open().then(() => s.listInstances()).then(() => null, (e) => e);
+    assert.ok(err, 'opening or reading a file with a damaged schema must fail');
+    assert.match(err.message, CORRUPT(file));
+    assert.equal(err.code, 'store.corrupt');
+    assert.equal(err.message.split('\n').length, 1);
+    await s.close();
+  });
+}
