@@ -31,6 +31,8 @@ IDIOMS = {
     "import-error-class": ("importing pyworkflows' error class {detail} (Cloudflare has only NonRetryableError)",
                            "catch `Exception`"),
     "bare-decorator": ("bare `@step.do`", "`@step.do()`"),
+    "unnamed-legacy": ("`@step.do()` without a name in legacy dependency mode (compatibility date before 2026-02-25)",
+                       "`@step.do(\"name\")`"),
     "call-form": ("`await step.do(name, fn)`", "the decorator: `@step.do(name)` on the function, then `await fn()`"),
     "depends-implicit": ("`depends=` in implicit dependency mode (the default since 2026-02-25)",
                          "parameters named after the steps they need"),

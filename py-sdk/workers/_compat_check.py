@@ -26,6 +26,11 @@ def _is_do(node):
     return isinstance(node, ast.Attribute) and node.attr == "do"
 
 
+def _unnamed(call):
+    """``X.do()`` / ``X.do(config=...)``: no step name given."""
+    return not call.args and not any(k.arg == "name" for k in call.keywords)
+
+
 def _step_decorator(func):
     """(step name, the decorator node) when ``func`` is decorated with ``X.do``/``X.do(...)``, else None."""
     for dec in func.decorator_list:
@@ -69,6 +74,8 @@ def check_source(source, filename="<workflow>.py", dependency_mode="implicit"):
             decorated = _step_decorator(node)
             if decorated and _is_do(decorated[1]):
                 add(decorated[1], "bare-decorator")
+            elif decorated and dependency_mode == "legacy" and _unnamed(decorated[1]):
+                add(decorated[1], "unnamed-legacy")
             if decorated:
                 _check_params(node, steps, step_funcs, dependency_mode, add)
         elif isinstance(node, ast.Call):

@@ -8,7 +8,10 @@ process has it (see _errors.rebuild_exception).
 """
 
 import asyncio
+import itertools
+import sys
 
+from ._compat_catch import flag_specific_catch
 from ._errors import WorkflowError, is_non_retryable, rebuild_exception, remember_class
 from ._ffi import JsException, js, jsnull, require_pyodide
 from ._jsvalues import from_js_value, to_js_value
@@ -90,7 +93,7 @@ def exception_from_js(error):
     if isinstance(js_error, (str, int, float)) or js_error is None:
         return WorkflowError(str(js_error), name="Error")
     args = _field(js_error, "pythonArgs")
-    return rebuild_exception(
+    exc = rebuild_exception(
         _field(js_error, "name"),
         _field(js_error, "message"),
         module=_field(js_error, "pythonModule"),
@@ -102,6 +105,15 @@ def exception_from_js(error):
         stops_loop_ok=in_root_task(),
         frames=_run_frames(),
     )
+    # The frames that will receive it: this task's, then those the run's own task is suspended in.
+    flag_specific_catch(exc, itertools.chain(_frames_from(sys._getframe(1)), reversed(list(_run_frames()))))
+    return exc
+
+
+def _frames_from(frame):
+    while frame is not None:
+        yield frame
+        frame = frame.f_back
 
 
 def _run_frames():

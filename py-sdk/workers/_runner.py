@@ -7,7 +7,7 @@ from ._binding import Env
 from ._deps import IMPLICIT, LEGACY
 from ._jsvalues import from_js_value, to_js_value
 from ._promises import promise_from
-from ._runtime import ExecutionContext
+from ._runtime import ExecutionContext, use_global_env
 from ._scopes import enter_root
 from ._step import WorkflowStep
 from ._webloop import accept_past_timers
@@ -29,7 +29,8 @@ def workflow_runner(cls, dependency_mode=IMPLICIT):
         accept_past_timers()  # asyncio.timeout in the workflow's code (_webloop.py)
         enter_root(asyncio.get_event_loop())  # this task's scope "": tasks run() creates get deterministic scopes
         # env: the engine's bindings (one per registered workflow), wrapped for Python (self.env.Name).
-        workflow = cls(ExecutionContext() if ctx is None else ctx, Env(env) if env is not None else None)
+        env = use_global_env(Env(env)) if env is not None else None
+        workflow = cls(ExecutionContext() if ctx is None else ctx, env)
         output = workflow.run(event, WorkflowStep(js_step, dependency_mode))
         if inspect.isawaitable(output):
             output = await output

@@ -1,9 +1,9 @@
 """Cloudflare's Worker runtime helpers (``env``, ``wait_until``, ``handler``, ``import_from_javascript``,
 ``patch_env``, ``python_from_rpc``, ``python_to_rpc``): importable everywhere, working where they can here.
 
-What needs the Workers runtime itself (the global ``env`` of ``cloudflare:workers``, JS module imports,
-``patch_env``) fails at use with one clear line, never at import: a file written for Cloudflare imports them at
-the top and may only use them in its fetch handler.
+The global ``env`` is the env of the runs (set when a workflow run or fetch handler starts). What needs the Workers
+runtime itself (JS module imports, ``patch_env``) fails at use with one clear line, never at import: a file written
+for Cloudflare imports them at the top and may only use them in its fetch handler.
 """
 
 import asyncio
@@ -14,7 +14,7 @@ from ._ffi import JsProxy
 from ._jsvalues import from_js_value, to_js_value
 
 __all__ = ["handler", "import_from_javascript", "patch_env", "python_from_rpc", "python_to_rpc", "wait_until",
-           "LocalRuntimeError", "GlobalEnv", "ExecutionContext"]
+           "LocalRuntimeError", "GlobalEnv", "ExecutionContext", "use_global_env"]
 
 
 class LocalRuntimeError(RuntimeError):
@@ -25,16 +25,30 @@ def _unavailable(what, instead):
     return LocalRuntimeError(f"(workers.local) {what} is not available in pyworkflows, which runs workflows only; {instead}")
 
 
+_global_env = None  # the env of the latest workflow run or fetch handler call (the process serves one Worker)
+
+
+def use_global_env(env):
+    """Makes ``env`` what ``from workers import env`` reads, as the Worker's global env is on Cloudflare."""
+    global _global_env
+    if env is not None:
+        _global_env = env
+    return env
+
+
 class GlobalEnv:
-    """``from workers import env``: Cloudflare's global env. Here workflows get theirs as ``self.env``."""
+    """``from workers import env``: Cloudflare's global env, the env of the runs (``self.env``) once one started."""
 
     def __getattr__(self, name):
         if name.startswith("__"):
             raise AttributeError(name)
-        raise _unavailable(f"the global `workers.env` (reading {name!r})", "use self.env in the workflow")
+        if _global_env is None:
+            raise LocalRuntimeError(f"(workers.local) the global `workers.env` is the env of the runs, and none has "
+                                    f"started (reading {name!r}): read it inside run or a handler, or use self.env")
+        return getattr(_global_env, name)
 
     def __repr__(self):
-        return "<workers.env (global env: not available here; use self.env)>"
+        return f"<workers.env {_global_env!r}>" if _global_env is not None else "<workers.env (no run yet)>"
 
 
 def wait_until(awaitable):

@@ -262,7 +262,7 @@ class WorkflowStep:
         """
         if callable(name) and not isinstance(name, str):  # bare @step.do
             flag("bare-decorator")
-            return self.do()(name)
+            return self.do(getattr(name, "__name__", None))(name)
         # JS-style direct calls, as in the engine's own API: `await step.do("name", fn)` and
         # `await step.do("name", {config}, fn)`. `depends` is a list, so a callable there is the step function.
         if callable(depends) and not isinstance(depends, (list, tuple)):
@@ -273,6 +273,8 @@ class WorkflowStep:
             return self.do(name, config=depends)(concurrent)()
         if name is not None:
             _check_name(name, "step")
+        elif self.dependency_mode == LEGACY:  # Cloudflare's legacy `do` takes the name as a required argument
+            flag("unnamed-legacy")
         if depends is not None and self.dependency_mode == IMPLICIT:
             flag("depends-implicit")
         if config is not None:

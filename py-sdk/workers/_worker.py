@@ -14,7 +14,7 @@ from ._entrypoint import WorkerEntrypoint
 from ._ffi import create_proxy, require_pyodide
 from ._jserrors import js_error_from_exception
 from ._promises import promise_from
-from ._runtime import ExecutionContext
+from ._runtime import ExecutionContext, use_global_env
 from ._web import FetchResponse, Request
 from ._webloop import accept_past_timers
 
@@ -59,7 +59,7 @@ def worker_fetch(module_name):
 
     async def fetch(js_request, js_env):
         try:
-            response = await handler(Request(js_request), Env(js_env))
+            response = await handler(Request(js_request), use_global_env(Env(js_env)))
         except Exception as exc:
             # Answered, not raised: a raise here would add this module's frames to what the developer reads.
             return js_error_from_exception(exc.with_traceback(_user_frames(exc.__traceback__)))

@@ -17,8 +17,8 @@ _NRE = ("extension", "`from workers import NonRetryableError` is an ImportError 
                      "only from `workers.workflows` (examples/ should import it from there)")
 _DEPENDS_IMPLICIT = ("extension", "`depends=` under the current default (implicit mode) is a TypeError on Cloudflare")
 _IMPLICIT_LEGACY = ("extension", "both fail in legacy mode; Cloudflare's `do` needs a name there (TypeError at "
-                                 "`@step.do()`), ours names the step after its function and fails when it is called, "
-                                 "for want of `depends=`")
+                                 "`@step.do()`, flagged here), ours names the step after its function and fails when it is "
+                                 "called, for want of `depends=`")
 _MESSAGE = ("ours keeps more", "Cloudflare's SDK rebuilds TypeError/ValueError from the traceback's last line, so "
                                "the message starts with the class name")
 
@@ -51,8 +51,8 @@ KNOWN = {
                                         "only NonRetryableError"),
     "probe/tuple_result": ("ours keeps more", "a tuple is a TypeError in both, retried to the limit; Cloudflare's "
                                               "message starts with the class name, ours adds where the tuple is"),
-    "probe/catch_own_error": ("ours keeps more", "a step's exception reaches `run` on Cloudflare as a generic "
-                                                 "JsException, so `except MyError` does not match"),
+    "probe/catch_own_error": ("extension", "`except MyError` around a step: a step's exception reaches `run` on "
+                                           "Cloudflare as a generic JsException, so the clause does not match"),
     "probe/catch_builtin_error": ("ours keeps more", "a step's KeyError reaches `run` on Cloudflare as a generic "
                                                      "JsException"),
     "probe/invalid_config": ("ours keeps more", "an engine error reaches Python on Cloudflare as a JsException"),

@@ -115,3 +115,34 @@ def test_response_request_fetch_blob_formdata_work_in_pyodide(workflow_env):
     assert o["worker"] == {"path": "https://example.com/x", "env": {"MY": 1}}
     assert o["rpc"] == {"a": [1, None]} and o["rpc_tuple"] == "TypeError" and o["rpc_response"] == "Response"
     assert o["wait_until"] == [1]
+
+
+GLOBAL_ENV = '''
+from workers import WorkflowEntrypoint, env
+
+
+class Parent(WorkflowEntrypoint):
+    async def run(self, event, step):
+        @step.do("start child")
+        async def start_child():
+            child = await env.CHILD.create(id="kid", params={"zone": env.ZONE})
+            return child.id
+
+        return {"kid": await start_child(), "zone": env.ZONE, "same": env.CHILD is not None}
+
+
+class Child(WorkflowEntrypoint):
+    async def run(self, event, step):
+        return event["payload"]["zone"]
+'''
+
+
+def test_the_global_env_is_the_env_of_the_runs(workflow_env):
+    # Cloudflare's own SDK tests read bindings from `from workers import env` (their conftest.py): so can a workflow.
+    config = {"vars": {"ZONE": "eu"}, "workflows": [{"name": "parent", "binding": "PARENT", "class_name": "Parent"},
+                                                    {"name": "child", "binding": "CHILD", "class_name": "Child"}]}
+    env = workflow_env.load(GLOBAL_ENV, filename="global_env.py", config=config)
+    report = env.run("Parent")
+    assert report.status == "complete", report.error
+    assert report.output == {"kid": "kid", "zone": "eu", "same": True}
+    assert env.instance("kid").settle().output == "eu"

@@ -85,6 +85,17 @@ CASES = [
                 raise
         return 1
         """), "`restart(from_step=...)`"),
+    ("except-step-error", _workflow("""\
+        class Oops(Exception):
+            pass
+        @step.do("fails", config={"retries": {"limit": 0, "delay": 0}})
+        async def fails():
+            raise Oops("no")
+        try:
+            await fails()  # <run
+        except Oops:  # <-
+            return 1
+        """), "`except Oops` around a step"),
 ]
 
 
@@ -283,3 +294,76 @@ def test_the_pytest_option_workflow_strict(tmp_path):
     (tmp_path / "pytest.ini").write_text("[pytest]\nworkflow_strict = true\n")
     r = run("-c", str(tmp_path / "pytest.ini"), "--rootdir", str(ROOT))
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+LEGACY = {"compatibility_date": "2025-08-01", "compatibility_flags": ["python_workflows", "python_workers"]}
+UNNAMED = _workflow("""\
+    @step.do()  # <-
+    async def unnamed():
+        return 1
+    @step.do("named", depends=[unnamed])
+    async def named(x):
+        return x + 1
+    return await named()
+    """)
+
+
+def test_an_unnamed_step_in_legacy_mode_is_flagged(workflow_env):
+    # Cloudflare's legacy `do(name, depends=None, ...)` requires the name: `@step.do()` is a TypeError there.
+    line = _line(UNNAMED, "# <-")
+    assert [(n, c) for n, c, _ in check_source(UNNAMED, dependency_mode="legacy")] == [(line, "unnamed-legacy")]
+    assert [c for _, c, _ in check_source(UNNAMED)] == ["depends-implicit"]  # implicit mode: the name is optional
+    env = workflow_env.load(UNNAMED, filename="unnamed_legacy.py", config=LEGACY)
+    assert env.run("Ext").status == "complete"
+    assert env.run("Ext").status == "complete"
+    warned = _warnings(env.output())
+    assert len(warned) == 1 and warned[0].startswith(f"unnamed_legacy.py:{line}: CloudflareCompatWarning: "), warned
+    assert "`@step.do()` without a name in legacy dependency mode" in warned[0]
+    assert 'portable: `@step.do("name")`' in warned[0]
+    workflow_env.strict()
+    report = workflow_env.load(UNNAMED, filename="unnamed_strict.py", config=LEGACY).run("Ext")
+    assert report.status == "errored" and report.error["name"] == "CloudflareCompatError", report.error
+    assert "`@step.do()` without a name" in report.error["message"]
+
+
+CATCHES = HEAD + """import asyncio
+
+
+class Narrow(ValueError):
+    pass
+
+
+class Catches(WorkflowEntrypoint):
+    async def run(self, event, step):
+        @step.do(config={{"retries": {{"limit": 0, "delay": 0}}}})
+        async def fails():
+            raise {raised}("no")
+
+        async def branch():
+            return await fails()
+
+        try:
+            {awaited}
+        except (KeyError, {caught}):  # caught here {cloudflare} Cloudflare
+            return 1
+        except Exception:
+            return 2
+"""
+
+
+@pytest.mark.parametrize("raised,caught,awaited,flagged", [
+    ("ValueError", "ValueError", "await fails()", False),  # kept by Cloudflare: portable
+    ("KeyError", "Exception", "await fails()", False),  # Exception catches Cloudflare's JsException too
+    ("Narrow", "ValueError", "await fails()", True),  # a subclass arrives there as a JsException
+    ("KeyError", "LookupError", "await asyncio.gather(branch())", True),  # through a gathered task
+], ids=["kept", "exception", "subclass", "gathered"])
+def test_except_around_a_step_is_flagged_when_cloudflare_would_miss_it(workflow_env, raised, caught, awaited, flagged):
+    source = CATCHES.format(raised=raised, caught=caught, awaited=awaited,
+                            cloudflare="and not on" if flagged else "and on")
+    report = workflow_env.load(source, filename="catches.py").run("Catches")
+    assert report.status == "complete" and report.output == 1, report.error
+    warned = _warnings(workflow_env.output())
+    assert len(warned) == int(flagged), warned
+    if flagged:
+        detail = "KeyError" if raised == "KeyError" else caught
+        assert f"`except {detail}` around a step" in warned[0] and "portable: `except Exception`" in warned[0]
