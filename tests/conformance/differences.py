@@ -32,17 +32,6 @@ KNOWN = {
     "sdk-tests/inbox": ("scoped keys", "a wait runs in a `gather`ed task (the sleep beside it starts at the call, "
                                        "in the calling task)"),
     "sdk-tests/soak": ("scoped keys", "six differently named steps fanned out with `asyncio.gather`"),
-    "sdk-tests/cloudflare_docs/bindings Driver": ("ours keeps more", "the docs page binds `MY_WORKFLOW` in its "
-                                                  "wrangler config (tests/py/test_cloudflare_docs.py passes it); run "
-                                                  "without one, both fail with AttributeError, ours naming the "
-                                                  "bindings there are"),
-    "sdk-tests/cloudflare_docs/dag_defaults MyWorkflow": ("extension", "a 2025 docs page for the legacy mode "
-                                                          "(compatibility_date 2025-08-01, as its test runs it); run "
-                                                          "without a config, `depends=` meets the implicit mode"),
-    "sdk-tests/cloudflare_docs/dag_depends PythonWorkflowStarter": ("extension", "a 2025 docs page for the legacy "
-                                                                    "mode (compatibility_date 2025-08-01, as its test "
-                                                                    "runs it); run without a config, `depends=` meets "
-                                                                    "the implicit mode"),
     "cloudflare-test/catch_error": _MESSAGE,
     "cloudflare-test/catch_error (legacy mode)": _MESSAGE,
     "probe/uncaught_step_error": _MESSAGE,

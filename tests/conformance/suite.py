@@ -18,6 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 LEGACY = FIXTURES / "legacy"  # its wrangler.jsonc puts files loaded from there in `depends=` mode
+DOCS_2025 = FIXTURES / "docs_bindings"  # the wrangler config of the 2025 docs pages
 DOC = ROOT / "docs" / "compatibility.md"
 SDKS = ("ours", "cloudflare")
 FIELDS = ("load", "status", "output", "error", "steps")
@@ -34,12 +35,15 @@ class Case:
     load_as: Path | None = None
     # Virtual time to pass once the instance has settled (event timeouts fire only when time is moved on).
     advance: str | None = None
+    # A wrangler config to bind by (source text is otherwise bound by class name; load_as still sets the mode).
+    config: Path | None = None
 
 
 def _cases() -> list[Case]:
     ex = ROOT / "examples"
     sdk_tests = ROOT / "tests" / "py" / "workflows"
     cf = FIXTURES / "cloudflare_worker_workflow.py"
+    cf_docs = sdk_tests / "cloudflare_docs"
     cases = [
         Case("examples/approval approved", ex / "approval.py", "ApprovalFlow", {"title": "Q3"},
              (("approval", {"approved": True, "by": "ada"}),)),
@@ -67,6 +71,13 @@ def _cases() -> list[Case]:
         Case("docs/events rejected", FIXTURES / "docs_events_retries.py", "EventsRetries", {},
              (("approval", {"approved": False}),)),
         Case("idiom/from workers import NonRetryableError", FIXTURES / "import_our_names.py", "ImportsOurs"),
+        # The 2025 docs pages as they were written: their wrangler config (legacy mode, MY_WORKFLOW bound).
+        Case("docs-2025/dag_defaults (legacy mode)", cf_docs / "dag_defaults.py", "MyWorkflow",
+             load_as=DOCS_2025 / "dag_defaults.py"),
+        Case("docs-2025/dag_depends (legacy mode)", cf_docs / "dag_depends.py", "PythonWorkflowStarter",
+             load_as=DOCS_2025 / "dag_depends.py"),
+        Case("docs-2025/bindings Driver (to_js arguments)", cf_docs / "bindings.py", "Driver",
+             config=DOCS_2025 / "wrangler.jsonc"),
     ]
     modes = ["echo", "implicit_deps", "concurrent", "sleep", "sleep_until", "wait_for_event", "event_metadata", "ctx",
              "retry", "non_retryable", "catch_error"]
@@ -142,7 +153,7 @@ def run_case(env, case: Case) -> dict:
 
     name = str(case.load_as or case.file)
     try:
-        env.load(case.file.read_text(), filename=name)
+        env.load(case.file.read_text(), filename=name, config=case.config)
     except EngineError as exc:
         # Without paths: where each SDK is installed differs between checkouts.
         message = re.sub(r" \(/[^)]*\)", "", exc.message.replace(name, case.file.name))
