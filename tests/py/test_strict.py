@@ -43,7 +43,7 @@ CASES = [
         return await step.do("two", lambda: 2)  # <-
         """), "`await step.do(name, fn)`"),
     ("depends-implicit", _workflow("""\
-        @step.do()
+        @step.do("a")  # named: portable in legacy mode, where depends= is Cloudflare's form
         async def a():
             return 1
         @step.do("b", depends=[a])  # <-
@@ -367,3 +367,17 @@ def test_except_around_a_step_is_flagged_when_cloudflare_would_miss_it(workflow_
     if flagged:
         detail = "KeyError" if raised == "KeyError" else caught
         assert f"`except {detail}` around a step" in warned[0] and "portable: `except Exception`" in warned[0]
+
+
+def test_cli_check_takes_the_config_run_would_use(cli, tmp_path):
+    flow = tmp_path / "flow.py"
+    flow.write_text(UNNAMED)
+    elsewhere = tmp_path / "conf" / "legacy.jsonc"
+    elsewhere.parent.mkdir()
+    elsewhere.write_text('{"compatibility_date": "2025-08-01"}')
+    line = _line(UNNAMED, "# <-")
+    r = cli("check", flow, "--config", elsewhere, db_path=None)
+    assert r.returncode == 1 and f"{flow}:{line}: `@step.do()` without a name in legacy dependency mode" in r.stdout
+    (tmp_path / "wrangler.jsonc").write_text('{"compatibility_date": "2025-08-01"}')
+    r = cli("check", flow, "--no-config", db_path=None)
+    assert r.returncode == 1 and "`depends=` in implicit dependency mode" in r.stdout, r.stdout
