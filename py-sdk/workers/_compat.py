@@ -22,6 +22,7 @@ class CloudflareCompatError(TypeError):
     """Strict mode: a pyworkflows extension was used. (A TypeError, as most of these are on Cloudflare.)"""
 
     code = "compat.extension"
+    pyworkflows_fatal = True  # a step failing with it is not retried: another attempt runs the same code
 
 
 # code -> (the idiom, its portable form)
@@ -43,6 +44,9 @@ IDIOMS = {
     "timedelta-duration": ("a `timedelta` duration", "a duration string such as \"30 minutes\" or milliseconds"),
     "iso-timestamp": ("an ISO 8601 string for `sleep_until`", "a `datetime` (naive = UTC) or epoch milliseconds"),
     "restart-from-step": ("`restart(from_step=...)`", "`restart()`"),
+    "non-retryable-subclass": ("raising {detail}, a subclass of NonRetryableError, in a step (Cloudflare retries it: "
+                               "only the class named NonRetryableError stops retries there)",
+                               "`raise NonRetryableError(...)` itself, the reason in its message"),
     "except-step-error": ("`except {detail}` around a step (Cloudflare hands `run` a generic exception)",
                           "`except Exception`"),
 }
@@ -82,15 +86,16 @@ def _user_frame():
     return None
 
 
-def flag(code, detail=None):
-    """Reports one use of an extension: CloudflareCompatError in strict mode, else a warning (once per idiom)."""
+def flag(code, detail=None, where=None):
+    """Reports one use of an extension: CloudflareCompatError in strict mode, else a warning (once per idiom).
+    ``where``: (frame, line) of the use when it is not the calling code's (a ``raise`` seen after the fact)."""
     if _strict:
         raise CloudflareCompatError(f"({CloudflareCompatError.code}) {describe(code, detail)} (strict mode)")
     if code in _warned:
         return
     _warned.add(code)
-    frame = _user_frame()
-    filename, lineno = (frame.f_code.co_filename, frame.f_lineno) if frame else ("<pyworkflows>", 0)
+    frame, lineno = where if where else (_user_frame(), None)
+    filename, lineno = (frame.f_code.co_filename, lineno or frame.f_lineno) if frame else ("<pyworkflows>", 0)
     module = frame.f_globals.get("__name__", "") if frame else ""
     warnings.warn_explicit(describe(code, detail), CloudflareCompatWarning, filename, lineno, module=module)
 

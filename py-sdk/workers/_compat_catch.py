@@ -1,13 +1,13 @@
-"""``except MyError`` around a step, seen at run time (README, "Extensions"; ``pyworkflows check`` finds it in the
-source): Cloudflare's SDK hands ``run`` a step's error as a generic ``JsException`` unless its class is exactly
-``TypeError``, ``ValueError`` or ``NonRetryableError``, so an ``except`` clause naming another class catches the
-error here and not there.
+"""Step errors as Cloudflare's SDK would deliver them, flagged at run time (README, "Extensions"; ``pyworkflows
+check`` finds the same idioms in the source).
 
-When such an error is made, the frames that will receive it are read as they stand: for each frame of the
-workflow's code (innermost first), the ``try`` statements around its current line, from its source (the loader
-registers workflow files in linecache). The first clause that catches the error decides: flagged when the
-exception Cloudflare would deliver would pass it. Best effort: a clause whose type is not a name, an attribute
-path or a tuple of those is not judged. Pure Python: no JS imports.
+``except MyError`` around a step: Cloudflare's SDK hands ``run`` a step's error as a generic ``JsException`` unless
+its class is exactly ``TypeError``, ``ValueError`` or ``NonRetryableError``, so an ``except`` clause naming another
+class catches the error here and not there. When such an error is made, the frames that will receive it are read
+as they stand: for each frame of the workflow's code (innermost first), the ``try`` statements around its current
+line, from its source (the loader registers workflow files in linecache). The first clause that catches the error
+decides: flagged when the exception Cloudflare would deliver would pass it. Best effort: a clause whose type is not
+a name, an attribute path or a tuple of those is not judged. Pure Python: no JS imports.
 """
 
 import ast
@@ -16,9 +16,10 @@ import linecache
 import os
 import sysconfig
 
-from ._compat import flag
+from ._compat import CloudflareCompatError, flag
+from ._errors import NonRetryableError
 
-__all__ = ["flag_specific_catch"]
+__all__ = ["flag_specific_catch", "flag_non_retryable_subclass"]
 
 _SDK_DIR = os.path.dirname(os.path.abspath(__file__))
 _STDLIB = sysconfig.get_paths().get("stdlib") or "\0"
@@ -41,6 +42,26 @@ def flag_specific_catch(exc, frames):
         if verdict:
             flag("except-step-error", verdict)
             return
+
+
+def flag_non_retryable_subclass(exc):
+    """A step failing with a subclass of NonRetryableError: Cloudflare's SDK tells its engine "do not retry" only
+    for the class named NonRetryableError (workflows.js compares the Python type's name), so there a subclass is
+    retried and reaches ``run`` as a generic exception. Flagged at its ``raise``; returns the exception the step
+    fails with (in strict mode the CloudflareCompatError, which is not retried)."""
+    if not isinstance(exc, NonRetryableError) or type(exc).__name__ == "NonRetryableError":
+        return exc
+    tb, raised = exc.__traceback__, None
+    while tb is not None:
+        if not tb.tb_frame.f_code.co_filename.startswith(_SDK_DIR):
+            raised = (tb.tb_frame, tb.tb_lineno)
+        tb = tb.tb_next
+    try:
+        flag("non-retryable-subclass", f"`{type(exc).__name__}`", where=raised)
+    except CloudflareCompatError as strict:
+        strict.__cause__ = exc
+        return strict
+    return exc
 
 
 def _judge_frame(frame, exc):

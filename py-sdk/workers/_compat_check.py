@@ -82,6 +82,9 @@ def check_source(source, filename="<workflow>.py", dependency_mode="implicit"):
             _check_call(node, dependency_mode, add)
         elif isinstance(node, ast.Try):
             _check_try(node, steps, add)
+        elif isinstance(node, ast.ClassDef) and any(_name(b).rsplit(".", 1)[-1] == "NonRetryableError"
+                                                    for b in node.bases):
+            add(node, "non-retryable-subclass", f"`{node.name}`")
     return sorted(set(found), key=lambda f: (f[0], f[1]))
 
 

@@ -105,7 +105,7 @@ def nested_step_error(call, step_name):
 
 def is_non_retryable(exc):
     """True when the engine must not retry a step failing with ``exc`` (it matches the engine's own rule)."""
-    return isinstance(exc, (NonRetryableError, WorkflowFatalError))
+    return isinstance(exc, (NonRetryableError, WorkflowFatalError)) or getattr(type(exc), "pyworkflows_fatal", False)
 
 
 def remember_class(cls):

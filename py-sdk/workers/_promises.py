@@ -12,6 +12,7 @@ all) and no done-callbacks are registered.
 import asyncio
 
 from ._ffi import js, require_pyodide
+from ._compat_catch import flag_non_retryable_subclass
 from ._jserrors import js_error_from_exception
 
 __all__ = ["promise_from", "value_or_promise", "rejected", "start_task"]
@@ -66,8 +67,9 @@ def promise_from(coroutine_function, *args):
 
 
 def _js_error(exc):
+    # A step attempt's failure (value_or_promise serves step attempts only).
     try:
-        return js_error_from_exception(exc)
+        return js_error_from_exception(flag_non_retryable_subclass(exc))
     except BaseException:
         return js.Error.new(f"{type(exc).__name__} (the error could not be converted)")
 

@@ -42,6 +42,9 @@ KNOWN = {
                                               "message starts with the class name, ours adds where the tuple is"),
     "probe/catch_own_error": ("extension", "`except MyError` around a step: a step's exception reaches `run` on "
                                            "Cloudflare as a generic JsException, so the clause does not match"),
+    "probe/non_retryable_subclass": ("extension", "Cloudflare's workflows.js stops retries only for the Python class "
+                                                  "named NonRetryableError: a subclass is retried to the limit and "
+                                                  "reaches `run` as a JsException; ours stops at once (flagged)"),
     "probe/catch_builtin_error": ("ours keeps more", "a step's KeyError reaches `run` on Cloudflare as a generic "
                                                      "JsException"),
     "probe/invalid_config": ("ours keeps more", "an engine error reaches Python on Cloudflare as a JsException"),

@@ -88,7 +88,7 @@ def _cases() -> list[Case]:
                           events, load_as=LEGACY / cf.name))
     probes = ["event_values", "ctx_values", "step_result_values", "event_wait_values", "aware_datetime_result",
               "tuple_result", "binding_status_values", "none_result", "catch_own_error", "catch_builtin_error",
-              "non_retryable_no_message", "uncaught_step_error", "event_timeout", "invalid_config", "import_names",
+              "non_retryable_no_message", "non_retryable_subclass", "uncaught_step_error", "event_timeout", "invalid_config", "import_names",
               "bare_decorator", "call_form", "depends_keyword", "dependency_declared_later", "named_step_param",
               "sleep_timedelta", "sleep_until_number", "unawaited_sleep", "same_name_gather", "same_name_sequence",
               "raise_in_run", "set_result", "bytes_result", "datetime_output", "sleep_until_datetime", "child_events",

@@ -381,3 +381,40 @@ def test_cli_check_takes_the_config_run_would_use(cli, tmp_path):
     (tmp_path / "wrangler.jsonc").write_text('{"compatibility_date": "2025-08-01"}')
     r = cli("check", flow, "--no-config", db_path=None)
     assert r.returncode == 1 and "`depends=` in implicit dependency mode" in r.stdout, r.stdout
+
+
+SUBCLASS = HEAD + """from workers.workflows import NonRetryableError
+
+
+class Declined(NonRetryableError):  # <-
+    pass
+
+
+class Pay(WorkflowEntrypoint):
+    async def run(self, event, step):
+        @step.do("charge", config={"retries": {"limit": 2, "delay": 0}})
+        async def charge():
+            raise Declined("card declined")  # <run
+
+        try:
+            await charge()
+        except Exception as err:
+            return type(err).__name__
+"""
+
+
+def test_a_non_retryable_error_subclass_is_flagged_where_it_is_raised(workflow_env):
+    # Cloudflare's workflows.js stops retries only for the Python class named NonRetryableError: a subclass is
+    # retried there (and reaches `run` as a JsException). Ours stops at once, an extension.
+    assert [(n, c) for n, c, _ in check_source(SUBCLASS)] == [(_line(SUBCLASS, "# <-"), "non-retryable-subclass")]
+    env = workflow_env.load(SUBCLASS, filename="subclass.py")
+    report = env.run("Pay")
+    assert report.status == "complete" and report.output == "Declined", report.error
+    assert report.step("charge")["attempts"] == 1
+    warned = _warnings(env.output())
+    assert len(warned) == 1 and warned[0].startswith(f"subclass.py:{_line(SUBCLASS, '# <run')}: "), warned
+    assert "raising `Declined`, a subclass of NonRetryableError" in warned[0]
+    workflow_env.strict()
+    report = workflow_env.load(SUBCLASS, filename="subclass_strict.py").run("Pay")
+    assert report.output == "CloudflareCompatError", report
+    assert report.step("charge")["attempts"] == 1  # refused, not retried
