@@ -41,6 +41,8 @@ IDIOMS = {
                             "name the step like the parameter (`@step.do()` on the function)"),
     "default-param": ("parameter {detail} with a default that names no step",
                       "only `ctx` and the names of declared steps as step parameters"),
+    "keyword-sleep": ("`step.sleep(...)` with keyword arguments (Cloudflare hands them to its engine as one object)",
+                      "positional arguments: `step.sleep(\"name\", \"1 minute\")`"),
     "timedelta-duration": ("a `timedelta` duration", "a duration string such as \"30 minutes\" or milliseconds"),
     "iso-timestamp": ("an ISO 8601 string for `sleep_until`", "a `datetime` (naive = UTC) or epoch milliseconds"),
     "restart-from-step": ("`restart(from_step=...)`", "`restart()`"),

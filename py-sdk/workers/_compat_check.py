@@ -115,6 +115,8 @@ def _check_call(call, mode, add):
         elif any(k.arg == "depends" for k in call.keywords) and mode == "implicit":
             add(call, "depends-implicit")
     elif func.attr in ("sleep", "wait_for_event"):
+        if func.attr == "sleep" and any(k.arg in ("name", "duration") for k in call.keywords):
+            add(call, "keyword-sleep")
         values = call.args[1:] + [k.value for k in call.keywords if k.arg in ("duration", "timeout")]
         if any(isinstance(v, ast.Call) and _name(v.func).rsplit(".", 1)[-1] == "timedelta" for v in values):
             add(call, "timedelta-duration")

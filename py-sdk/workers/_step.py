@@ -46,6 +46,10 @@ def _check_name(name, what):
         raise TypeError(f"{what} name must be a str, not {type(name).__name__}")
 
 
+def _sleep_arguments(name, duration):
+    return name, duration
+
+
 class _Started:
     """A sleep already under way in the engine (as on Cloudflare, where ``step.sleep`` returns the engine's
     promise), awaited later or never. Awaiting it is awaiting the call (``_outcome``: errors, cancellation)."""
@@ -424,11 +428,16 @@ class WorkflowStep:
         return await _outcome(self._start_call(method, name, arg))
 
     # ---- sleeps and events ------------------------------------------------------------------------------
-    def sleep(self, name, duration):
-        """Sleep durably: ``duration`` is "N unit(s)" text or milliseconds (a timedelta is ours, not Cloudflare's).
+    def sleep(self, *args, **kwargs):
+        """``sleep(name, duration)``: sleep durably; ``duration`` is "N unit(s)" text or milliseconds (a timedelta
+        is ours, not Cloudflare's). Keyword arguments are ours too: Cloudflare's ``sleep(*args, **kwargs)`` hands
+        them to its engine as one trailing object.
 
         Starts at once, as on Cloudflare (whose ``sleep`` returns the engine's promise): a sleep that is never
         awaited is still journaled."""
+        if kwargs:
+            flag("keyword-sleep")
+        name, duration = _sleep_arguments(*args, **kwargs)
         _refuse_nested("sleep")
         _check_name(name, "sleep")
         wire = duration_to_wire(duration, f"the duration of sleep {name!r}")

@@ -70,6 +70,10 @@ CASES = [
         await step.sleep("nap", timedelta(seconds=1))  # <-
         return 1
         """), "a `timedelta` duration"),
+    ("keyword-sleep", _workflow("""\
+        await step.sleep("nap", duration="1 second")  # <-
+        return 1
+        """), "`step.sleep(...)` with keyword arguments"),
     ("iso-timestamp", _workflow("""\
         await step.sleep_until("later", "2026-01-02T00:00:00Z")  # <-
         return 1
