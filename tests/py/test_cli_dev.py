@@ -96,7 +96,8 @@ def test_dev_port_comes_from_the_wrangler_config(cli, tmp_path):
 
 
 def test_dev_refused_writes_nothing(cli, tmp_path):
-    """A port in use (said before Python loads) or code that does not load: one line, exit 2, no dev.db."""
+    """A port in use (said before Python loads), a declared package not installed, or code that does not load: one
+    line, exit 2, no dev.db."""
     cli("init", "shop", check=0, db_path=None)
     proj = tmp_path / "shop"
     with socket.socket() as taken:
@@ -109,6 +110,15 @@ def test_dev_refused_writes_nothing(cli, tmp_path):
     assert r.returncode == 2 and r.stderr.strip() == (
         f"pyworkflows: (dev.port_in_use) port {port} on 127.0.0.1 is already in use; choose another with --port N")
     assert not (proj / ".pyworkflows").exists()
+    pyproject = proj / "pyproject.toml"
+    plain = pyproject.read_text()
+    pyproject.write_text(plain.replace("dependencies = []", 'dependencies = ["never-installed-pkg==9.9"]'))
+    r = subprocess.run(["node", MAIN, "dev", "--port", "0"], capture_output=True, text=True, cwd=proj, timeout=120)
+    assert r.returncode == 2 and r.stderr.strip().endswith(
+        "src/entry.py needs never-installed-pkg==9.9: run `npx pyworkflows install src/entry.py`"), r.stderr
+    assert r.stderr.startswith("pyworkflows: (packages.not_installed) ") and len(r.stderr.strip().splitlines()) == 1
+    assert not (proj / ".pyworkflows").exists()
+    pyproject.write_text(plain)
     (proj / "src" / "entry.py").write_text("def broken(:\n")
     r = subprocess.run(["node", MAIN, "dev", "--port", "0"], capture_output=True, text=True, cwd=proj, timeout=120)
     assert r.returncode == 2 and "SyntaxError" in r.stderr.splitlines()[0], r.stderr
