@@ -43,6 +43,9 @@ IDIOMS = {
                       "only `ctx` and the names of declared steps as step parameters"),
     "keyword-sleep": ("`step.sleep(...)` with keyword arguments (Cloudflare hands them to its engine as one object)",
                       "positional arguments: `step.sleep(\"name\", \"1 minute\")`"),
+    "default-param-legacy": ("parameter {detail} left to its default in legacy dependency mode (Cloudflare needs a "
+                             "`depends` entry for every parameter but `ctx`)",
+                             "one `depends` entry per parameter"),
     "timedelta-duration": ("a `timedelta` duration", "a duration string such as \"30 minutes\" or milliseconds"),
     "iso-timestamp": ("an ISO 8601 string for `sleep_until`", "a `datetime` (naive = UTC) or epoch milliseconds"),
     "restart-from-step": ("`restart(from_step=...)`", "`restart()`"),

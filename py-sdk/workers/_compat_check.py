@@ -77,7 +77,7 @@ def check_source(source, filename="<workflow>.py", dependency_mode="implicit"):
             elif decorated and dependency_mode == "legacy" and _unnamed(decorated[1]):
                 add(decorated[1], "unnamed-legacy")
             if decorated:
-                _check_params(node, steps, step_funcs, dependency_mode, add)
+                _check_params(node, steps, step_funcs, dependency_mode, add, decorated[1])
         elif isinstance(node, ast.Call):
             _check_call(node, dependency_mode, add)
         elif isinstance(node, ast.Try):
@@ -88,13 +88,14 @@ def check_source(source, filename="<workflow>.py", dependency_mode="implicit"):
     return sorted(set(found), key=lambda f: (f[0], f[1]))
 
 
-def _check_params(func, steps, step_funcs, mode, add):
-    if mode != "implicit":
-        return
+def _check_params(func, steps, step_funcs, mode, add, decorator):
     args = func.args
     positional = args.posonlyargs + args.args
     defaults = dict(zip([a.arg for a in positional][len(positional) - len(args.defaults):], args.defaults))
     defaults.update({a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None})
+    if mode != "implicit":
+        _check_legacy_params(positional + args.kwonlyargs, defaults, decorator, add)
+        return
     for arg in positional + args.kwonlyargs:
         name = arg.arg
         if name == "ctx" or name in steps:
@@ -103,6 +104,19 @@ def _check_params(func, steps, step_funcs, mode, add):
             add(arg, "function-name-param", f"`{name}`")
         elif name in defaults:
             add(arg, "default-param", f"`{name}`")
+
+
+def _check_legacy_params(params, defaults, decorator, add):
+    # Cloudflare's legacy mode wants exactly one depends entry per parameter but ctx (a literal list is counted).
+    depends = next((k.value for k in getattr(decorator, "keywords", ()) if k.arg == "depends"), None)
+    if depends is None and isinstance(decorator, ast.Call) and len(decorator.args) > 1:
+        depends = decorator.args[1]
+    if depends is not None and not isinstance(depends, (ast.List, ast.Tuple)):
+        return
+    given = len(depends.elts) if depends is not None else 0
+    for arg in [a for a in params if a.arg != "ctx"][given:]:
+        if arg.arg in defaults:
+            add(arg, "default-param-legacy", f"`{arg.arg}`")
 
 
 def _check_call(call, mode, add):

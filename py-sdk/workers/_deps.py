@@ -110,6 +110,8 @@ def plan_arguments(func, step_name, depends, find_step, is_step, mode=IMPLICIT):
                 plan.append((p, CTX))
                 continue
             if p.kind == p.KEYWORD_ONLY or left == 0:
+                if p.default is not p.empty and p.kind != p.VAR_KEYWORD:
+                    flag("default-param-legacy", f"`{p.name}`")  # Cloudflare: one depends entry per parameter
                 continue  # keyword-only or beyond depends: keeps its default
             dep = next(queue)
             left -= 1
@@ -127,8 +129,7 @@ def plan_arguments(func, step_name, depends, find_step, is_step, mode=IMPLICIT):
         if dep is not None:
             plan.append((p, dep))
         elif p.default is not p.empty:
-            if mode == IMPLICIT:
-                flag("default-param", f"`{p.name}`")
+            flag("default-param" if mode == IMPLICIT else "default-param-legacy", f"`{p.name}`")
             continue
         elif mode == IMPLICIT:
             raise TypeError(

@@ -422,3 +422,26 @@ def test_a_non_retryable_error_subclass_is_flagged_where_it_is_raised(workflow_e
     report = workflow_env.load(SUBCLASS, filename="subclass_strict.py").run("Pay")
     assert report.output == "CloudflareCompatError", report
     assert report.step("charge")["attempts"] == 1  # refused, not retried
+
+
+DEFAULTS_LEGACY = _workflow("""\
+    @step.do("a")
+    async def a():
+        return 1
+    @step.do("b", depends=[a])
+    async def b(x, i=2):  # <-
+        return x + i
+    return await b()  # <run
+    """)
+
+
+def test_a_parameter_left_to_its_default_in_legacy_mode_is_flagged(workflow_env):
+    # Cloudflare's legacy `do` raises TypeError unless `depends` has an entry for every parameter but ctx.
+    assert [(n, c) for n, c, _ in check_source(DEFAULTS_LEGACY, dependency_mode="legacy")] == [
+        (_line(DEFAULTS_LEGACY, "# <-"), "default-param-legacy")]
+    env = workflow_env.load(DEFAULTS_LEGACY, filename="defaults_legacy.py", config=LEGACY)
+    report = env.run("Ext")
+    assert report.status == "complete" and report.output == 3, report.error
+    warned = _warnings(env.output())
+    assert len(warned) == 1 and warned[0].startswith(f"defaults_legacy.py:{_line(DEFAULTS_LEGACY, '# <run')}: "), warned
+    assert "parameter `i` left to its default in legacy dependency mode" in warned[0]
