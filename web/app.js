@@ -359,11 +359,13 @@ function wire() {
 }
 
 // ---- start -------------------------------------------------------------------------------------------------------
-async function startRuntime() {
+// exampleShown: the promise of the first example in the editor (loaded meanwhile); the page is ready with both.
+async function startRuntime(exampleShown) {
   const sdkName = SDK === 'cloudflare' ? "Cloudflare's Python SDK" : 'the pyworkflows SDK';
   const phases = { pyodide: 'Loading Python (Pyodide)…', sdk: `Installing ${sdkName}…`, ready: 'Python ready' };
   const t0 = performance.now();
   const { resumed, failures, startedFrom, snapshotWarning } = await runtime.start({ onProgress: (phase) => setRuntimeStatus(phases[phase] ?? phase, 'loading') });
+  await exampleShown;
   state.ready = true;
   document.body.dataset.readyMs = String(Math.round(performance.now())); // since navigation start
   document.body.dataset.startedFrom = startedFrom;
@@ -385,10 +387,9 @@ async function startRuntime() {
 async function main() {
   renderTabs();
   wire();
-  await selectExample(state.example);
   window.demo = { runtime, state, select, run, selectExample, EXAMPLES };
   // Every tab runs an engine; an instance is driven by one tab at a time (a Web Lock each, web/lib/runtime.js).
-  await startRuntime();
+  await startRuntime(selectExample(state.example));
 }
 
 main().catch((err) => {

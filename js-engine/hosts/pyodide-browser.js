@@ -48,11 +48,11 @@ export async function createPyodideBrowserHost({
   const t0 = performance.now();
   const progress = (phase) => onProgress?.(phase, Math.round(performance.now() - t0));
   progress('pyodide');
-  const { loadPyodide } = await import(/* @vite-ignore */ `${index}pyodide.mjs`);
+  const pyodideModule = import(/* @vite-ignore */ `${index}pyodide.mjs`);
   const restored = sdk === 'ours' && snapshot
-    ? await loadPageFromSnapshot({ loadPyodide, index, origin: index, warn })
+    ? await loadPageFromSnapshot({ pyodideModule, index, origin: index, warn })
     : { pyodide: null, from: 'plain', warning: null };
-  const pyodide = restored.pyodide ?? await loadPyodide({ indexURL: index, packageBaseUrl: index, fullStdLib: false });
+  const pyodide = restored.pyodide ?? await (await pyodideModule).loadPyodide({ indexURL: index, packageBaseUrl: index, fullStdLib: false });
   routeOutput(pyodide, {
     stdout: stdout ?? ((text) => console.log(text.replace(/\n$/, ''))),
     stderr: stderr ?? ((text) => console.warn(text.replace(/\n$/, ''))),

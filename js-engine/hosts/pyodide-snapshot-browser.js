@@ -2,8 +2,13 @@
 // a restore instead of loadPyodide() + installing the SDK. Pyodide's snapshot API is private (package.json pins the
 // exact version), so whatever goes wrong falls back to a plain load, with one warning.
 //
-// What a snapshot does not carry is redone after the restore: the SDK's files (unpacked again from the wheel, so
-// tracebacks show source lines) and fresh randomness (`random` is reseeded; hash() randomisation stays frozen).
+// What a snapshot does not carry is redone after the restore: the SDK's files (written back from the server's copy,
+// so tracebacks show source lines) and fresh randomness (`random` is reseeded; hash() randomisation stays frozen).
+//
+// On two cores the start is bound by CPU, so nothing waits for what it does not need: the manifest is read while
+// pyodide.mjs loads; the snapshot and the SDK's files download while Pyodide fetches its wasm and compiles its JS
+// (loadPyodide awaits a promised snapshot only just before instantiating); and what follows the restore calls
+// Python's functions directly instead of compiling Python source (the compiler's wasm is compiled on first use).
 
 export const SNAPSHOT_PATH = '/build/snapshot/';
 // The modules the snapshot builder imports (hosts/pyodide-snapshot.js PRELOAD): a restore that lacks one is unusable.
@@ -17,7 +22,7 @@ function warnOnce(warn, message) {
   return message;
 }
 
-const sitePackages = (pyodide) => pyodide.runPython('import site; site.getsitepackages()[0]');
+const fileName = (url) => String(url).replace(/^.*\//, '');
 
 // The manifest, or null when the server has none to offer (not built yet, turned off, an older server).
 async function fetchManifest(origin) {
@@ -31,41 +36,112 @@ async function fetchManifest(origin) {
   }
 }
 
-// After a restore: the wheel's files back into site-packages, a fresh random seed, the SDK's modules present.
-async function redoAfterRestore(pyodide, index, manifest) {
+// {path in site-packages: base64} from the server.
+async function fetchFiles(url) {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`${fileName(url)}: HTTP ${res.status}`);
+  return res.json();
+}
+
+const fromBase64 = (text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+
+// After a restore: the SDK's files back into site-packages, a fresh random seed, the SDK's modules present.
+// files: the promised {path: base64} of the manifest's files.
+async function redoAfterRestore(pyodide, manifest, files) {
   const listed = pyodide.lockfile?.packages?.pyworkflows;
   if (!listed || listed.sha256 !== manifest.wheel.sha256) {
     throw new Error(`stale: made for SDK wheel ${manifest.wheel.sha256.slice(0, 12)}, this page loads ${listed?.sha256?.slice(0, 12) ?? 'none'}`);
   }
-  const res = await fetch(`${index}${listed.file_name}`);
-  if (!res.ok) throw new Error(`the SDK wheel ${listed.file_name}: HTTP ${res.status}`);
-  pyodide.unpackArchive(new Uint8Array(await res.arrayBuffer()), 'wheel', { extractDir: sitePackages(pyodide) });
-  pyodide.runPython(`
-import importlib, random, sys
-random.seed()
-importlib.invalidate_caches()
-missing = [m for m in ${JSON.stringify(REQUIRED)} if m not in sys.modules]
-if missing:
-    raise ImportError(f"snapshot lacks {missing}")
-`);
+  const [site, random, importlib, sys] = ['site', 'random', 'importlib', 'sys'].map((name) => pyodide.pyimport(name));
+  try {
+    const dirs = site.getsitepackages();
+    const dir = dirs.get(0);
+    dirs.destroy();
+    const written = Object.entries(await files);
+    if (!written.length) throw new Error('the server sent no SDK files');
+    for (const [rel, text] of written) {
+      const target = `${dir}/${rel}`;
+      pyodide.FS.mkdirTree(target.slice(0, target.lastIndexOf('/')));
+      pyodide.FS.writeFile(target, fromBase64(text));
+    }
+    random.seed();
+    importlib.invalidate_caches();
+    const missing = REQUIRED.filter((name) => !sys.modules.has(name));
+    if (missing.length) throw new Error(`snapshot lacks ${missing.join(', ')}`);
+  } finally {
+    for (const proxy of [site, random, importlib, sys]) proxy.destroy();
+  }
+}
+
+async function fetchBytes(url) {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`${fileName(url)}: HTTP ${res.status}`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+// The snapshot's 30 MB arrive in chunks that the fetching thread must copy out as they come; when that thread is
+// busy (compiling Pyodide's 1.2 MB of JS, feeding its wasm to the compiler) the transfer stalls. A throwaway
+// worker of its own fetches them and hands the buffer over (a transfer, not a copy).
+const FETCHER = `onmessage = async ({ data: url }) => {
+  try {
+    const res = await fetch(url);
+    if (!res.ok) throw new Error('HTTP ' + res.status);
+    const buffer = await res.arrayBuffer();
+    postMessage({ buffer }, [buffer]);
+  } catch (err) {
+    postMessage({ error: String(err && err.message || err) });
+  }
+  close();
+};`;
+
+// A fetcher started now (a thread takes a while to start), given its URL later: fetcher.get(url) -> bytes.
+// Where there are no workers, the calling thread fetches.
+function offThreadFetcher() {
+  if (typeof Worker !== 'function' || typeof Blob !== 'function') return { get: fetchBytes, close() {} };
+  const code = URL.createObjectURL(new Blob([FETCHER], { type: 'text/javascript' }));
+  const worker = new Worker(code);
+  URL.revokeObjectURL(code);
+  const close = () => worker.terminate();
+  const get = (url) => new Promise((resolve, reject) => {
+    worker.onmessage = ({ data }) => {
+      close();
+      if (data.buffer) resolve(new Uint8Array(data.buffer));
+      else reject(new Error(`${fileName(url)}: ${data.error}`));
+    };
+    worker.onerror = (ev) => {
+      ev.preventDefault?.();
+      close();
+      reject(new Error(`${fileName(url)}: ${ev.message ?? 'the fetching worker failed'}`));
+    };
+    worker.postMessage(String(url));
+  });
+  return { get, close };
 }
 
 /**
  * A Pyodide with the SDK imported, restored from the server's snapshot: {pyodide, from: 'snapshot'}; or
  * {pyodide: null, from: 'plain', warning} when there is none to use (warning: the one-line reason, when the snapshot
- * was there but stale or corrupt). loadPyodide: the imported function; index: the absolute Pyodide folder URL.
+ * was there but stale or corrupt). pyodideModule: the promised import of pyodide.mjs; index: the absolute Pyodide
+ * folder URL.
  */
-export async function loadPageFromSnapshot({ loadPyodide, index, origin, warn = console.warn }) {
+export async function loadPageFromSnapshot({ pyodideModule, index, origin, warn = console.warn }) {
+  const fetcher = offThreadFetcher();
   const manifest = await fetchManifest(origin);
-  if (!manifest) return { pyodide: null, from: 'plain', warning: null };
+  if (!manifest) {
+    fetcher.close();
+    return { pyodide: null, from: 'plain', warning: null };
+  }
   try {
-    const res = await fetch(new URL(manifest.url, origin));
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    const bytes = new Uint8Array(await res.arrayBuffer());
+    if (!manifest.files) throw new Error('the server names no SDK files for it');
+    const bytes = fetcher.get(new URL(manifest.url, origin));
+    const files = fetchFiles(new URL(manifest.files, origin));
+    for (const p of [bytes, files]) p.catch(() => {}); // each awaited later, or not at all when an earlier part fails
+    const { loadPyodide } = await pyodideModule;
     const pyodide = await loadPyodide({ indexURL: index, packageBaseUrl: index, _loadSnapshot: bytes });
-    await redoAfterRestore(pyodide, index, manifest);
+    await redoAfterRestore(pyodide, manifest, files);
     return { pyodide, from: 'snapshot', warning: null };
   } catch (err) {
+    fetcher.close();
     const first = String(err?.message ?? err).split('\n')[0];
     const warning = warnOnce(warn, `(snapshot.unusable) the Pyodide snapshot could not be used (${first}): plain load`);
     return { pyodide: null, from: 'plain', warning };

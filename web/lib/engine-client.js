@@ -9,8 +9,23 @@ export { FINISHED };
 // The page's own time, taken before Date becomes a mirror of the engine's clock.
 const systemNow = Date.now.bind(Date);
 
+// The worker reads its options from its URL and starts loading Python at once. index.html starts the page's worker
+// itself, from an inline script, before this page's modules have loaded: it must build the same URL.
+export const engineWorkerURL = ({ sdk = 'ours', snapshot = true } = {}) =>
+  new URL(`./engine-worker.js?sdk=${sdk}&snapshot=${snapshot ? 'on' : 'off'}`, import.meta.url);
+
+// The worker index.html started ({url, worker, error}), taken when its URL is the one wanted, else ended.
+function adoptEarlyWorker(url) {
+  const early = globalThis.pyworkflowsEngineWorker;
+  delete globalThis.pyworkflowsEngineWorker;
+  if (!early) return null;
+  if (early.url === String(url)) return early;
+  early.worker.terminate();
+  return null;
+}
+
 export class RuntimeClient extends EventTarget {
-  constructor({ dbName = 'pyworkflows-demo', sdk = 'ours', snapshot = true, workerURL = new URL('./engine-worker.js', import.meta.url) } = {}) {
+  constructor({ dbName = 'pyworkflows-demo', sdk = 'ours', snapshot = true, workerURL = engineWorkerURL({ sdk, snapshot }) } = {}) {
     super();
     this.useSnapshot = snapshot;
     this.dbName = dbName;
@@ -55,16 +70,19 @@ export class RuntimeClient extends EventTarget {
 
   async start({ onProgress } = {}) {
     this.onProgress = onProgress;
-    this.worker = new Worker(this.workerURL, { type: 'module', name: 'pyworkflows-engine' });
+    const early = adoptEarlyWorker(this.workerURL);
+    this.worker = early?.worker ?? new Worker(this.workerURL, { type: 'module', name: 'pyworkflows-engine' });
     this.worker.onmessage = (ev) => this.onMessage(ev);
     const failed = new Promise((_, reject) => {
+      const fail = (message) => reject(new Error(`(worker.failed) the engine worker failed: ${message ?? 'could not load'}`));
+      if (early?.error !== undefined) fail(early.error);
       this.worker.onerror = (ev) => {
         ev.preventDefault?.();
-        reject(new Error(`(worker.failed) the engine worker failed: ${ev.message ?? 'could not load'}`));
+        fail(ev.message);
       };
     });
     const prefs = Object.fromEntries(PREF_KEYS.map((k) => [k, localStorage.getItem(k)]).filter(([, v]) => v !== null));
-    const started = await Promise.race([this.call('start', { dbName: this.dbName, sdk: this.sdk, prefs, snapshot: this.useSnapshot }), failed]);
+    const started = await Promise.race([this.call('start', { dbName: this.dbName, prefs }), failed]);
     this.clockKind = started.clockKind;
     this.startedFrom = started.startedFrom;
     this.engineOffset = (await this.call('now')) - systemNow();

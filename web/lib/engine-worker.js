@@ -5,9 +5,29 @@
 //   worker -> page  {reply, ok, value} | {reply, ok: false, error: {name, message, details}}
 //                   {event, detail, now}       a runtime event, with the engine's clock at that moment
 //                   {pref, key, value}         a clock preference to keep in the page's localStorage
-import { DemoRuntime } from './runtime.js';
+//
+// Python starts loading the moment this worker runs, before any call: which SDK, and whether from the memory
+// snapshot, come in the worker's URL (?sdk=ours|cloudflare&snapshot=on|off, engine-client.js engineWorkerURL). The
+// engine's own modules load beside it (a dynamic import), not before it.
+import { createPyodideBrowserHost } from '/js-engine/hosts/pyodide-browser.js';
 
+const options = new URL(self.location.href).searchParams;
 let runtime = null;
+let progress = null; // [phase, ms] last reported by the host, replayed to the page when `start` is called
+let onProgress = null;
+const SDK = options.get('sdk') === 'cloudflare' ? 'cloudflare' : 'ours';
+const host = createPyodideBrowserHost({
+  sdk: SDK,
+  snapshot: options.get('snapshot') !== 'off',
+  onProgress: (phase, ms) => {
+    progress = [phase, ms];
+    onProgress?.(phase, ms);
+  },
+  stdout: (text) => (runtime ? runtime.print(text, 'stdout') : console.log(text.replace(/\n$/, ''))),
+  stderr: (text) => (runtime ? runtime.print(text, 'stderr') : console.warn(text.replace(/\n$/, ''))),
+});
+host.catch(() => {}); // reported by `start`
+const runtimeModule = import('./runtime.js');
 
 const post = (message) => self.postMessage(message);
 const engineNow = () => runtime?.clock?.now() ?? Date.now();
@@ -30,12 +50,13 @@ function postEvent(event, detail) {
 }
 
 const methods = {
-  async start({ dbName, sdk, prefs, snapshot }) {
+  async start({ dbName, prefs }) {
     const kept = new Map(Object.entries(prefs ?? {}));
+    const { DemoRuntime } = await runtimeModule;
     runtime = new DemoRuntime({
       dbName,
-      sdk,
-      snapshot,
+      sdk: SDK,
+      host,
       prefs: {
         get: (key) => kept.get(key) ?? null,
         set: (key, value) => { kept.set(key, value); post({ pref: true, key, value }); },
@@ -44,7 +65,9 @@ const methods = {
     for (const type of ['engine', 'attempt', 'output', 'clock', 'cleared']) {
       runtime.addEventListener(type, (ev) => postEvent(type, ev.detail));
     }
-    const { resumed, failures } = await runtime.start({ onProgress: (phase, ms) => postEvent('progress', { phase, ms }) });
+    onProgress = (phase, ms) => postEvent('progress', { phase, ms });
+    if (progress) onProgress(...progress);
+    const { resumed, failures } = await runtime.start();
     return {
       resumed,
       failures: failures.map((f) => ({ id: f.id, error: plainError(f.error) })),

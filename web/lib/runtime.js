@@ -48,10 +48,13 @@ async function sha256Hex(text) {
 export class DemoRuntime extends EventTarget {
   // sdk: 'ours', or 'cloudflare' (Cloudflare's own Python SDK; its instances live in a database of their own).
   // snapshot: start Pyodide from the memory snapshot `serve` offers (false: a plain load).
-  constructor({ dbName = 'pyworkflows-demo', sdk = 'ours', prefs = localPrefs(), snapshot = true } = {}) {
+  // host: the Pyodide host (hosts/pyodide-browser.js), or its promise, when it is already loading (the worker
+  // starts it before this module has loaded); print() output reaches this.print. Default: made by start().
+  constructor({ dbName = 'pyworkflows-demo', sdk = 'ours', prefs = localPrefs(), snapshot = true, host = null } = {}) {
     super();
     this.sdk = sdk;
     this.useSnapshot = snapshot;
+    this.hostLoading = host;
     this.prefs = prefs;
     this.dbName = sdk === 'ours' ? dbName : `${dbName}-${sdk}`;
     this.clockKind = prefs.get(CLOCK_KEY) === 'real' ? 'real' : 'virtual';
@@ -60,7 +63,7 @@ export class DemoRuntime extends EventTarget {
     this.live = createLiveAttempts({ now: () => this.clock.now(), onChange: (id, detail) => this.emit('attempt', { id, ...detail }) });
     this.pendingSource = null; // source attached to the next inserted instance row
     this.following = new Set(); // ids of instances other tabs drive, to take over when they let go (follow)
-    this.stepGraph = null; // the Python step-graph analyser
+    this.stepGraph = null; // promise of the Python step-graph analyser (made on first use, or just after start)
     this.engine = null;
     this.packageUrls = new Set(); // wheels already loaded into Pyodide
   }
@@ -73,6 +76,8 @@ export class DemoRuntime extends EventTarget {
 
   emit(type, detail) { this.dispatchEvent(new CustomEvent(type, { detail })); }
 
+  print(text, stream) { this.emit('output', { text, stream, id: this.printingInstance() }); }
+
   async start({ onProgress } = {}) {
     // Other tabs of the page share the database: each instance is driven by the tab holding its Web Lock.
     const raw = withTabLeases(createIndexedDbStore({ name: this.dbName }));
@@ -84,20 +89,38 @@ export class DemoRuntime extends EventTarget {
     this.store.insertInstance = (row) => raw.insertInstance(this.pendingSource ? { ...row, source: this.pendingSource, createdWall: systemNow() } : row);
     this.rawStore = raw;
     await raw.open();
-    this.host = await createPyodideBrowserHost({
+    this.host = await (this.hostLoading ?? createPyodideBrowserHost({
       sdk: this.sdk,
       snapshot: this.useSnapshot,
       onProgress,
-      stdout: (text) => this.emit('output', { text, stream: 'stdout', id: this.printingInstance() }),
-      stderr: (text) => this.emit('output', { text, stream: 'stderr', id: this.printingInstance() }),
-    });
-    const graphSource = await (await fetch(new URL('./step_graph.py', import.meta.url))).text();
-    const ns = this.host.pyodide.globals.get('dict')();
-    this.host.pyodide.runPython(graphSource, { globals: ns });
-    this.stepGraph = ns.get('analyse');
-    ns.destroy();
+      stdout: (text) => this.print(text, 'stdout'),
+      stderr: (text) => this.print(text, 'stderr'),
+    }));
     this.buildEngine();
-    return this.recover();
+    const recovered = await this.recover();
+    // Compiling the analyser is not needed to run workflows: done once the page has its answer, unless a source
+    // needed it first.
+    setTimeout(() => this.analyser().catch((err) => this.print(`[page] step graphs: ${err.message}\n`, 'stderr')), 0);
+    return recovered;
+  }
+
+  // The step-graph analyser (step_graph.py's analyse), compiled once.
+  analyser() {
+    this.stepGraph ??= (async () => {
+      const res = await fetch(new URL('./step_graph.py', import.meta.url));
+      if (!res.ok) throw new Error(`step_graph.py: HTTP ${res.status}`);
+      const ns = this.host.pyodide.globals.get('dict')();
+      try {
+        this.host.pyodide.runPython(await res.text(), { globals: ns });
+        return ns.get('analyse');
+      } finally {
+        ns.destroy();
+      }
+    })().catch((err) => {
+      this.stepGraph = null; // the next source tries again
+      throw err;
+    });
+    return this.stepGraph;
   }
 
   buildEngine() {
@@ -147,7 +170,7 @@ export class DemoRuntime extends EventTarget {
       const defs = await this.loadDefinitions(text, `/editor/${hash}/${base}`);
       const names = {};
       for (const def of defs) names[def.name] = `${def.name.slice(0, 50)}-${hash}`;
-      src = { hash, text, filename: base, defs, names, graph: this.graphOf(text, base) };
+      src = { hash, text, filename: base, defs, names, graph: await this.graphOf(text, base) };
       this.sources.set(hash, src);
       this.registerSource(src);
     }
@@ -155,9 +178,9 @@ export class DemoRuntime extends EventTarget {
   }
 
   // The static step graph of a Python source (step_graph.py); a JavaScript workflow's steps are drawn as they run.
-  graphOf(text, filename) {
+  async graphOf(text, filename) {
     if (isJsWorkflowFile(filename)) return {};
-    const result = this.stepGraph(text);
+    const result = (await this.analyser())(text);
     try {
       return result.toJs({ dict_converter: Object.fromEntries, create_pyproxies: false });
     } finally {
@@ -218,7 +241,7 @@ export class DemoRuntime extends EventTarget {
     if (!row) return null;
     const [records, status] = await Promise.all([this.store.readJournal(id), this.engine.status(id)]);
     const src = row.source?.hash ? this.sources.get(row.source.hash) : null;
-    const graph = src?.graph?.[row.source.className] ?? (row.source?.text ? this.graphOf(row.source.text, row.source.filename)?.[row.source.className] : null);
+    const graph = src?.graph?.[row.source.className] ?? (row.source?.text ? (await this.graphOf(row.source.text, row.source.filename))?.[row.source.className] : null);
     return {
       row,
       records,
