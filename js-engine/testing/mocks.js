@@ -8,6 +8,7 @@
 //   mocks.mockStep({ name: 'charge card', failTimes: 2 });            // then the real callback runs
 //   mocks.mockStep({ name: 'charge card', error: { name: 'ValueError', message: 'declined' } });
 //   mocks.disableSleeps(true);                                         // sleep / sleepUntil wake at once (keys kept)
+import { forwardOthers } from './forward.js';
 
 const ERROR_FIELDS = ['code', 'pythonModule', 'pythonQualname', 'pythonArgs', 'nonRetryable'];
 
@@ -78,7 +79,7 @@ export function createMocks() {
         }
         return step[method](name, config, mockedCallback(name, instanceId, callback));
       };
-      return {
+      return forwardOthers(step, {
         do: route('do'),
         ...(step.doNow ? { doNow: route('doNow') } : {}),
         // A disabled sleep is still a journaled sleep step keyed by its real duration (so positions, keys and replay
@@ -88,8 +89,7 @@ export function createMocks() {
         waitForEvent: (name, options) => step.waitForEvent(name, options),
         // Scoped views (Python child tasks, journal/keys.js) are mocked alike; `occurrence` counts in the scope.
         withScope: (scope, options) => wrap(step.withScope(scope, options), instanceId),
-        ...(step.abandon ? { abandon: (promise) => step.abandon(promise) } : {}),
-      };
+      }); // abandon, and any other kind's methods, as they are
     },
   };
 }

@@ -11,6 +11,7 @@ import { createVirtualClock } from '../core/clock.js';
 import { createMemoryStore } from '../stores/memory.js';
 import { KeyCounter, lifecycle, stepKey } from '../core/journal/index.js';
 import { parseDuration } from '../core/durations.js';
+import { forwardOthers } from './forward.js';
 
 // /2: step keys count per kind (core/journal/keys.js); /1 journals read on, keeping their own counting.
 export const JOURNAL_FORMAT = 'pyworkflows-journal/2';
@@ -127,15 +128,14 @@ export async function replayJournal({ journal, definition, env, timeoutMs = 30_0
       return new Promise(() => {});
     });
   };
-  const wrapScoped = (step, scope) => ({
+  const wrapScoped = (step, scope) => forwardOthers(step, {
     do: route(step, scope, 'do'),
     ...(step.doNow ? { doNow: route(step, scope, 'doNow') } : {}),
     sleep(name, duration) { note(name, scope, 'sleep', msOf(duration)); return step.sleep(name, duration); },
     sleepUntil(name, at) { note(name, scope, 'sleepUntil'); return step.sleepUntil(name, at); },
     waitForEvent(name, options) { note(name, scope, 'waitForEvent'); return step.waitForEvent(name, options); },
     withScope: (sub, options) => wrapScoped(step.withScope(sub, options), sub), // Python child tasks (journal/keys.js)
-    ...(step.abandon ? { abandon: (promise) => step.abandon(promise) } : {}),
-  });
+  }, (method, [name]) => { if (method !== 'abandon') note(name, scope, method); }); // another kind's call: keyed by its method
   const wrapStep = (step) => wrapScoped(step, ''); // the engine passes (step, instanceId)
 
   const errors = [];

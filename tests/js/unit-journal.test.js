@@ -35,6 +35,13 @@ test('step keys of format 2: kinds other than do are tagged, round-trip, and nev
   assert.deepEqual([['x', 'do'], ['x', 'sleep', 1000], ['x', 'waitForEvent']].map(([n, m, ms]) => v1.next(n, m, '', ms).key), ['x#1', 'x#2', 'x#3']);
 });
 
+test('step keys of format 2: a step kind of its own (a later one) counts under its method name, never with waits', () => {
+  const v2 = new KeyCounter(2);
+  const got = [['x', 'now'], ['x', 'waitForEvent'], ['x', 'wait'], ['x', 'now']].map(([n, m]) => v2.next(n, m).key);
+  assert.deepEqual(got, ['x#1~now', 'x#1~wait', 'x#2~wait', 'x#2~now']);
+  assert.deepEqual(parseStepKey('x#2~now@/1'), { name: 'x', count: 2, scope: '/1', tag: 'now' });
+});
+
 test('finished statuses: complete, errored, terminated and nothing else', () => {
   assert.deepEqual([...FINISHED].sort(), ['complete', 'errored', 'terminated']);
 });

@@ -14,7 +14,8 @@
 //   2: per kind, as Cloudflare's engine counts: do per name, sleep per name and duration (ms), sleepUntil per name,
 //      waitForEvent per name. A do keeps `name#count`; other kinds are tagged after the count,
 //      `name#count~sleep:1000`, `name#count~sleepUntil`, `name#count~wait`, so equal counts of different kinds (or
-//      of sleeps of different durations) never share a key; a do's key ends in digits, never in a tag.
+//      of sleeps of different durations) never share a key; a do's key ends in digits, never in a tag. Any other
+//      step kind counts per name under a tag of its own, its method's name (`name#count~now`).
 export const SCOPE_PATTERN = /^(\/[1-9][0-9]*)+$/;
 export const KEY_FORMAT = 2; // what new instances use
 
@@ -23,7 +24,7 @@ export function stepKey(name, count, scope = '', tag = '') {
   return scope ? `${base}@${scope}` : base;
 }
 
-const KEY = /^(.*)#([1-9][0-9]*)(?:~(sleep:(?:0|[1-9][0-9]*)|sleepUntil|wait))?(?:@((?:\/[1-9][0-9]*)+))?$/s;
+const KEY = /^(.*)#([1-9][0-9]*)(?:~(sleep:(?:0|[1-9][0-9]*)|[A-Za-z][A-Za-z0-9]*))?(?:@((?:\/[1-9][0-9]*)+))?$/s;
 
 // {name, count, scope, tag?} of a key stepKey made; null for anything else.
 export function parseStepKey(key) {
@@ -32,12 +33,13 @@ export function parseStepKey(key) {
   return { name: m[1], count: Number(m[2]), scope: m[4] ?? '', ...(m[3] ? { tag: m[3] } : {}) };
 }
 
-// A call's counting class under format 2: `method` is the step method (do, sleep, sleepUntil, waitForEvent), `ms`
-// a sleep's duration. Format 1 has one class (''), which also means no tag.
+// A call's counting class under format 2: `method` is the step method (do, sleep, sleepUntil, waitForEvent; the
+// wait kind claims as 'wait'), `ms` a sleep's duration. Format 1 has one class (''), which also means no tag.
+const TAGS = { sleepUntil: 'sleepUntil', waitForEvent: 'wait', wait: 'wait' };
 export function countingTag(format, method, ms) {
   if (format < 2 || method === 'do') return '';
   if (method === 'sleep') return `sleep:${ms}`;
-  return method === 'sleepUntil' ? 'sleepUntil' : 'wait';
+  return TAGS[method] ?? method; // a step kind of its own (its method's name): never counted with another's calls
 }
 
 // Counts calls into keys: per (scope, tag, name), in call order. The engine's claims and the testing replay's
