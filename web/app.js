@@ -1,5 +1,6 @@
 // The demo page: an editor with examples, a Run button, and a live picture of the selected instance (DAG of steps,
 // timeline, result, journal), the instance controls, and the list of past instances.
+import './lib/instance-panel.js'; // first: fills the instance panel before anything reads it
 import { describeRecord, toJsonText } from '/js-engine/core/journal/index.js';
 import { FINISHED, RuntimeClient } from './lib/engine-client.js';
 import { buildDag, buildTimeline, formatDuration } from './lib/model.js';

@@ -1,22 +1,17 @@
 // The demo page's layout at common window widths: the run row (params, Reset, Run) stays inside its panel, each
 // button on one line.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, startTestServer } from './helpers.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { REPO_ROOT } from '../../js-engine/node/serve.js';
+import { useBrowser } from './helpers.js';
 
-let browser;
-let server;
-before(async () => {
-  [browser, server] = await Promise.all([launchBrowser(), startTestServer()]);
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useBrowser();
 
 test('the Run and Reset buttons stay inside the editor panel, on one line, at 1024 to 1600 px wide', async () => {
-  const page = await browser.newPage();
-  await page.goto(server.url);
+  const page = await env.browser.newPage();
+  await page.goto(env.server.url);
   await page.waitForSelector('#run');
   for (const width of [1024, 1300, 1600]) {
     await page.setViewportSize({ width, height: 900 });
@@ -30,5 +25,24 @@ test('the Run and Reset buttons stay inside the editor panel, on one line, at 10
     }
     assert.ok(boxes['#run'].height < boxes['#reset-example'].height * 1.5, `Run wraps at ${width} px: ${JSON.stringify(boxes)}`);
   }
+  await page.close();
+});
+
+test('the instance panel is one copy (web/lib/instance-panel.js): neither page repeats its markup; the demo page shows it with its own hint and log', async () => {
+  for (const file of ['web/index.html', 'web/dashboard/index.html']) {
+    const text = fs.readFileSync(path.join(REPO_ROOT, file), 'utf8');
+    assert.doesNotMatch(text, /id="btn-pause"|id="event-form"/, `${file} repeats the panel's markup`);
+    assert.match(text, /data-instance-panel/, `${file} holds the panel's placeholder`);
+  }
+  const page = await env.browser.newPage();
+  await page.goto(env.server.url);
+  await page.waitForSelector('#btn-pause');
+  const panel = await page.evaluate(() => ({
+    hint: document.getElementById('inst-meta').textContent,
+    log: document.getElementById('log')?.previousElementSibling?.textContent,
+    controls: [...document.querySelectorAll('.run-panel .controls button')].map((b) => b.id),
+    stepDetail: Boolean(document.getElementById('step-detail')),
+  }));
+  assert.deepEqual(panel, { hint: 'Pick an example and press Run.', log: 'Journal & console', controls: ['btn-pause', 'btn-resume', 'btn-terminate', 'btn-restart'], stepDetail: false });
   await page.close();
 });

@@ -1,6 +1,7 @@
 // The dev dashboard (`pyworkflows dev`, /_dashboard): the project's instances with filters, and for the selected one
 // the DAG of steps and the timeline the demo page draws (web/lib: model.js, dag.js, timeline.js), fed from the
 // server's SQLite journal (api/instances/ID) and kept live by server-sent events (api/stream), with the controls.
+import '../lib/instance-panel.js'; // first: fills the instance panel before anything reads it
 import { buildDag, buildTimeline, formatDuration } from '../lib/model.js';
 import { renderDag } from '../lib/dag.js';
 import { renderTimeline } from '../lib/timeline.js';
