@@ -1,27 +1,19 @@
 // The demo page with `?sdk=cloudflare`: the same engine and IndexedDB store, with Cloudflare's own Python SDK
 // (workers-runtime-sdk, unmodified) in Pyodide instead of ours, so a file shows how it behaves on Cloudflare.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { forbidExternalRequests, launchBrowser, screenshot, startTestServer, watchPage } from './helpers.js';
+import { forbidExternalRequests, screenshot, useBrowser, watchPage } from './helpers.js';
 
-let browser;
-let server;
-before(async () => {
-  [browser, server] = await Promise.all([launchBrowser(), startTestServer()]);
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useBrowser();
 
 test("?sdk=cloudflare runs the page's workflows on Cloudflare's SDK: flaky retries complete, an import only ours has fails to load", async (t) => {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 1000 } });
+  const context = await env.browser.newContext({ viewport: { width: 1440, height: 1000 } });
   const offenders = [];
-  await forbidExternalRequests(context, server.url.replace(/\/$/, ''), offenders);
+  await forbidExternalRequests(context, env.server.url.replace(/\/$/, ''), offenders);
   const page = await context.newPage();
   watchPage(page);
   t.after(() => context.close());
-  await page.goto(`${server.url}?sdk=cloudflare`);
+  await page.goto(`${env.server.url}?sdk=cloudflare`);
   await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
   assert.equal(await page.getAttribute('body', 'data-sdk'), 'cloudflare');
   assert.match(await page.textContent('#runtime-status'), /Cloudflare's SDK/);

@@ -1,31 +1,23 @@
 // JavaScript workflows (written for cloudflare:workers / cloudflare:workflows) in the demo page: the example runs to
 // complete with its steps drawn, the editor switches language with the example, and a module that fails to import
 // is reported. js-engine/hosts/js-browser.js rewrites the cloudflare:* specifiers before a blob: import.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { forbidExternalRequests, launchBrowser, screenshot, startTestServer, watchPage } from './helpers.js';
+import { forbidExternalRequests, screenshot, useBrowser, watchPage } from './helpers.js';
 
-let browser;
-let server;
-before(async () => {
-  [browser, server] = await Promise.all([launchBrowser(), startTestServer()]);
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useBrowser();
 
 async function openDemo(t) {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 1000 } });
+  const context = await env.browser.newContext({ viewport: { width: 1440, height: 1000 } });
   const offenders = [];
-  await forbidExternalRequests(context, server.url.replace(/\/$/, ''), offenders);
+  await forbidExternalRequests(context, env.server.url.replace(/\/$/, ''), offenders);
   const page = await context.newPage();
   const log = watchPage(page);
   t.after(async () => {
     await context.close();
     assert.deepEqual(offenders, [], 'nothing is fetched from anywhere but our server');
   });
-  await page.goto(server.url);
+  await page.goto(env.server.url);
   await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
   return { page, log };
 }

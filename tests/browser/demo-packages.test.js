@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { forbidExternalRequests, launchBrowser, screenshot, startTestServer, watchPage } from './helpers.js';
+import { forbidExternalRequests, screenshot, useBrowser, watchPage } from './helpers.js';
 import { REPO_ROOT } from '../../js-engine/node/serve.js';
 
 // scripts/setup's tools venv: its setuptools builds a wheel without network (no build isolation).
@@ -30,8 +30,6 @@ class Greeter(WorkflowEntrypoint):
         return await greet()
 `;
 
-let browser;
-let server;
 let tmp;
 let wheels;
 const savedCache = process.env.PYWORKFLOWS_PACKAGE_CACHE;
@@ -45,15 +43,13 @@ before(async () => {
   wheels = path.join(tmp, 'wheels');
   execFileSync(TOOLS_PYTHON, ['-m', 'pip', 'wheel', '--no-deps', '--no-build-isolation', '-q', '-w', wheels, src], { stdio: 'pipe' });
   process.env.PYWORKFLOWS_PACKAGE_CACHE = path.join(tmp, 'package-cache'); // what the server serves
-  [browser, server] = await Promise.all([launchBrowser(), startTestServer()]);
 });
 after(async () => {
-  await browser?.close();
-  await server?.close();
   if (savedCache === undefined) delete process.env.PYWORKFLOWS_PACKAGE_CACHE;
   else process.env.PYWORKFLOWS_PACKAGE_CACHE = savedCache;
   fs.rmSync(tmp, { recursive: true, force: true });
 });
+const env = useBrowser(); // after the hook above: the server starts with the package cache set
 
 // `npx pyworkflows install FILE` with pip pointed at the wheel built above and nowhere else.
 function install(file) {
@@ -66,13 +62,13 @@ function install(file) {
 const status = (page) => page.getAttribute('#inst-status', 'data-status');
 
 test('a PEP 723 package: missing, the page names the install command; installed, the workflow imports it, also after a reload', async (t) => {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 1000 } });
+  const context = await env.browser.newContext({ viewport: { width: 1440, height: 1000 } });
   const offenders = [];
-  await forbidExternalRequests(context, server.url.replace(/\/$/, ''), offenders);
+  await forbidExternalRequests(context, env.server.url.replace(/\/$/, ''), offenders);
   t.after(() => context.close());
   const page = await context.newPage();
   const log = watchPage(page);
-  await page.goto(server.url);
+  await page.goto(env.server.url);
   await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
   await page.click('[data-example="flaky"]');
   await page.waitForFunction(() => document.querySelector('#source').value.includes('FlakyPayment'));

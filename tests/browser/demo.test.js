@@ -2,32 +2,24 @@
 // its outcome, events are sent through the page, the controls work, and a page reloaded in the middle of a retry
 // back-off, a sleep or an event wait resumes the instance from IndexedDB without running a completed step again.
 // Screenshots go to test-results/browser/.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { forbidExternalRequests, launchBrowser, screenshot, startTestServer, watchPage } from './helpers.js';
+import { forbidExternalRequests, screenshot, useBrowser, watchPage } from './helpers.js';
 
-let browser;
-let server;
-before(async () => {
-  [browser, server] = await Promise.all([launchBrowser(), startTestServer()]);
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useBrowser();
 
 // A fresh browser context (so a fresh IndexedDB) with the demo loaded and Python ready.
 async function openDemo(t) {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 1000 } });
+  const context = await env.browser.newContext({ viewport: { width: 1440, height: 1000 } });
   const offenders = [];
-  await forbidExternalRequests(context, server.url.replace(/\/$/, ''), offenders);
+  await forbidExternalRequests(context, env.server.url.replace(/\/$/, ''), offenders);
   const page = await context.newPage();
   const log = watchPage(page);
   t.after(async () => {
     await context.close();
     assert.deepEqual(offenders, [], 'nothing is fetched from anywhere but our server');
   });
-  await page.goto(server.url);
+  await page.goto(env.server.url);
   await waitReady(page);
   return { context, page, log, offenders };
 }
@@ -305,7 +297,7 @@ test('two tabs: the second shows which tab runs an instance and sends it the eve
   await page.waitForSelector('#inst-meta[data-holder="self"]');
   assert.match(await page.textContent('#inst-meta'), /run by this tab \(tab [0-9a-f]{4}\)/);
   const second = await context.newPage();
-  await second.goto(server.url);
+  await second.goto(env.server.url);
   await waitReady(second);
   assert.equal(await second.evaluate(() => window.demo.state.selected), id);
   await second.waitForFunction(() => /^tab [0-9a-f]{4}$/.test(document.getElementById('inst-meta').dataset.holder));

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '../../js-engine/node/serve.js';
-import { forbidExternalRequests, launchBrowser, screenshot, watchPage } from './helpers.js';
+import { forbidExternalRequests, screenshot, useBrowser, watchPage } from './helpers.js';
 import { rewriteInitProject } from '../js/fixtures/dev-project.js';
 
 const MAIN = path.join(REPO_ROOT, 'js-engine', 'cli', 'main.js');
@@ -17,7 +17,6 @@ let project;
 let proc;
 let output = '';
 let base;
-let browser;
 
 async function startDev() {
   proc = spawn('node', [MAIN, 'dev', '--port', '0'], { cwd: project, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -39,11 +38,10 @@ before(async () => {
   project = path.join(tmp, 'shop');
   rewriteInitProject(project, { version: 'v1' });
   base = await startDev();
-  browser = await launchBrowser();
 });
+const env = useBrowser({ server: false });
 
 after(async () => {
-  await browser?.close();
   if (proc && proc.exitCode === null) {
     proc.kill('SIGTERM');
     await new Promise((r) => proc.once('exit', r));
@@ -54,7 +52,7 @@ after(async () => {
 const post = (p, body) => fetch(new URL(p, base), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
 async function openDashboard(id) {
-  const context = await browser.newContext({ viewport: { width: 1360, height: 940 } });
+  const context = await env.browser.newContext({ viewport: { width: 1360, height: 940 } });
   const offenders = [];
   await forbidExternalRequests(context, base.replace(/\/$/, ''), offenders);
   const page = await context.newPage();

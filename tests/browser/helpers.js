@@ -1,6 +1,7 @@
 // Shared setup for the browser tests: Debian's Chromium driven by playwright-core, and our own static server
 // (js-engine/node/serve.js) on a free port, with /tests/ mounted for the test pages.
 import fs from 'node:fs';
+import { before, after } from 'node:test';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { startServer, REPO_ROOT } from '../../js-engine/node/serve.js';
@@ -17,6 +18,21 @@ export async function launchBrowser() {
 
 export async function startTestServer() {
   return startServer({ port: 0, quiet: true, mounts: { '/tests/': 'tests' } });
+}
+
+// One browser and one static server for a test file, started before its first test and closed after its last:
+// `const env = useBrowser();` then `env.browser`, `env.server` in the tests. `server: false`: the browser only.
+// Hooks run in the order they are registered: call it after a `before` whose setup the server needs.
+export function useBrowser({ server = true } = {}) {
+  const env = { browser: null, server: null };
+  before(async () => {
+    [env.browser, env.server] = await Promise.all([launchBrowser(), server ? startTestServer() : null]);
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.server?.close();
+  });
+  return env;
 }
 
 // Collects console errors and page errors so a test can print them when it fails.

@@ -1,30 +1,22 @@
 // The demo page stays responsive while a workflow step computes (issue 17 item 3): the engine and Pyodide run in a
 // module Web Worker, so a synchronous, CPU-bound Python step leaves the page's thread free to answer input.
 // On the page of old (everything on the main thread) the first key press waits for the whole step.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, startTestServer, watchPage } from './helpers.js';
+import { useBrowser, watchPage } from './helpers.js';
 import { probeInputDuringBusyStep, summariseLatency } from '../../scripts/bench-browser.mjs';
 
-let browser;
-let server;
-before(async () => {
-  [browser, server] = await Promise.all([launchBrowser(), startTestServer()]);
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useBrowser();
 
 // Generous for a loaded 2-core machine: a blocked page answers after the whole 3 s step.
 const BOUND_MS = 500;
 
 test('the page answers key presses within a bound while a 3 s CPU-bound Python step runs, and the step completes', async (t) => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   t.after(() => context.close());
   const page = await context.newPage();
   const log = watchPage(page);
-  await page.goto(server.url);
+  await page.goto(env.server.url);
   await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
   // Whether the page ever drew the busy step as running (the worker reports an attempt's start before running it).
   await page.evaluate(() => {

@@ -1,27 +1,19 @@
 // The demo page started from the Pyodide memory snapshot `serve` offers (issue 14): the same results as a plain
 // load (`?snapshot=off`), SDK source lines in tracebacks, fresh randomness per page, and a corrupt snapshot that
 // falls back to a plain load with one warning.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { launchBrowser, startTestServer, watchPage } from './helpers.js';
+import { startTestServer, useBrowser, watchPage } from './helpers.js';
 import { snapshotKey, snapshotPath, warmSnapshot } from '../../js-engine/hosts/pyodide-snapshot.js';
 import { pyodideDistDir } from '../../js-engine/node/dist.js';
 
-let browser;
-let server;
-before(async () => {
-  [browser, server] = await Promise.all([launchBrowser(), startTestServer()]);
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useBrowser();
 
 async function openPage(t, url) {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   t.after(() => context.close());
   const page = await context.newPage();
   const log = watchPage(page);
@@ -71,8 +63,8 @@ async function runSource(page, source, params = {}) {
 const exampleSource = (name) => fs.readFileSync(new URL(`../../examples/${name}`, import.meta.url), 'utf8');
 
 test('the page from the snapshot gives the same results as a plain load; tracebacks show SDK source lines; random differs per page', async (t) => {
-  const snap = await openPage(t, server.url);
-  const plain = await openPage(t, `${server.url}?snapshot=off`);
+  const snap = await openPage(t, env.server.url);
+  const plain = await openPage(t, `${env.server.url}?snapshot=off`);
   assert.equal(snap.from, 'snapshot', snap.log.join('\n'));
   assert.equal(plain.from, 'plain');
   const sources = [[exampleSource('dag.py'), { city: 'Lisbon', nights: 3 }], [exampleSource('flaky.py'), { amount: 42 }], [FAILING, {}]];
@@ -88,7 +80,7 @@ test('the page from the snapshot gives the same results as a plain load; traceba
   const sourceLines = (p) => p.evaluate(() => window.demo.runtime.runPython('import inspect, workers._step\nlen(inspect.getsourcelines(workers._step)[0])'));
   assert.ok(await sourceLines(snap.page) > 100);
   assert.equal(await sourceLines(snap.page), await sourceLines(plain.page));
-  const third = await openPage(t, server.url);
+  const third = await openPage(t, env.server.url);
   const draws = await Promise.all([snap.page, third.page].map((p) => p.evaluate(() => window.demo.runtime.runPython('import random\nrandom.random()'))));
   assert.notEqual(draws[0], draws[1], 'each page restored from the snapshot draws its own random numbers');
 });
@@ -119,7 +111,7 @@ test('a corrupt snapshot: the page loads plainly with one warning, and works', a
 });
 
 test('a stale snapshot (made for another SDK wheel): the page loads plainly with one warning', async (t) => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   t.after(() => context.close());
   // The manifest as a server with another wheel would describe it: the page checks it against its own lock file.
   await context.route('**/build/snapshot/manifest.json', async (route) => {
@@ -128,7 +120,7 @@ test('a stale snapshot (made for another SDK wheel): the page loads plainly with
     await route.fulfill({ response: res, json: { ...manifest, wheel: { ...manifest.wheel, sha256: '0'.repeat(64) } } });
   });
   const page = await context.newPage();
-  await page.goto(server.url);
+  await page.goto(env.server.url);
   await page.waitForSelector('body[data-ready="true"]', { timeout: 90_000 });
   assert.equal(await page.getAttribute('body', 'data-started-from'), 'plain');
   assert.match(await page.locator('#toast').textContent(), /\(snapshot\.unusable\) .*stale: made for SDK wheel 000000000000/);

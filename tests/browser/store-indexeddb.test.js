@@ -1,24 +1,16 @@
 // The IndexedDB store in Chromium: the shared Store contract suite (run in a page, unchanged, through small
 // node:test / assert shims), then what only a browser store has: durability across reload and tabs.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, startTestServer, watchPage } from './helpers.js';
+import { useBrowser, watchPage } from './helpers.js';
 
-let browser;
-let server;
-before(async () => {
-  [browser, server] = await Promise.all([launchBrowser(), startTestServer()]);
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useBrowser();
 
 test('Store contract suite passes against IndexedDB in Chromium', async (t) => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const page = await context.newPage();
   const log = watchPage(page);
-  await page.goto(`${server.url}tests/browser/pages/store-contract.html`);
+  await page.goto(`${env.server.url}tests/browser/pages/store-contract.html`);
   const results = await page.waitForFunction(() => window.contractResults, null, { timeout: 60_000 }).then((h) => h.jsonValue());
   await context.close();
   assert.ok(results.length >= 15, `expected the whole contract suite, got ${results.length} tests\n${log.join('\n')}`);
@@ -30,7 +22,7 @@ test('Store contract suite passes against IndexedDB in Chromium', async (t) => {
 // Opens a blank page of our origin with the store module loaded as window.S (a store named `name`).
 async function openStorePage(context, name) {
   const page = await context.newPage();
-  await page.goto(`${server.url}tests/browser/pages/blank.html`);
+  await page.goto(`${env.server.url}tests/browser/pages/blank.html`);
   await page.evaluate(async (n) => {
     const { createIndexedDbStore } = await import('/js-engine/stores/indexeddb.js');
     window.S = createIndexedDbStore({ name: n });
@@ -40,7 +32,7 @@ async function openStorePage(context, name) {
 }
 
 test('a committed journal survives reload, other tabs, and is one transaction per commit', async () => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const page = await openStorePage(context, 'durable');
   const rejected = await page.evaluate(async () => {
     const row = { id: 'a', workflow: 'wf', params: {}, status: 'queued', output: null, error: null, createdAt: 1, updatedAt: 1 };
@@ -73,14 +65,14 @@ test('a committed journal survives reload, other tabs, and is one transaction pe
 });
 
 test('a new browser context starts with an empty database', async () => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const page = await openStorePage(context, 'durable');
   assert.deepEqual(await page.evaluate(() => S.listInstances()), []);
   await context.close();
 });
 
 test('commit throughput is fine for a demo (both durabilities)', async () => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const page = await openStorePage(context, 'speed');
   const rates = await page.evaluate(async () => {
     const { createIndexedDbStore } = await import('/js-engine/stores/indexeddb.js');
@@ -103,7 +95,7 @@ test('commit throughput is fine for a demo (both durabilities)', async () => {
 });
 
 test('commits issued while one is in flight share a transaction, each with its own seqs', async () => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const page = await openStorePage(context, 'grouped');
   const got = await page.evaluate(async () => {
     let transactions = 0;

@@ -2,31 +2,23 @@
 // drives it; the others reach it through the journal (events, pause / resume / terminate / restart requests) and
 // take it over when that tab closes. Step callbacks log every run to localStorage, which the tabs share, so the
 // tests see that no callback ever ran in two tabs.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, startTestServer, watchPage } from './helpers.js';
+import { useBrowser, watchPage } from './helpers.js';
 
-let browser;
-let server;
-before(async () => {
-  [browser, server] = await Promise.all([launchBrowser(), startTestServer()]);
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useBrowser();
 
 let dbs = 0;
 // Tabs of one origin (one browser context) on one database. poll: the engine's foreignPollMs.
 async function tabs(t, labels, { poll = 60_000 } = {}) {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   t.after(() => context.close());
   const db = `tabs-${Date.now()}-${++dbs}`;
   const log = [];
   const open = async (label) => {
     const page = await context.newPage();
     watchPage(page, log);
-    await page.goto(`${server.url}tests/browser/pages/tabs.html?label=${encodeURIComponent(label)}&db=${db}&poll=${poll}`);
+    await page.goto(`${env.server.url}tests/browser/pages/tabs.html?label=${encodeURIComponent(label)}&db=${db}&poll=${poll}`);
     await page.waitForFunction(() => window.tabReady, null, { timeout: 15_000 });
     return page;
   };
