@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { benchChromium } from '../../scripts/bench-chromium.mjs';
-import { BARE, WORKFLOWS } from '../../scripts/bench.mjs';
+import { BARE, WORKFLOWS } from '../../scripts/bench-workflows.mjs';
 
 test('Chromium bench driver: bare IndexedDB limit, sequential and fan-out Python workflows in one page', async () => {
   const r = await benchChromium({ workflows: WORKFLOWS, bare: BARE, steps: 30, fanWidth: 10, fanRounds: 2, repeat: 1 });

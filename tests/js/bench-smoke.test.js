@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import {
   benchBare, benchBareSync, benchFanOut, benchInstances, benchReplay, benchSequential, getHost, tmpDir,
-} from '../../scripts/bench.mjs';
+} from '../../scripts/bench-drivers.mjs';
 
 before(async () => { await getHost(); });
 after(async () => {
