@@ -30,7 +30,7 @@ export class ChromiumUsageError extends Error {
 /**
  * Opens the page on `db`'s profile (created unless `existing`) and an engine there on the instance `id`'s clock.
  * `output(kind, text)`: Python's print ('stdout'/'stderr') and engine errors; `progress`: the CLI's progress line.
- * Resolves with {engine, store, kind, loadFile, close}.
+ * Resolves with {engine, store, kind, host, loadFile, close}; `host` answers what cli/drive.js asks of a Pyodide host.
  */
 export async function openChromiumEngine({ db, id, clock, existing, output, progress = { show() {}, clear() {} } }) {
   const dir = profileDir(db);
@@ -41,13 +41,7 @@ export async function openChromiumEngine({ db, id, clock, existing, output, prog
   let state = { now: Date.now(), blockers: {}, inflight: {} };
   const fatal = whenSaid();
   const browser = await openChromiumPage(CLI_PAGE, { userDataDir: dir, onPageError: (text) => output('stderr', `[chromium] ${text}\n`) });
-  // A crashed page (its renderer killed, out of memory) answers no call again: every call, pending or later, fails
-  // with one line, and the instance stays as the store last had it.
-  const lost = whenSaid();
-  const loseWith = (what) => () => lost.say(new ChromiumUsageError('chromium.crashed', `the Chromium page running the engine ${what}; the instance keeps what its journal holds (\`resume --runtime chromium\` continues it)`));
-  browser.page.on('crash', loseWith('crashed'));
-  browser.page.on('close', loseWith('closed'));
-  lost.seen.catch(() => {});
+  const lost = whenLost(browser.page);
   try {
     await browser.page.exposeFunction('cliEmit', (kind, text) => {
       const value = decode(JSON.parse(text));
@@ -102,10 +96,16 @@ export async function openChromiumEngine({ db, id, clock, existing, output, prog
     readJournal: (iid) => call('readJournal', { id: iid }),
     close: async () => {},
   };
-  // The Python file, read here (the page has no file system), with the wrangler config that applies to it and the
-  // modules beside it. A Python file's packages are those `pyworkflows install` put in the cache, served to the page
-  // at /packages/.
-  async function loadFile(file, className, { config, sdk = 'ours', strict }) {
+  // What cli/drive.js asks a Pyodide host: a fatal interpreter error in the page.
+  const host = { whenFatal: () => fatal.seen, fatalError: () => fatal.value };
+  return { engine, store, kind, host, loadFile: fileLoader(call, progress), close: () => local.close() };
+}
+
+// The Python file, read here (the page has no file system), with the wrangler config that applies to it and the
+// modules beside it. A Python file's packages are those `pyworkflows install` put in the cache, served to the page
+// at /packages/.
+function fileLoader(call, progress) {
+  return async function loadFile(file, className, { config, sdk = 'ours', strict }) {
     const { requiredWheels, wheelUrlPath } = await import('./packages.js');
     const packages = isJsWorkflowFile(file) ? [] : requiredWheels(file).map(wheelUrlPath);
     const cfg = configFor(file, config);
@@ -117,10 +117,18 @@ export async function openChromiumEngine({ db, id, clock, existing, output, prog
       .finally(() => progress.clear());
     const chosen = chooseWorkflow({ file, config: cfg, workflows }, className);
     return { path: file, name: chosen.name, className: chosen.className, def: null, env: null };
-  }
-  // What cli/drive.js asks a Pyodide host: a fatal interpreter error in the page.
-  const host = { whenFatal: () => fatal.seen, fatalError: () => fatal.value };
-  return { engine, store, kind, host, loadFile, close: () => local.close() };
+  };
+}
+
+// A crashed page (its renderer killed, out of memory) answers no call again: `seen` rejects with one line, which
+// every call, pending or later, races; the instance stays as the store last had it.
+function whenLost(page) {
+  const lost = whenSaid();
+  const loseWith = (what) => () => lost.say(new ChromiumUsageError('chromium.crashed', `the Chromium page running the engine ${what}; the instance keeps what its journal holds (\`resume --runtime chromium\` continues it)`));
+  page.on('crash', loseWith('crashed'));
+  page.on('close', loseWith('closed'));
+  lost.seen.catch(() => {});
+  return lost;
 }
 
 // A one-time signal: `say(v)` settles `seen` (resolved with v, or rejected when v is an Error) and keeps v.
