@@ -108,6 +108,8 @@ const freshSchema = () => {
 // SQLite quotes damaged bytes (newlines, control characters) in some messages: keep ours one short line.
 const oneLine = (text) => text.replace(/[\u0000-\u001f\u007f-\u009f\s]+/g, ' ').slice(0, 300);
 
+const hasOrphanRecords = (db) => db.prepare('SELECT 1 FROM journal j WHERE NOT EXISTS (SELECT 1 FROM instances i WHERE i.id = j.instance_id) LIMIT 1').get() !== undefined;
+
 function storeError(code, message, cause) {
   const err = new Error(`(${code}) ${message}`, cause ? { cause } : undefined);
   err.code = code;
@@ -116,8 +118,9 @@ function storeError(code, message, cause) {
 
 // options: path; verify: what to check at open. 'full' (default): PRAGMA integrity_check, which reads every page
 // and also checks that the indexes agree with the tables (a damaged index entry would otherwise hide a row from
-// a filtered list); measured 20-100 ms per 16 MB on a busy 2-core machine. 'quick': PRAGMA quick_check (pages
-// only, about as fast here). 'none': no check (SQLite still notices damage on the pages a query reads).
+// a filtered list), and that every journal record belongs to an instance; measured 20-100 ms per 16 MB on a busy
+// 2-core machine. 'quick': PRAGMA quick_check (pages only, about as fast here). 'none': no check (SQLite still
+// notices damage on the pages a query reads).
 export function createSqliteStore({ path: file, verify = 'full' } = {}) {
   if (typeof file !== 'string' || !file) throw new TypeError('createSqliteStore: `path` must be a non-empty string');
   let db = null;
@@ -302,6 +305,10 @@ export function createSqliteStore({ path: file, verify = 'full' } = {}) {
             const problems = db.pragma(`${pragma}(5)`).map((r) => String(Object.values(r)[0]).replace(/\s+/g, ' ').trim());
             if (problems[0] !== 'ok') throw corrupt(`PRAGMA ${pragma}: ${problems.join('; ')}`);
           }
+          // A torn write into a journal record's key can file it under an id no instance has: every page stays
+          // well formed and that instance's journal still reads gap-free, one record short at its end. (~30 ms
+          // per 200,000 records; the integrity check above takes about as long.)
+          if (verify === 'full' && hasOrphanRecords(db)) throw corrupt('a journal record belongs to no instance (its key was damaged; an instance may have lost records)');
           st = prepare();
         }, true);
       } catch (err) {

@@ -56,10 +56,12 @@ test('an event and pause / resume sent from a second tab reach the driving tab l
   assert.equal(await status(a, 'x'), 'paused');
   await b.evaluate(() => tab.engine.resume('x'));
   assert.equal(await status(a, 'x'), 'waiting');
+  // A third of the driving tab's one-minute poll: only the wake-up can be that quick, and a loaded machine (two
+  // Chromium tabs, IndexedDB round trips) still makes it.
   const t0 = Date.now();
   await b.evaluate(() => tab.engine.sendEvent('x', { type: 'go', payload: 'from B' }));
-  await waitStatus(a, 'x', 'complete', 2000);
-  assert.ok(Date.now() - t0 < 2000, `the event took ${Date.now() - t0} ms`);
+  await waitStatus(a, 'x', 'complete', 20_000);
+  assert.ok(Date.now() - t0 < 20_000, `the event took ${Date.now() - t0} ms`);
   assert.deepEqual(await b.evaluate(() => tab.engine.status('x').then((s) => s.output)), { one: 'tab A', two: 'tab A', payload: 'from B' });
   assert.deepEqual(await b.evaluate(() => tab.runs('x')), [['one', 'tab A'], ['two', 'tab A']]);
   assert.equal(await b.evaluate(() => tab.store.holder('x')), null, 'the lock is let go at the end');

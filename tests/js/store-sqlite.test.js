@@ -218,3 +218,19 @@ for (const [needle, last, to] of [
     await s.close();
   });
 }
+
+test('a journal record whose key was damaged into an id no instance has is (store.corrupt) at open, even the last one', async () => {
+  // Found by torn-writes (seed 1, copy 1520): garbage over a record's key filed an instance's last record under
+  // "inst\xb0\x83"; every page stayed well formed and that journal read back one record short, without an error.
+  const file = await makeDb();
+  const raw = new Database(file);
+  raw.pragma('foreign_keys = OFF'); // better-sqlite3 turns them on; a torn write asks no one
+  raw.prepare("UPDATE journal SET instance_id = 'i7\u00b0' WHERE instance_id = 'i7' AND seq = 2").run();
+  raw.close();
+  const s = createSqliteStore({ path: file });
+  const err = await s.open().then(() => null, (e) => e);
+  assert.ok(err, 'opening a file whose journal lost a record to a damaged key must fail');
+  assert.equal(err.message, `(store.corrupt) The database file ${file} is damaged: a journal record belongs to no instance (its key was damaged; an instance may have lost records)`);
+  assert.equal(err.code, 'store.corrupt');
+  await s.close();
+});

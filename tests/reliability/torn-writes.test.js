@@ -1,20 +1,23 @@
 // Torn writes and damaged files: copies of a real database (and of its -wal file) truncated or overwritten at
 // random offsets must either fail with a clear (store.corrupt) / (store.schema) error, or read back data that the
 // database really held (for the WAL: the state after some earlier commit). Never a silently different journal.
+//   PYWORKFLOWS_TORN_SEED (random; every failure names it), PYWORKFLOWS_TORN_ITERATIONS (150 damaged copies per test)
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createSqliteStore } from '../../js-engine/stores/sqlite.js';
+import { rng } from '../../js-engine/testing/fuzz-grammar.js'; // mulberry32: any seed, the same copies every run
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pyworkflows-torn-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const ITERATIONS = Number(process.env.PYWORKFLOWS_TORN_ITERATIONS ?? 150);
 
-let seed = Number(process.env.PYWORKFLOWS_TORN_SEED ?? Date.now() % 100000);
-const random = () => { seed = (seed * 16807) % 2147483647; return (seed - 1) / 2147483646; };
-const randInt = (n) => Math.floor(random() * n);
+const SEED = Number(process.env.PYWORKFLOWS_TORN_SEED ?? Math.floor(Math.random() * 2 ** 31));
+// Damaged copy k of a test is drawn from its own generator: a failure's seed and copy number reproduce it alone.
+const damageRandom = (test, k) => { const r = rng(SEED * 7919 + test * 1_000_003 + k); return (n) => Math.floor(r() * n); };
+const REPRO = `PYWORKFLOWS_TORN_SEED=${SEED}`;
 
 const INSTANCES = 12;
 const row = (id, i) => ({ id, workflow: i % 2 ? 'odd' : 'even', params: { i, note: `instance ${i}` }, status: 'queued', output: null, error: null, createdAt: 1000 + i, updatedAt: 1000 + i });
@@ -66,13 +69,17 @@ function assertClearError(error, what) {
   assert.equal(error.message.split('\n').length, 1, `${what}: the error is one line`);
 }
 
-function damage(file, kind) {
+// A main database file keeps at least 2 bytes: SQLite reads a 0- or 1-byte file as a new, empty database (it may
+// write that one byte itself), so nothing is left that could tell it from a new file (pinned by the test below).
+function damage(file, kind, randInt) {
   const size = fs.statSync(file).size;
-  const offset = randInt(size);
   if (kind === 'truncate') {
-    fs.truncateSync(file, offset);
-    return `truncated at ${offset}/${size}`;
+    const keep = file.endsWith('-wal') ? 0 : 2;
+    const at = keep + randInt(size - keep);
+    fs.truncateSync(file, at);
+    return `truncated at ${at}/${size}`;
   }
+  const offset = randInt(size);
   const len = 1 + randInt(kind === 'flip' ? 1 : 64);
   const fd = fs.openSync(file, 'r+');
   const buf = Buffer.alloc(len);
@@ -92,7 +99,7 @@ test('a damaged main database file is detected, or reads back exactly what was s
   for (let k = 0; k < ITERATIONS; k++) {
     const copy = path.join(tmp, `main-${k}.sqlite`);
     fs.copyFileSync(original, copy);
-    const how = damage(copy, ['truncate', 'flip', 'garbage'][k % 3]);
+    const how = `${REPRO} main copy ${k}: ${damage(copy, ['truncate', 'flip', 'garbage'][k % 3], damageRandom(1, k))}`;
     const res = await readAll(copy);
     if (res.error) { assertClearError(res.error, how); tally.detected++; } else {
       assert.deepEqual(res.data, good.data, `${how}: the store read back different data without an error`);
@@ -100,8 +107,21 @@ test('a damaged main database file is detected, or reads back exactly what was s
     }
     fs.rmSync(copy, { force: true });
   }
-  t.diagnostic(`seed-independent tally over ${ITERATIONS} damaged copies: ${JSON.stringify(tally)}`);
+  t.diagnostic(`${REPRO}: tally over ${ITERATIONS} damaged copies: ${JSON.stringify(tally)}`);
   assert.ok(tally.detected > ITERATIONS / 3, JSON.stringify(tally));
+});
+
+test('a main database cut to 0 or 1 byte opens as a new, empty store; cut to 2 bytes or more it is (store.corrupt)', async () => {
+  const original = path.join(tmp, 'cut.sqlite');
+  await buildDb(original);
+  for (const at of [0, 1, 2, 99, 100, 4096]) {
+    const copy = path.join(tmp, `cut-${at}.sqlite`);
+    fs.copyFileSync(original, copy);
+    fs.truncateSync(copy, at);
+    const res = await readAll(copy);
+    if (at < 2) assert.deepEqual(res.data, { 'list:odd': [], 'list:even': [] }, `cut at ${at}: ${res.error?.stack}`);
+    else assertClearError(res.error ?? { message: 'no error' }, `cut at ${at}`);
+  }
 });
 
 test('a damaged -wal file loses at most the last commits, never mixes or alters them', async (t) => {
@@ -116,7 +136,7 @@ test('a damaged -wal file loses at most the last commits, never mixes or alters 
     const copy = path.join(dir, 'db.sqlite');
     fs.copyFileSync(live, copy);
     fs.copyFileSync(`${live}-wal`, `${copy}-wal`);
-    const how = damage(`${copy}-wal`, ['truncate', 'flip', 'garbage'][k % 3]);
+    const how = `${REPRO} WAL copy ${k}: ${damage(`${copy}-wal`, ['truncate', 'flip', 'garbage'][k % 3], damageRandom(2, k))}`;
     const res = await readAll(copy);
     if (res.error) { assertClearError(res.error, how); tally.detected++; } else {
       let all = true;
@@ -136,5 +156,5 @@ test('a damaged -wal file loses at most the last commits, never mixes or alters 
     fs.rmSync(dir, { recursive: true, force: true });
   }
   await store.close();
-  t.diagnostic(`over ${ITERATIONS} damaged WAL copies: ${JSON.stringify(tally)}`);
+  t.diagnostic(`${REPRO}: over ${ITERATIONS} damaged WAL copies: ${JSON.stringify(tally)}`);
 });
