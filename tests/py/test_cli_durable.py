@@ -147,18 +147,23 @@ def test_a_failed_event_command_stores_nothing_and_a_retry_stores_the_event_once
 
 def test_events_sent_while_run_sleeps_are_delivered_fifo_once_it_waits(cli, tmp_path):
     wf = _file(tmp_path, "inbox.py", INBOX)
-    # The sleep outlasts two `event` commands, each loading Pyodide before it stores anything, on a busy machine.
-    proc = _spawn(cli, "run", wf, "--id", "fifo", "--params", json.dumps({"sleep_ms": 30000}))
+    # An hour's sleep: both `event` commands (each loading Pyodide first) find the run asleep on any machine; a
+    # sleep of seconds ran out on a loaded one, and the run took the first event and exited to wait for the second.
+    proc = _spawn(cli, "run", wf, "--id", "fifo", "--params", json.dumps({"sleep_ms": 3_600_000}))
     try:
         cli.read_until(proc, "sleeping until")
         for payload in ['"first"', '"second"']:
             r = cli("event", "fifo", "order", payload, check=0)
             assert "takes it in" in r.stdout, r.stdout
+        assert "instance fifo: paused" in cli("pause", "fifo", check=0).stdout
         out, _ = proc.communicate(timeout=60)
     finally:
         proc.kill()
     assert proc.returncode == 0, out
-    assert "instance fifo: complete" in out, out
+    assert "instance fifo: paused" in out, out
+    # The rest of the hour passes on a virtual clock; the waits then take the events in the order they were sent.
+    r = cli("resume", "fifo", "--clock", "virtual", check=0)
+    assert "instance fifo: complete" in r.stdout, r.stdout
     report = json.loads(cli("status", "fifo", "--json", check=0).stdout)
     assert report["output"] == ["first", "second"]
 
