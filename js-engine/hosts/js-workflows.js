@@ -1,6 +1,6 @@
 // What a JavaScript workflow module gives the engine, wherever it was imported from (js-node.js in Node,
 // js-browser.js in a page or a worker): one definition per exported WorkflowEntrypoint subclass.
-import { WorkflowEntrypoint, executionContext } from '../cloudflare/workers.js';
+import { WorkflowEntrypoint, executionContext, useEnv } from '../cloudflare/workers.js';
 import { WorkflowLoadError } from './pyodide-common.js';
 
 export const isJsWorkflowFile = (file) => /\.(m?js)$/i.test(file ?? '');
@@ -15,7 +15,10 @@ export function workflowDefinitions(mod, file) {
   return unique.map((Cls) => ({
     name: Cls.name,
     // A new object per run, constructed as workerd does: (ctx, env).
-    run: (event, step, env) => new Cls(executionContext(), env ?? {}).run(event, step),
+    run: (event, step, env) => {
+      useEnv(env); // what `import { env } from "cloudflare:workers"` reads
+      return new Cls(executionContext(), env ?? {}).run(event, step);
+    },
   }));
 }
 

@@ -64,7 +64,7 @@ export const SCENARIOS = [
     about: 'terminate while waiting for an event',
     actions: [{ at: 1000, op: 'observe' }, { at: 1100, op: 'terminate' }],
   },
-  { binding: 'CHILD', about: 'a workflow creating an instance of another through its env binding', also: [{ suffix: '-kid', binding: 'RETRIES' }] },
+  { binding: 'CHILD', about: 'a workflow creating an instance of another through a binding of the global env (`import { env }`)', also: [{ suffix: '-kid', binding: 'RETRIES' }] },
 ];
 
 // Every known difference, normalised away on both sides before comparing, so that only new ones fail the test.

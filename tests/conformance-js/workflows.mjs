@@ -1,7 +1,7 @@
 // JavaScript workflows written for Cloudflare, run unchanged by miniflare (Cloudflare's local engine) and by this
 // engine in the conformance test (conformance.test.js). The default export is the Worker's fetch handler, through
 // which the test drives instances on miniflare; this engine ignores it.
-import { WorkflowEntrypoint } from 'cloudflare:workers';
+import { WorkflowEntrypoint, env } from 'cloudflare:workers';
 import { NonRetryableError } from 'cloudflare:workflows';
 
 const fast = (limit, backoff = 'constant') => ({ retries: { limit, delay: 10, backoff } });
@@ -182,7 +182,7 @@ export class Restart extends WorkflowEntrypoint {
 export class Pause extends WorkflowEntrypoint {
   async run(event, step) {
     await step.do('one', async () => 1);
-    await step.sleep('long nap', 2000);
+    await step.sleep('long nap', 6000); // long beside the pause at 700 ms: a loaded machine answers status late
     return step.do('two', async () => 2);
   }
 }
@@ -198,7 +198,7 @@ export class Terminate extends WorkflowEntrypoint {
 export class Child extends WorkflowEntrypoint {
   async run(event, step) {
     const id = `${event.instanceId}-kid`;
-    await step.do('spawn', async () => (await this.env.RETRIES.create({ id, params: {} })).id);
+    await step.do('spawn', async () => (await env.RETRIES.create({ id, params: {} })).id); // the global env
     return { spawned: id };
   }
 }

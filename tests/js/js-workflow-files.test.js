@@ -108,6 +108,32 @@ test('a wrangler.jsonc names workflows, binds them under their binding names wit
   assert.throws(() => chooseWorkflow(loaded), /\(workflow\.ambiguous\)/);
 });
 
+test('import { env, waitUntil } from "cloudflare:workers": the env of the runs, as this.env holds it', async () => {
+  const d = dir();
+  write(d, 'wrangler.jsonc', `{ "name": "w", "vars": { "ZONE": "eu" },
+    "workflows": [{ "name": "parent", "binding": "PARENT", "class_name": "Parent" },
+                  { "name": "child", "binding": "CHILD", "class_name": "Child" }] }`);
+  const file = write(d, 'flows.mjs', `
+import { WorkflowEntrypoint, env, waitUntil } from "cloudflare:workers";
+export class Parent extends WorkflowEntrypoint {
+  async run(event, step) {
+    waitUntil(Promise.resolve());
+    const kid = await step.do("spawn", async () => (await env.CHILD.create({ id: "kid", params: { zone: env.ZONE } })).id);
+    return { kid, zone: env.ZONE, keys: Object.keys(env).sort() };
+  }
+}
+export class Child extends WorkflowEntrypoint {
+  async run(event) { return event.payload.zone; }
+}
+`);
+  const { engine } = await engineFor(await loadWorkflowFile(file));
+  await engine.workflow('parent').create({ id: 'p' });
+  await engine.settled('p');
+  assert.deepEqual((await engine.status('p')).output, { kid: 'kid', zone: 'eu', keys: ['CHILD', 'PARENT', 'ZONE'] });
+  await engine.settled('kid');
+  assert.equal((await engine.status('kid')).output, 'eu');
+});
+
 test('a config binding a class the file does not define is a one-line error; config: false ignores the config', async () => {
   const { root, file } = project();
   write(root, 'wrangler.toml', '[[workflows]]\nname = "x"\nbinding = "X"\nclass_name = "Missing"\n');
