@@ -30,7 +30,9 @@ test('CI slice: a few hundred random workflows, each crashed at sampled journal 
     freshEvery: 400, // a few recoveries in a newly loaded Pyodide
   });
   t.diagnostic(`programs=${summary.programs} crash-points=${summary.crashPoints} fresh-pyodides=${summary.freshPyodides} seconds=${summary.seconds}`);
-  const report = summary.failed.map((r) => `seed ${r.program.seed}: ${r.failures[0].invariant}: ${r.failures[0].detail}\n${r.program.source}`);
+  const features = parseFeatures(process.env.PYWORKFLOWS_FUZZ_FEATURES ?? 'ci').join(',') || 'none';
+  const report = summary.failed.map((r) => `seed ${r.program.seed}: ${r.failures[0].invariant}: ${r.failures[0].detail}\n` +
+    `reproduce: node scripts/crash-fuzz.mjs --programs 1 --seed ${r.program.seed} --features ${features} --crash-points all --stores ${process.env.PYWORKFLOWS_FUZZ_STORES ?? 'ci'}\n${r.program.source}`);
   assert.deepEqual(report, []);
   assert.ok(summary.crashPoints >= 4 * summary.programs, `${summary.crashPoints} crash points`);
   assert.ok(summary.freshPyodides >= 1);
