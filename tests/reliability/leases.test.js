@@ -13,8 +13,12 @@ const DRIVER = fileURLToPath(new URL('./fixtures/lease-driver.mjs', import.meta.
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pyworkflows-lease-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
+const started = [];
+after(() => { for (const p of started) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL'); }); // one a failed test left holding a step
+
 function start(args) {
   const proc = spawn(process.execPath, [DRIVER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  started.push(proc);
   const p = { proc, out: '', err: '' };
   proc.stdout.setEncoding('utf8');
   proc.stdout.on('data', (d) => { p.out += d; });
@@ -48,11 +52,13 @@ function assertCleanJournal(records, steps) {
 test('the second process to drive a running instance gets a one-line (instance.locked) error; the first finishes', async () => {
   const db = path.join(tmp, 'a.sqlite');
   const log = path.join(tmp, 'a.log');
-  // Long enough that B (a fresh Node process, slow to start on a busy machine) arrives while A still runs.
-  const a = start([db, log, 'run', 'shared', '5', '1500']);
-  await waitFor(() => lines(log).length >= 1);
-  const b = start([db, log, 'run', 'shared', '5', '1500']);
+  // A holds step 2 until B has been refused: B (a fresh Node process, slow to start on a busy machine) always
+  // arrives while A runs.
+  const a = start([db, log, 'run', 'shared', '5', '50', '2']);
+  await waitFor(() => lines(log).length >= 2);
+  const b = start([db, log, 'run', 'shared', '5', '50']);
   const bExit = await b.exit;
+  fs.writeFileSync(`${log}.release`, '');
   assert.equal(bExit.code, 2, b.out + b.err);
   const msg = b.out.trim();
   assert.equal(msg.split('\n').length, 1);
@@ -96,7 +102,8 @@ test('two processes recovering the same 20 instances at once run every step exac
 test('a lease held by a process killed with SIGKILL is taken over at once', async () => {
   const db = path.join(tmp, 'k.sqlite');
   const log = path.join(tmp, 'k.log');
-  const a = start([db, log, 'run', 'orphan', '4', '400']);
+  // A holds step 2 in flight until the kill (a 400 ms step could end first when this process is slow to look).
+  const a = start([db, log, 'run', 'orphan', '4', '400', '2']);
   await waitFor(() => lines(log).length >= 2);
   a.proc.kill('SIGKILL');
   await a.exit;
