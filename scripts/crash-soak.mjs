@@ -60,7 +60,7 @@ async function child() {
     process.stdin.setEncoding('utf8');
     process.stdin.on('data', (d) => { buf += d; if (buf.includes('\n')) resolve(JSON.parse(buf.split('\n')[0])); });
   });
-  const { db, id, n } = orders;
+  const { db, id, n, eventDelay } = orders;
   life = orders.life;
   logFd = fs.openSync(orders.log, 'a');
   const store = createSqliteStore({ path: db });
@@ -72,7 +72,7 @@ async function child() {
   const sendEventSoon = () => {
     if (eventSent) return;
     eventSent = true;
-    setTimeout(() => engine.sendEvent(id, { type: 'approve', payload: { ok: true } }).catch((e) => process.stderr.write(`event: ${e}\n`)), Math.random() * 80);
+    setTimeout(() => engine.sendEvent(id, { type: 'approve', payload: { ok: true } }).catch((e) => process.stderr.write(`event: ${e}\n`)), eventDelay);
   };
   engine.on((ev) => { if (ev.type === 'record' && ev.id === id && waitStep.isWait(ev.record)) sendEventSoon(); });
 
@@ -122,7 +122,7 @@ function spawnWarm() {
   return w;
 }
 
-async function runLife(warm, { db, id, n, life, log, delay }) {
+async function runLife(warm, { db, id, n, life, log, delay, eventDelay }) {
   const { proc } = warm;
   let done = null;
   let timer = null;
@@ -133,7 +133,7 @@ async function runLife(warm, { db, id, n, life, log, delay }) {
     const m = /DONE (.*)\n/.exec(warm.out);
     if (m && done === null) { done = JSON.parse(m[1]); clearTimeout(timer); }
   };
-  proc.stdin.write(`${JSON.stringify({ db, id, n, life, log })}\n`);
+  proc.stdin.write(`${JSON.stringify({ db, id, n, life, log, eventDelay })}\n`);
   warm.onData();
   const { code, signal } = await warm.closed;
   clearTimeout(timer);
@@ -171,9 +171,10 @@ export async function soak({ kills = 200, seed = Date.now() % 2 ** 31, maxDelay 
       const journaled = new Set(before.filter(doStep.isAttempt).map((r) => `${r.key} ${r.attempt}`));
       const doneKeys = new Set(before.filter((r) => doStep.isAttempt(r) && r.ok).map((r) => r.key));
       const delay = counts.kills < kills ? Math.floor(random() * maxDelay) : null;
+      const eventDelay = Math.floor(random() * 80); // after the life sees the event wait journaled
       const current = warm;
       warm = spawnWarm(); // the next life loads Pyodide while this one runs
-      const outcome = await runLife(current, { db, id, n, life, log, delay });
+      const outcome = await runLife(current, { db, id, n, life, log, delay, eventDelay });
       counts.lives++;
       if (life > 1) counts.resumes++;
       const execs = parseLog(log).filter((e) => e.life === life);
@@ -228,12 +229,16 @@ const argv = process.argv.slice(2);
 if (argv.includes('--child')) {
   await child();
 } else if (process.argv[1] === SELF) {
+  const seed = flag(argv, 'seed') === undefined ? Date.now() % 2 ** 31 : Number(flag(argv, 'seed'));
   const summary = await soak({
     kills: Number(flag(argv, 'kills', 200)),
-    seed: flag(argv, 'seed') === undefined ? undefined : Number(flag(argv, 'seed')),
+    seed,
     maxDelay: Number(flag(argv, 'max-delay', 700)),
     dir: flag(argv, 'dir'),
     quiet: argv.includes('--json'),
+  }).catch((err) => {
+    err.message = `(soak seed ${seed}: --seed ${seed} draws the same kill delays) ${err.message}`;
+    throw err;
   });
   if (argv.includes('--json')) console.log(JSON.stringify(summary));
   else {

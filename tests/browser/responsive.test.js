@@ -8,8 +8,9 @@ import { probeInputDuringBusyStep, summariseLatency } from '../../scripts/bench-
 
 const env = useBrowser();
 
-// Generous for a loaded 2-core machine: a blocked page answers after the whole 3 s step.
-const BOUND_MS = 500;
+// Half the step: a blocked page answers a key press only when the 3 s step ends (so it also answers no more than one
+// or two during it: the count below). With the worker, a 2-core machine under others' load took 592 ms once.
+const BOUND_MS = 1500;
 
 test('the page answers key presses within a bound while a 3 s CPU-bound Python step runs, and the step completes', async (t) => {
   const context = await env.browser.newContext();
