@@ -6,9 +6,9 @@
 // so tracebacks show source lines) and fresh randomness (`random` is reseeded; hash() randomisation stays frozen).
 //
 // On two cores the start is bound by CPU, so nothing waits for what it does not need: the manifest is read while
-// pyodide.mjs loads; the snapshot and the SDK's files download while Pyodide fetches its wasm and compiles its JS
-// (loadPyodide awaits a promised snapshot only just before instantiating); and what follows the restore calls
-// Python's functions directly instead of compiling Python source (the compiler's wasm is compiled on first use).
+// pyodide.mjs loads; the snapshot and the SDK's files download while Pyodide fetches and compiles its JS and its
+// wasm (see loadPageFromSnapshot); and what follows the restore calls Python's functions directly instead of
+// compiling Python source (the wasm of CPython's compiler would be compiled on first use).
 
 export const SNAPSHOT_PATH = '/build/snapshot/';
 // The modules the snapshot builder imports (hosts/pyodide-snapshot.js PRELOAD): a restore that lacks one is unusable.
@@ -45,31 +45,31 @@ async function fetchFiles(url) {
 
 const fromBase64 = (text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
 
-// After a restore: the SDK's files back into site-packages, a fresh random seed, the SDK's modules present.
-// files: the promised {path: base64} of the manifest's files.
-async function redoAfterRestore(pyodide, manifest, files) {
+// The SDK's files into site-packages (before the restore: files live outside the wasm memory a restore replaces).
+function writeFiles(FS, dir, files) {
+  const entries = Object.entries(files);
+  if (!entries.length) throw new Error('the server sent no SDK files');
+  for (const [rel, text] of entries) {
+    const target = `${dir}/${rel}`;
+    FS.mkdirTree(target.slice(0, target.lastIndexOf('/')));
+    FS.writeFile(target, fromBase64(text));
+  }
+}
+
+// After a restore: a fresh random seed, the import system told about the files, the SDK's modules present.
+function redoAfterRestore(pyodide, manifest) {
   const listed = pyodide.lockfile?.packages?.pyworkflows;
   if (!listed || listed.sha256 !== manifest.wheel.sha256) {
     throw new Error(`stale: made for SDK wheel ${manifest.wheel.sha256.slice(0, 12)}, this page loads ${listed?.sha256?.slice(0, 12) ?? 'none'}`);
   }
-  const [site, random, importlib, sys] = ['site', 'random', 'importlib', 'sys'].map((name) => pyodide.pyimport(name));
+  const [random, importlib, sys] = ['random', 'importlib', 'sys'].map((name) => pyodide.pyimport(name));
   try {
-    const dirs = site.getsitepackages();
-    const dir = dirs.get(0);
-    dirs.destroy();
-    const written = Object.entries(await files);
-    if (!written.length) throw new Error('the server sent no SDK files');
-    for (const [rel, text] of written) {
-      const target = `${dir}/${rel}`;
-      pyodide.FS.mkdirTree(target.slice(0, target.lastIndexOf('/')));
-      pyodide.FS.writeFile(target, fromBase64(text));
-    }
     random.seed();
     importlib.invalidate_caches();
     const missing = REQUIRED.filter((name) => !sys.modules.has(name));
     if (missing.length) throw new Error(`snapshot lacks ${missing.join(', ')}`);
   } finally {
-    for (const proxy of [site, random, importlib, sys]) proxy.destroy();
+    for (const proxy of [random, importlib, sys]) proxy.destroy();
   }
 }
 
@@ -131,16 +131,33 @@ export async function loadPageFromSnapshot({ pyodideModule, index, origin, warn 
     fetcher.close();
     return { pyodide: null, from: 'plain', warning: null };
   }
+  let failed = null; // what went wrong while Pyodide was starting (its hook's errors do not reach loadPyodide's caller)
   try {
-    if (!manifest.files) throw new Error('the server names no SDK files for it');
+    if (!manifest.files || !Number.isInteger(manifest.size)) throw new Error('the server names no SDK files or size for it');
     const bytes = fetcher.get(new URL(manifest.url, origin));
     const files = fetchFiles(new URL(manifest.files, origin));
     for (const p of [bytes, files]) p.catch(() => {}); // each awaited later, or not at all when an earlier part fails
     const { loadPyodide } = await pyodideModule;
-    const pyodide = await loadPyodide({ indexURL: index, packageBaseUrl: index, _loadSnapshot: bytes });
-    await redoAfterRestore(pyodide, manifest, files);
+    // Pyodide sizes its memory from the snapshot and then compiles its wasm, and only restores once its file
+    // system hook has run: it is given a buffer of the right size at once, filled in the hook when the download is
+    // done, so the wasm compiles while the snapshot downloads.
+    const snapshot = new Uint8Array(manifest.size);
+    const fsInit = async (FS, { sitePackages }) => {
+      try {
+        const got = await bytes;
+        if (got.length !== snapshot.length) throw new Error(`${got.length} bytes where the manifest said ${snapshot.length}`);
+        snapshot.set(got);
+        writeFiles(FS, sitePackages, await files);
+      } catch (err) {
+        failed = err; // the restore then fails on the empty buffer, and this is the reason given
+      }
+    };
+    const pyodide = await loadPyodide({ indexURL: index, packageBaseUrl: index, _loadSnapshot: snapshot, fsInit });
+    if (failed) throw failed;
+    redoAfterRestore(pyodide, manifest);
     return { pyodide, from: 'snapshot', warning: null };
-  } catch (err) {
+  } catch (caught) {
+    const err = failed ?? caught;
     fetcher.close();
     const first = String(err?.message ?? err).split('\n')[0];
     const warning = warnOnce(warn, `(snapshot.unusable) the Pyodide snapshot could not be used (${first}): plain load`);

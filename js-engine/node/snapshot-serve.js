@@ -1,5 +1,6 @@
 // The Pyodide memory snapshot for the page, served by `serve` (serve.js) under /build/snapshot/:
-//   manifest.json          {key, url, files, wheel: {file_name, sha256}}: the snapshot of the SDK wheel served at
+//   manifest.json          {key, url, size, files, wheel: {file_name, sha256}}: the snapshot (size: its bytes,
+//                          decoded) of the SDK wheel served at
 //                          /build/pyodide/ (404 while none is built: the page loads plainly, and the server builds it)
 //   sdk-KEY.snapshot       the snapshot (~30 MB), sent gzip- (or brotli-) compressed (~6 MB), compressed once beside it
 //   sdk-KEY.snapshot.files.json   the wheel's files, which a snapshot does not carry: {path in site-packages: base64}
@@ -177,7 +178,8 @@ export function createSnapshotRoute({ distDir, log = () => {} }) {
     }
     if (name === 'manifest.json') {
       const url = `${SNAPSHOT_PREFIX}${path.basename(s.file)}`;
-      json(res, 200, { available: true, key: s.key, url, files: `${url}.files.json`, wheel: { file_name: s.wheel.file_name, sha256: s.wheel.sha256 } });
+      const { size } = await fs.promises.stat(s.file);
+      json(res, 200, { available: true, key: s.key, url, size, files: `${url}.files.json`, wheel: { file_name: s.wheel.file_name, sha256: s.wheel.sha256 } });
     } else if (name === path.basename(s.file)) {
       await serveSnapshot(s, req, res);
     } else if (name === `${path.basename(s.file)}.files.json`) {

@@ -142,6 +142,7 @@ test('the Pyodide memory snapshot: a manifest naming it by key, the bytes gzip- 
   assert.match(m.url, /^\/build\/snapshot\/sdk-[0-9a-f]{32}\.snapshot$/);
   assert.match(m.wheel.sha256, /^[0-9a-f]{64}$/);
   const raw = fs.readFileSync(path.join(REPO_ROOT, 'build', 'snapshots', path.basename(m.url)));
+  assert.equal(m.size, raw.length, 'the decoded size, which the page sizes its buffer by');
   // gzip when the client takes it (decoded in about half brotli's time), brotli otherwise.
   const gz = await get(m.url, { headers: { 'Accept-Encoding': 'gzip, deflate, br' } });
   assert.equal(gz.headers['content-encoding'], 'gzip');

@@ -110,20 +110,34 @@ test('a corrupt snapshot: the page loads plainly with one warning, and works', a
   assert.equal(run.status, 'complete');
 });
 
-test('a stale snapshot (made for another SDK wheel): the page loads plainly with one warning', async (t) => {
+// A page whose manifest is changed on the way by `change` (as another server would describe its snapshot).
+async function openWithManifest(t, change) {
   const context = await env.browser.newContext();
   t.after(() => context.close());
-  // The manifest as a server with another wheel would describe it: the page checks it against its own lock file.
   await context.route('**/build/snapshot/manifest.json', async (route) => {
     const res = await route.fetch();
-    const manifest = await res.json();
-    await route.fulfill({ response: res, json: { ...manifest, wheel: { ...manifest.wheel, sha256: '0'.repeat(64) } } });
+    await route.fulfill({ response: res, json: change(await res.json()) });
   });
   const page = await context.newPage();
   await page.goto(env.server.url);
   await page.waitForSelector('body[data-ready="true"]', { timeout: 90_000 });
+  return page;
+}
+
+test('a stale snapshot (made for another SDK wheel): the page loads plainly with one warning', async (t) => {
+  // The page checks the manifest's wheel against its own lock file.
+  const page = await openWithManifest(t, (m) => ({ ...m, wheel: { ...m.wheel, sha256: '0'.repeat(64) } }));
   assert.equal(await page.getAttribute('body', 'data-started-from'), 'plain');
   assert.match(await page.locator('#toast').textContent(), /\(snapshot\.unusable\) .*stale: made for SDK wheel 000000000000/);
   const run = await runSource(page, exampleSource('dag.py'), { city: 'Lisbon', nights: 3 });
+  assert.equal(run.status, 'complete');
+});
+
+test('a snapshot of another size than its manifest says: the page loads plainly with one warning naming both', async (t) => {
+  // The page sizes Python's memory by the manifest before the bytes arrive, and checks them when they do.
+  const page = await openWithManifest(t, (m) => ({ ...m, size: m.size + 65536 }));
+  assert.equal(await page.getAttribute('body', 'data-started-from'), 'plain');
+  assert.match(await page.locator('#toast').textContent(), /\(snapshot\.unusable\) .*\(\d+ bytes where the manifest said \d+\)/);
+  const run = await runSource(page, exampleSource('flaky.py'), { amount: 42 });
   assert.equal(run.status, 'complete');
 });
