@@ -1,19 +1,11 @@
 // The demo page's start (issue 14): Python starts loading in the engine's worker before the page's own modules have
 // arrived, and "Python ready" waits for nothing a workflow does not need (the step-graph analyser comes after).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { launchBrowser, startTestServer, watchPage } from './helpers.js';
+import { useBrowser, watchPage } from './helpers.js';
 
-let browser;
-let server;
-before(async () => {
-  [browser, server] = await Promise.all([launchBrowser(), startTestServer()]);
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useBrowser();
 
 // A route that holds matching requests until release(why) (or `maxMs`, so the old behaviour fails instead of
 // hanging); hold.why says what released them.
@@ -39,7 +31,7 @@ function holdRoute(maxMs) {
 const isReady = (page) => page.evaluate(() => document.body.dataset.ready === 'true');
 
 test("Python starts loading in the one engine worker before the page's own modules arrive", async (t) => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   t.after(() => context.close());
   const page = await context.newPage();
   const log = watchPage(page);
@@ -49,7 +41,7 @@ test("Python starts loading in the one engine worker before the page's own modul
   const hold = holdRoute(20_000);
   await page.route('**/app.js', hold.handler);
   page.on('request', (req) => { if (req.url().endsWith('/build/pyodide/pyodide.mjs')) hold.release("Pyodide's loader"); });
-  await page.goto(server.url, { waitUntil: 'commit' });
+  await page.goto(env.server.url, { waitUntil: 'commit' });
   await page.waitForSelector('body[data-ready="true"]', { timeout: 90_000 });
   assert.equal(hold.why, "Pyodide's loader", `requests in order: ${requests.join(' ')}\n${log.join('\n')}`);
   // The worker index.html started is the page's engine: no second one.
@@ -58,14 +50,14 @@ test("Python starts loading in the one engine worker before the page's own modul
 });
 
 test('"Python ready" does not wait for the step-graph analyser; a source run at once still gets its graph', async (t) => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   t.after(() => context.close());
   const page = await context.newPage();
   const log = watchPage(page);
   const hold = holdRoute(60_000);
   t.after(hold.release);
   await page.route('**/lib/step_graph.py', hold.handler);
-  await page.goto(server.url);
+  await page.goto(env.server.url);
   await page.waitForSelector('body[data-ready="true"]', { timeout: 50_000 });
   assert.equal(await isReady(page), true, log.join('\n'));
   // Run the DAG example while the analyser's source is still held; it is drawn once the analyser is there.
