@@ -2,7 +2,7 @@ import { createEngine } from '../core/engine.js';
 import { createRealClock, createVirtualClock } from '../core/clock.js';
 import { parseDuration } from '../core/durations.js';
 import { indexJournal, stepSummary } from '../core/journal/index.js';
-import { serializeError } from '../core/errors.js';
+import { WorkflowError, serializeError } from '../core/errors.js';
 import { decode } from '../core/values.js';
 import { createMemoryStore } from '../stores/memory.js';
 import { bindWorkflows } from './bind-workflows.js';
@@ -29,6 +29,13 @@ export async function createSession({ host, files, newStore = createMemoryStore,
 
   let current = store;
   let uninstallWallClock = () => {};
+  // A fatal interpreter error can leave a run's coroutine silently dead (in Chromium its run() never raises): the
+  // runs live then end errored with the cause, as the CLI's drive does, instead of a settle() that times out.
+  const driven = new Set(); // instances whose records this session's engines wrote
+  host?.whenFatal?.().then((line) => {
+    const err = new WorkflowError('workflow.interpreter_failed', `The Python interpreter failed fatally: ${line}`);
+    for (const id of driven) if (engine.isLive(id)) engine.fail(id, err).catch(() => {}); // ended meanwhile
+  });
   function reset(opts = {}) {
     engine?.close();
     if (opts.fresh) {
@@ -40,6 +47,7 @@ export async function createSession({ host, files, newStore = createMemoryStore,
       host?.forgetUserModules?.(); // its files' modules and sibling imports load anew, from its own folders
       mocks.clear();
       queued.clear();
+      driven.clear();
       output.splice(0); // what earlier tests printed is not this test's output
       host?.configureCompat?.({ strict: opts.strict, reset: true }); // extensions warn again, once, in this test
     }
@@ -52,6 +60,7 @@ export async function createSession({ host, files, newStore = createMemoryStore,
     uninstallWallClock = clk.kind === 'virtual' ? installWallClock(clk.now) : () => {};
     const busy = withStoreActivity(current, clk);
     engine = createEngine({ store: busy.store, clock: busy.clock, wrapStep: mocks.wrapStep, onError: (e) => output.push(`[engine] ${e.stack ?? e}\n`) });
+    engine.on((ev) => { if (ev.type === 'record') driven.add(ev.id); });
     for (const [name, def] of loaded) engine.register(name, def);
     engine.configureEnv(envConfig);
   }

@@ -44,10 +44,10 @@ before(() => {
 
 after(() => fs.rmSync(path.dirname(project), { recursive: true, force: true }));
 
-function pytest(args) {
+function pytest(args, cwd = project) {
   const base = { ...process.env, PYWORKFLOWS_ENGINE_DIR: REPO_ROOT };
   delete base.PYWORKFLOWS_RUNTIME;
-  const res = spawnSync(PYTHON, ['-m', 'pytest', '-v', '-p', 'no:cacheprovider', ...args], { cwd: project, env: base, encoding: 'utf8', timeout: 300_000 });
+  const res = spawnSync(PYTHON, ['-m', 'pytest', '-v', '-p', 'no:cacheprovider', ...args], { cwd, env: base, encoding: 'utf8', timeout: 300_000 });
   assert.equal(res.status, 0, `${res.stdout}\n${res.stderr}`);
   return res.stdout;
 }
@@ -66,4 +66,43 @@ test("a user's tests pass in Chromium and in Node (--workflow-runtime=both), eac
     'tests/test_workflow.py::test_an_order_is_confirmed[chromium]',
     'tests/test_workflow.py::test_an_order_is_confirmed[node]',
   ]);
+});
+
+// Pyodide cannot go on after this (a JS stack overflow while converting): in Chromium the run's coroutine died
+// silently and settle() waited out its 30 s. Its own folder: the interpreter of that engine process is gone after it.
+const FATAL_TEST = `
+SOURCE = """
+from pyodide.ffi import to_js
+from workers import WorkflowEntrypoint
+
+class Fatal(WorkflowEntrypoint):
+    async def run(self, event, step):
+        @step.do("deep", config={"retries": {"limit": 2, "delay": 1, "backoff": "constant"}})
+        async def deep():
+            x = []
+            for _ in range(100_000):
+                x = [x]
+            to_js(x)
+            return 1
+        return await deep()
+"""
+
+def test_a_fatal_interpreter_error_ends_the_instance_errored(workflow_env):
+    report = workflow_env.load(SOURCE).start("Fatal").settle(timeout=20)
+    assert report.status == "errored", report
+    assert report.error["message"].startswith("(workflow.interpreter_failed) The Python interpreter failed fatally: ")
+    assert "Maximum call stack size exceeded" in report.error["message"]
+`;
+
+test('a fatal interpreter error ends the instance errored with its cause in both runtimes (settle does not wait it out)', () => {
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-runtime-fatal-'));
+  try {
+    fs.writeFileSync(path.join(folder, 'test_fatal.py'), FATAL_TEST);
+    assert.deepEqual(passed(pytest(['--workflow-runtime=both'], folder)), [
+      'test_fatal.py::test_a_fatal_interpreter_error_ends_the_instance_errored[chromium]',
+      'test_fatal.py::test_a_fatal_interpreter_error_ends_the_instance_errored[node]',
+    ]);
+  } finally {
+    fs.rmSync(folder, { recursive: true, force: true });
+  }
 });
