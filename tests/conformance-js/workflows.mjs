@@ -44,7 +44,7 @@ export class ExhaustedCaught extends WorkflowEntrypoint {
 export class StepTimeout extends WorkflowEntrypoint {
   async run(event, step) {
     try {
-      await step.do('slow', { ...fast(1), timeout: 150 }, async () => { await pause(1500); return 'late'; });
+      await step.do('slow', { ...fast(1), timeout: 150 }, async () => { await pause(6000); return 'late'; }); // far over: a loaded machine must not let it finish in time
       return 'unreachable';
     } catch (err) {
       return { caught: describe(err) };
