@@ -3,10 +3,11 @@
 // Debian's /usr/bin/chromium through playwright-core, our own server (js-engine/node/serve.js) on a free port.
 import { chromium } from 'playwright-core';
 import { startServer } from '../js-engine/node/serve.js';
+import { CHROMIUM_ARGS, chromiumPath } from '../js-engine/node/chromium.js';
 
-export const CHROMIUM = process.env.PYWORKFLOWS_CHROMIUM ?? '/usr/bin/chromium';
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+// The browser and its flags are the Chromium runtime's.
+export const CHROMIUM = chromiumPath();
+export { CHROMIUM_ARGS };
 
 // A step that keeps the CPU busy for `seconds` in synchronous Python (no await), and reports when it ran on the
 // system's epoch clock (performance.timeOrigin + now: the engine's virtual clock stands still during a step).
