@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Builds the Pyodide memory snapshot that Node engines and the page start from (js-engine/hosts/pyodide-snapshot.js)
-// for the SDK wheel in build/pyodide, unless it is current, and its compressed copies for `serve`. scripts/setup runs
+// for the SDK wheel in build/pyodide, unless it is current, and the copy `serve` sends the page. scripts/setup runs
 // it after build-dist; engines and `serve` also build it lazily.
 //   node scripts/build-snapshot.mjs [WORKFLOW.py ...]   also the snapshots with those workflows' installed packages
 //                                                       (what `pyworkflows install` makes)
@@ -9,7 +9,7 @@ import path from 'node:path';
 import { DIST_DIR, distSdkWheel, warmPackagesSnapshot } from '../js-engine/hosts/pyodide-node.js';
 import { warmSnapshot } from '../js-engine/hosts/pyodide-snapshot.js';
 import { requiredWheels } from '../js-engine/node/packages.js';
-import { compressSnapshot } from '../js-engine/node/snapshot-serve.js';
+import { prepareSnapshot } from '../js-engine/node/snapshot-serve.js';
 
 const wheel = distSdkWheel();
 if (!wheel) {
@@ -21,8 +21,8 @@ const report = (what, t0, { file, built }) => console.log(`[snapshot] ${what}${p
 try {
   let t0 = Date.now();
   const sdk = await warmSnapshot({ indexURL: `${DIST_DIR}/`, wheelFile: wheel.file });
-  // The compressed copies `serve` sends the page (it would make them on first use otherwise).
-  if (fs.existsSync(sdk.file)) await compressSnapshot(sdk.file);
+  // The sparse copy `serve` sends the page (it would make it on first use otherwise).
+  if (fs.existsSync(sdk.file)) await prepareSnapshot(sdk.file);
   report('', t0, sdk);
   for (const workflow of process.argv.slice(2)) {
     t0 = Date.now();

@@ -10,6 +10,8 @@
 // wasm (see loadPageFromSnapshot); and what follows the restore calls Python's functions directly instead of
 // compiling Python source (the wasm of CPython's compiler would be compiled on first use).
 
+import { decodeSparseInto } from './snapshot-sparse.js';
+
 export const SNAPSHOT_PATH = '/build/snapshot/';
 // The modules the snapshot builder imports (hosts/pyodide-snapshot.js PRELOAD): a restore that lacks one is unusable.
 const REQUIRED = ['workers', 'workers._host', 'workers.workflows'];
@@ -79,7 +81,7 @@ async function fetchBytes(url) {
   return new Uint8Array(await res.arrayBuffer());
 }
 
-// The snapshot's 30 MB arrive in chunks that the fetching thread must copy out as they come; when that thread is
+// The snapshot's 15 MB arrive in chunks that the fetching thread must copy out as they come; when that thread is
 // busy (compiling Pyodide's 1.2 MB of JS, feeding its wasm to the compiler) the transfer stalls. A throwaway
 // worker of its own fetches them and hands the buffer over (a transfer, not a copy).
 const FETCHER = `onmessage = async ({ data: url }) => {
@@ -139,14 +141,12 @@ export async function loadPageFromSnapshot({ pyodideModule, index, origin, warn 
     for (const p of [bytes, files]) p.catch(() => {}); // each awaited later, or not at all when an earlier part fails
     const { loadPyodide } = await pyodideModule;
     // Pyodide sizes its memory from the snapshot and then compiles its wasm, and only restores once its file
-    // system hook has run: it is given a buffer of the right size at once, filled in the hook when the download is
-    // done, so the wasm compiles while the snapshot downloads.
+    // system hook has run: it is given a zeroed buffer of the right size at once, filled in the hook from the sparse
+    // form when the download is done, so the wasm compiles while the snapshot downloads.
     const snapshot = new Uint8Array(manifest.size);
     const fsInit = async (FS, { sitePackages }) => {
       try {
-        const got = await bytes;
-        if (got.length !== snapshot.length) throw new Error(`${got.length} bytes where the manifest said ${snapshot.length}`);
-        snapshot.set(got);
+        decodeSparseInto(await bytes, snapshot);
         writeFiles(FS, sitePackages, await files);
       } catch (err) {
         failed = err; // the restore then fails on the empty buffer, and this is the reason given

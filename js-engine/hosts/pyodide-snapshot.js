@@ -201,7 +201,7 @@ function pruneOthers(keep) {
   const key = /^sdk-([0-9a-f]+)/.exec(path.basename(keep))?.[1];
   if (!key) return;
   const drop = (name) => {
-    for (const f of [name, `${name}.br`, `${name}.gz`]) fs.rmSync(path.join(dir, f), { force: true }); // .br/.gz: serve's copies
+    for (const f of [name, `${name}.sparse`, `${name}.sparse.gz`]) fs.rmSync(path.join(dir, f), { force: true }); // serve's copies
     fs.rmSync(path.join(dir, `${name}.files`), { recursive: true, force: true });
   };
   const deps = [];

@@ -7,7 +7,7 @@
 //   /examples/        examples/       the example workflows the editor is prefilled with
 //   /packages/        the package cache (node/packages.js): the wheels `pyworkflows install` resolved, which the
 //                     page installs offline; /packages/index.json lists the installed requirement sets
-//   /build/snapshot/  the Pyodide memory snapshot the page starts from, compressed (node/snapshot-serve.js)
+//   /build/snapshot/  the Pyodide memory snapshot the page starts from, without its zero runs (node/snapshot-serve.js)
 // Binds 127.0.0.1 by default. GET and HEAD only; no directory listings; paths that leave a root are refused.
 import http from 'node:http';
 import fs from 'node:fs';
@@ -115,7 +115,7 @@ export function startServer({ port = DEFAULT_PORT, host = DEFAULT_HOST, mounts =
   const allMounts = { ...DEFAULT_MOUNTS, ...(root === REPO_ROOT ? pyodideMounts(quiet ? () => {} : log) : {}), ...mounts };
   const loopbackOnly = isLoopback(host);
   const snapshots = allMounts['/build/pyodide/'] && root === REPO_ROOT
-    ? createSnapshotRoute({ distDir: path.resolve(root, allMounts['/build/pyodide/']), log: quiet ? () => {} : log })
+    ? createSnapshotRoute({ distDir: path.resolve(root, allMounts['/build/pyodide/']), log: quiet ? () => {} : log, compressed: !loopbackOnly })
     : null;
   snapshots?.warm();
 

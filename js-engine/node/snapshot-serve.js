@@ -2,7 +2,8 @@
 //   manifest.json          {key, url, size, files, wheel: {file_name, sha256}}: the snapshot (size: its bytes,
 //                          decoded) of the SDK wheel served at
 //                          /build/pyodide/ (404 while none is built: the page loads plainly, and the server builds it)
-//   sdk-KEY.snapshot       the snapshot (~30 MB), sent gzip- (or brotli-) compressed (~6 MB), compressed once beside it
+//   sdk-KEY.snapshot.sparse   the snapshot (~30 MB) without its long zero runs (~15 MB, hosts/snapshot-sparse.js),
+//                          written once beside it; gzip-compressed too (~6 MB) when the server listens beyond loopback
 //   sdk-KEY.snapshot.files.json   the wheel's files, which a snapshot does not carry: {path in site-packages: base64}
 //                          (from the snapshot's FILE.files folder), written back after the restore
 // The snapshot is the one Node engines start from (hosts/pyodide-snapshot.js: keyed on Pyodide's build id and the
@@ -13,17 +14,17 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { buildSnapshot, pyodideBuildId, snapshotKey, snapshotPath, snapshotsEnabled } from '../hosts/pyodide-snapshot.js';
+import { encodeSparse } from '../hosts/snapshot-sparse.js';
 import { streamFile } from './stream-file.js';
 
 export const SNAPSHOT_PREFIX = '/build/snapshot/';
 
-const brotli = promisify(zlib.brotliCompress);
 const gzip = promisify(zlib.gzip);
-// Quality 4: ~5.7 MB in ~2 s; the higher levels save little and cost seconds more.
-const ENCODERS = {
-  br: (bytes) => brotli(bytes, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: bytes.length } }),
-  gzip: (bytes) => gzip(bytes, { level: 6 }),
-};
+// What is written beside a snapshot FILE for the page: FILE.sparse, and FILE.sparse.gz for clients elsewhere.
+// Over loopback the sparse form is sent as it is: Chromium spends more CPU inflating a compressed copy (~90 ms for
+// gzip's 6 MB) than receiving the 15 MB, and a page's start is short of CPU, not of bandwidth.
+const SPARSE = '.sparse';
+const SPARSE_GZ = '.sparse.gz';
 
 // Whether the file starts as a snapshot of this Pyodide build does: magic, then the build id (bytes 16-48, as
 // little-endian 32-bit words).
@@ -40,17 +41,19 @@ function headerMatches(file) {
   return head.subarray(0, 4).toString('latin1') === '\0snp' && id === pyodideBuildId();
 }
 
-// FILE.br and FILE.gz beside the snapshot, written once (atomically); resolves when both exist.
-export async function compressSnapshot(file) {
-  let bytes = null;
-  for (const [encoding, encode] of Object.entries(ENCODERS)) {
-    const out = `${file}.${encoding === 'br' ? 'br' : 'gz'}`;
-    if (fs.existsSync(out) && fs.statSync(out).mtimeMs >= fs.statSync(file).mtimeMs) continue;
-    bytes ??= await fs.promises.readFile(file);
-    const tmp = `${out}.${process.pid}.tmp`;
-    await fs.promises.writeFile(tmp, await encode(bytes));
-    await fs.promises.rename(tmp, out);
-  }
+// Writes `out` from `make()` once (atomically), unless it is there and newer than `file`.
+async function writeBeside(file, out, make) {
+  if (fs.existsSync(out) && fs.statSync(out).mtimeMs >= fs.statSync(file).mtimeMs) return;
+  const tmp = `${out}.${process.pid}.tmp`;
+  await fs.promises.writeFile(tmp, await make());
+  await fs.promises.rename(tmp, out);
+}
+
+// FILE.sparse beside the snapshot FILE, and FILE.sparse.gz when `compressed`; resolves when they exist.
+export async function prepareSnapshot(file, { compressed = false } = {}) {
+  for (const old of [`${file}.gz`, `${file}.br`]) fs.rmSync(old, { force: true }); // what earlier versions sent
+  await writeBeside(file, `${file}${SPARSE}`, async () => encodeSparse(await fs.promises.readFile(file)));
+  if (compressed) await writeBeside(file, `${file}${SPARSE_GZ}`, async () => gzip(await fs.promises.readFile(`${file}${SPARSE}`), { level: 6 }));
 }
 
 // The SDK wheel the lock file of a Pyodide folder lists: {file_name, sha256, file}, or null.
@@ -65,9 +68,10 @@ function sdkWheel(distDir) {
 
 /**
  * A request handler for SNAPSHOT_PREFIX over the Pyodide folder `distDir`: handle(urlPath, req, res) -> true when
- * it answered. log: one line when a build starts or fails.
+ * it answered. log: one line when a build starts or fails. compressed: also send the snapshot gzip-compressed to
+ * clients that take it (a server reachable from other machines).
  */
-export function createSnapshotRoute({ distDir, log = () => {} }) {
+export function createSnapshotRoute({ distDir, log = () => {}, compressed = false }) {
   let current = null; // {key, file, wheel, ready: Promise} for the wheel as it is now
   let building = null;
 
@@ -94,14 +98,14 @@ export function createSnapshotRoute({ distDir, log = () => {} }) {
   async function ready(s) {
     if (fs.existsSync(s.file) && !s.ready && !headerMatches(s.file)) {
       log(`warning: (snapshot.unusable) ${path.basename(s.file)} is not a snapshot of this Pyodide build: rebuilding it`);
-      for (const f of [s.file, `${s.file}.br`, `${s.file}.gz`]) fs.rmSync(f, { force: true });
+      for (const f of [s.file, `${s.file}${SPARSE}`, `${s.file}${SPARSE_GZ}`]) fs.rmSync(f, { force: true });
       s.filesJson = null;
     }
     if (!fs.existsSync(s.file)) {
       startBuild(s);
       return false;
     }
-    s.ready ??= compressSnapshot(s.file).then(() => true, (err) => {
+    s.ready ??= prepareSnapshot(s.file, { compressed }).then(() => true, (err) => {
       s.ready = null;
       throw err;
     });
@@ -115,10 +119,8 @@ export function createSnapshotRoute({ distDir, log = () => {} }) {
   };
 
   async function serveSnapshot(s, req, res) {
-    const accepted = String(req.headers['accept-encoding'] ?? '');
-    // gzip first: ~13% larger than brotli, but decoded in about half the time, and on a local server decoding
-    // (CPU the page's start is short of), not the transfer, is what costs.
-    const [encoding, file] = /\bgzip\b/.test(accepted) ? ['gzip', `${s.file}.gz`] : /\bbr\b/.test(accepted) ? ['br', `${s.file}.br`] : [null, s.file];
+    const gzipped = compressed && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+    const [encoding, file] = gzipped ? ['gzip', `${s.file}${SPARSE_GZ}`] : [null, `${s.file}${SPARSE}`];
     const stat = await fs.promises.stat(file);
     res.writeHead(200, {
       'Content-Type': 'application/octet-stream',
@@ -177,10 +179,10 @@ export function createSnapshotRoute({ distDir, log = () => {} }) {
       return true;
     }
     if (name === 'manifest.json') {
-      const url = `${SNAPSHOT_PREFIX}${path.basename(s.file)}`;
+      const base = `${SNAPSHOT_PREFIX}${path.basename(s.file)}`;
       const { size } = await fs.promises.stat(s.file);
-      json(res, 200, { available: true, key: s.key, url, size, files: `${url}.files.json`, wheel: { file_name: s.wheel.file_name, sha256: s.wheel.sha256 } });
-    } else if (name === path.basename(s.file)) {
+      json(res, 200, { available: true, key: s.key, url: `${base}${SPARSE}`, size, files: `${base}.files.json`, wheel: { file_name: s.wheel.file_name, sha256: s.wheel.sha256 } });
+    } else if (name === `${path.basename(s.file)}${SPARSE}`) {
       await serveSnapshot(s, req, res);
     } else if (name === `${path.basename(s.file)}.files.json`) {
       serveFiles(s, req, res);
