@@ -16,7 +16,14 @@ const SELF = fileURLToPath(import.meta.url);
 
 // `--child cold`: process start -> first step journaled. `--child pyodide`: process start -> Pyodide loaded (the
 // floor). `--child memory --steps N`: peak RSS after N sequential steps (N=1: the floor of a loaded engine).
+// `--child page --steps N`: the demo page's rows (bench-browser.mjs), N loads of each kind, with the page's server
+// in a process of its own rather than beside the heap of the runs before.
 async function child(kind, steps) {
+  if (kind === 'page') {
+    const { benchBrowser } = await import('./bench-browser.mjs');
+    console.log(JSON.stringify(await benchBrowser({ runs: steps })));
+    process.exit(0);
+  }
   const t0 = performance.timeOrigin;
   if (kind === 'pyodide') {
     const { loadPyodide } = await import('pyodide');
