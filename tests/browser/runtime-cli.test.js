@@ -80,7 +80,7 @@ test('status, history, list and export --runtime chromium read the instance from
   assert.match(status.out, /complete/);
   assert.deepEqual(shape(status.out), shape(cli('status', 'doc-1', '--db', 'node.sqlite').out), 'as the node runtime prints it');
   const history = cli('history', 'doc-1', ...chromium);
-  const expected = ['▶ running', '✓ draft', '… approve', '✉ event "approval" arrived', '▶ running', '✓ approve', '✔ complete → {"draft":{"doc":"plan","big":1180591620717411303424},"by":"kim"}'];
+  const expected = ['● created at ', '▶ running', '✓ draft', '… approve', '✉ event "approval" arrived', '▶ running', '✓ approve', '✔ complete → {"draft":{"doc":"plan","big":1180591620717411303424},"by":"kim"}'];
   const lines = history.out.trim().split('\n');
   assert.equal(lines.length, expected.length, history.out);
   expected.forEach((text, i) => assert.ok(lines[i].includes(text), `${lines[i]} has ${text}`));

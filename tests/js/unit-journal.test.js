@@ -123,10 +123,10 @@ test('blockers from the journal: back-offs and sleeps past the latest record are
   assert.deepEqual(dueBlockers(JOURNAL, 60_000), [{ key: 'retry#1', name: 'retry', kind: 'do', at: 50_000 }]);
 });
 
-test('each record reads as one line; records nobody needs to see read as null', () => {
+test('each record reads as one line, the creation with its time and params; records nobody needs to see read as null', () => {
   const lines = JOURNAL.map((r) => describeRecord(r, 10));
   assert.deepEqual(lines, [
-    null,
+    '● created at 1970-01-01T00:00:00.000Z with params {}',
     '▶ running',
     '↻ flaky  attempt 1 failed: Error: no; retrying in 1 s',
     '✓ flaky  attempt 2, 10 ms  → {"ok":"1970-01-01T00:00:00.005Z"}',
@@ -141,6 +141,9 @@ test('each record reads as one line; records nobody needs to see read as null', 
     '⊘ cut  abandoned: the workflow stopped awaiting it',
   ]);
   assert.equal(describeRecord({ t: 'answered', rid: 'r', ok: true, at: 1 }), null);
+  // A child names its parent; params read as the page and the CLI show values (a Date as its ISO text).
+  assert.equal(describeRecord(lifecycle.created({ when: { $date: 0 }, n: 1 }, 5, 'parent-1')),
+    '● created by instance parent-1 at 1970-01-01T00:00:00.005Z with params {"when":"1970-01-01T00:00:00.000Z","n":1}');
   // Format 2 keys read without their kind tag.
   assert.equal(describeRecord(waitStep.got('go#1~wait', 'e1', { type: 'go' }, 1)), '✓ go  received event "go"');
   assert.equal(describeRecord(waitStep.got('go#2~wait@/1', 'e1', { type: 'go' }, 1)), '✓ go#2@/1  received event "go"');

@@ -2,6 +2,7 @@
 
 import json
 import re
+from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -178,6 +179,22 @@ def test_progress_goes_to_stderr_says_what_is_happening_and_durations_read_as_pe
     assert any(line.startswith("+1d 0h") and "✓ after" in line for line in h), h
     r = cli("run", day, "--id", "d2", "--clock", "virtual", "--json", env_extra={"PYWORKFLOWS_PROGRESS": "1"}, check=0)
     assert json.loads(r.stdout)["status"] == "complete" and "loading Python" in r.stderr
+
+
+def test_history_tells_the_whole_story_from_the_creation_with_its_params_to_the_end_at_its_time(cli, tmp_path):
+    day = tmp_path / "day.py"
+    day.write_text(DAY)
+    cli("run", day, "--id", "story", "--clock", "virtual", "--params", '{"order": 42}', check=0)
+    lines = cli("history", "story", check=0).stdout.splitlines()
+    created = re.fullmatch(r'\+0 ms +● created at (\S+) with params \{"order":42\}', lines[0])
+    assert created, lines
+    listed = json.loads(cli("list", "--json", check=0).stdout)[0]
+    assert created.group(1) == datetime.fromtimestamp(listed["createdAt"] / 1000, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    assert lines[1].startswith("+0 ms      ▶ running"), lines
+    assert re.fullmatch(r"\+1d 0h +✔ complete → 1", lines[-1]), lines  # the end at its time, not blank
+    records = json.loads(cli("history", "story", "--json", check=0).stdout)
+    assert records[0]["t"] == "created" and records[0]["params"] == {"order": 42}, records[0]
+    assert records[0]["at"] == listed["createdAt"] and records[-1]["t"] == "complete"
 
 
 def test_on_a_terminal_progress_is_one_line_rewritten_in_place_on_stderr(cli, tmp_path):

@@ -42,7 +42,11 @@ const ended = { at: (r, { endedAt, now }) => (endedAt ? Math.min(endedAt, now) :
 // record type -> {describe(r, now, text), timeline}: `text` turns a decoded value into one line of JSON.
 // timeline.run: a generation of run() starts here ('restart': a fresh one, earlier steps no longer count).
 export const records = {
-  created: { fold: (index, r) => { index.format = keyFormatOf([r]); }, describe: () => null, timeline: { at } },
+  created: {
+    fold: (index, r) => { index.format = keyFormatOf([r]); },
+    describe: (r, now, text) => `● created${r.parent ? ` by instance ${r.parent}` : ''} at ${new Date(r.at).toISOString()} with params ${short(decode(r.params), text)}`,
+    timeline: { at },
+  },
   run: { describe: () => '▶ running', timeline: { at, run: 'start' } },
   paused: { describe: () => '⏸ paused', timeline: { at, marker: mark('⏸ paused') } },
   resumed: { describe: () => '▶ resumed', timeline: { at, run: 'start', marker: mark('▶ resumed') } },
