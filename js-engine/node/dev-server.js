@@ -1,13 +1,17 @@
 // The HTTP server of `pyworkflows dev`: every request goes to the project's Worker (its fetch handler), as under
 // `wrangler dev`, except those under /_dashboard, which serve the dashboard of the project's instances and its API
-// (dev-dashboard.js). A handler that raises answers 500 with the Python traceback, also printed to the terminal.
+// (dev-dashboard.js). Each request to the Worker is one line in the terminal (dev-request-log.js); the dashboard's
+// own requests (its page, modules, polling and event stream) are not, they would flood it. A handler that raises
+// answers 500 with the Python traceback, printed under its line too.
 import http from 'node:http';
 import { errorText, toFetchRequest, writeFetchResponse } from './dev-worker.js';
 import { DASHBOARD_PREFIX, handleDashboard } from './dev-dashboard.js';
+import { watchRequest } from './dev-request-log.js';
 
 export const DEV_DEFAULT_PORT = 8787; // wrangler dev's
 
 const isLoopback = (host) => host === 'localhost' || host === '::1' || /^127\./.test(host);
+const isDashboard = (path) => path === DASHBOARD_PREFIX || path.startsWith(`${DASHBOARD_PREFIX}/`);
 
 function send(res, status, text) {
   res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text) });
@@ -16,19 +20,20 @@ function send(res, status, text) {
 
 /**
  * Starts serving `project` (dev-project.js). Resolves once it listens with {server, url, port, close()}.
- * options: port (0: a free one), host (default 127.0.0.1), log (a line writer for the terminal).
+ * options: port (0: a free one), host (default 127.0.0.1), log (a line writer for the terminal), quiet (log only
+ * the requests whose handler raised).
  */
-export function startDevServer(project, { port = DEV_DEFAULT_PORT, host = '127.0.0.1', log = (line) => console.error(line) } = {}) {
+export function startDevServer(project, { port = DEV_DEFAULT_PORT, host = '127.0.0.1', log = (line) => console.error(line), quiet = false } = {}) {
   const loopbackOnly = isLoopback(host);
   const sockets = new Set();
   let origin = null;
 
-  async function handle(req, res) {
+  // `entry`: the request's log entry (null: not logged); a failure's text goes in entry.detail.
+  async function handle(req, res, entry) {
     // Bound to loopback: requests addressed to another name come from a web page through DNS rebinding.
     const hostName = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
     if (loopbackOnly && !isLoopback(hostName.replace(/^\[|\]$/g, ''))) return send(res, 421, 'misdirected request\n');
-    const path = req.url.split('?')[0];
-    if (path === DASHBOARD_PREFIX || path.startsWith(`${DASHBOARD_PREFIX}/`)) return handleDashboard(req, res, project, { origin });
+    if (!entry) return handleDashboard(req, res, project, { origin });
     let request;
     try {
       request = await toFetchRequest(req, `http://${req.headers.host ?? new URL(origin).host}`);
@@ -40,15 +45,18 @@ export function startDevServer(project, { port = DEV_DEFAULT_PORT, host = '127.0
       response = await project.fetch(request);
     } catch (err) {
       const text = errorText(err);
-      log(`${req.method} ${req.url} → 500\n${text.trimEnd()}`);
+      entry.detail = text;
       return send(res, 500, text.endsWith('\n') ? text : `${text}\n`);
     }
     await writeFetchResponse(res, response, { head: req.method === 'HEAD' });
   }
 
   const server = http.createServer((req, res) => {
-    handle(req, res).catch((err) => {
-      if (!res.headersSent) send(res, 500, `${errorText(err)}\n`);
+    const entry = isDashboard(req.url.split('?')[0]) ? null : watchRequest(req, res, { log, quiet });
+    handle(req, res, entry).catch((err) => {
+      const text = errorText(err);
+      if (entry) entry.detail = text;
+      if (!res.headersSent) send(res, 500, `${text}\n`);
       else res.destroy(err);
     });
   });

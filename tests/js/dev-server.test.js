@@ -74,6 +74,43 @@ test('a handler that raises answers 500 with the Python traceback (user frames o
   assert.ok(logged.some((l) => l.startsWith('GET /boom → 500') && l.includes('ValueError: this route always fails')));
 });
 
+test('each request to the Worker is one line (method, path, status, ms), written once answered; the dashboard\'s own requests are not logged', async () => {
+  const mark = logged.length;
+  assert.equal((await post('/orders', { id: 'L1' })).status, 201);
+  assert.equal((await fetch(url('/nowhere?x=1'))).status, 404);
+  assert.equal((await fetch(url('/_dashboard'))).status, 200);
+  assert.equal((await fetch(url('/_dashboard/api/instances'))).status, 200);
+  assert.equal((await fetch(url('/_dashboard/web/lib/model.js'))).status, 200);
+  await until('two lines', async () => logged.length >= mark + 2);
+  await new Promise((r) => setTimeout(r, 100)); // a dashboard line, were there one, would be in by now
+  const lines = logged.slice(mark);
+  assert.equal(lines.length, 2, lines.join('\n'));
+  assert.match(lines[0], /^POST \/orders → 201 Created \(\d+ ms\)$/);
+  assert.match(lines[1], /^GET \/nowhere\?x=1 → 404 Not Found \(\d+ ms\)$/);
+});
+
+test('--quiet: no line per request, but a handler that raises still shows with its traceback', async () => {
+  const lines = [];
+  const quiet = await startDevServer(project, { port: 0, log: (line) => lines.push(line), quiet: true });
+  try {
+    assert.equal((await fetch(new URL('/nowhere', quiet.url))).status, 404);
+    assert.equal((await fetch(new URL('/boom', quiet.url))).status, 500);
+    await until('the failure logged', async () => lines.length >= 1);
+    assert.equal(lines.length, 1, lines.join('\n'));
+    assert.match(lines[0], /^GET \/boom → 500 Internal Server Error \(\d+ ms\)\nTraceback \(most recent call last\):/);
+    assert.match(lines[0], /ValueError: this route always fails$/);
+  } finally {
+    await quiet.close();
+  }
+});
+
+test('a request line reads as wrangler dev\'s: a client that went away is said so; times as the CLI reads them', async () => {
+  const { requestLine } = await import('../../js-engine/node/dev-request-log.js');
+  assert.equal(requestLine('GET', '/a?b=1', 200, 3.4), 'GET /a?b=1 → 200 OK (3 ms)');
+  assert.equal(requestLine('POST', '/x', 599, 1520), 'POST /x → 599 (1.5 s)');
+  assert.equal(requestLine('GET', '/slow', null, 2000), 'GET /slow → closed by the client after 2 s');
+});
+
 test('dashboard API: the list, an instance snapshot with its journal and static step graph, controls through the engine', async () => {
   await post('/orders', { id: 'C1' });
   await until('C1 waiting', async () => (await statusOf('C1')).status === 'waiting');

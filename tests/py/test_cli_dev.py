@@ -70,7 +70,11 @@ def test_dev_serves_the_init_project_and_drives_its_instances(cli, tmp_path):
         code, out = stop(proc)
     assert code == 0, out
     assert f"[{instance}] ✓ check order" in out
-    assert "GET /status?instance=nope → 500" in out and "src/entry.py" in out
+    assert "GET /status?instance=nope → 500 Internal Server Error (" in out and "src/entry.py" in out
+    # One line per request to the Worker, none for the dashboard's API.
+    assert re.search(r"^GET /\?id=A1&item=tea → 200 OK \(\d+ ms\)$", out, re.M), out
+    assert re.search(rf"^GET /status\?instance={instance} → 200 OK \(", out, re.M), out
+    assert "/_dashboard" not in out.split("dashboard: ", 1)[1].split("\n", 1)[1], out
     assert (proj / ".pyworkflows" / "dev.db").exists()
     # The database is the CLI's too.
     listed = json.loads(cli("list", "--json", check=0, db_path=proj / ".pyworkflows" / "dev.db").stdout)
@@ -177,13 +181,14 @@ def test_dev_usage_errors_are_one_line(cli, tmp_path):
     assert r.returncode == 2 and '--clock must be "real" or "virtual"' in r.stderr
 
 
-def test_dev_takes_the_project_folder_and_a_db_path_of_the_working_directory(cli, tmp_path):
+def test_dev_takes_the_project_folder_a_db_path_of_the_working_directory_and_quiet(cli, tmp_path):
     cli("init", "shop", check=0, db_path=None)
-    proc, url, lines = start_dev(tmp_path, "shop", "--port", "0", "--db", "mine.sqlite")
+    proc, url, lines = start_dev(tmp_path, "shop", "--port", "0", "--db", "mine.sqlite", "--quiet")
     try:
         assert "shop/src/entry.py on" in lines[-1] and "database mine.sqlite" in lines[-1]
         assert get(url + "?id=A1")[0] == 200
     finally:
-        stop(proc)
+        _, out = stop(proc)
+    assert "GET /?id=A1" not in out, out  # --quiet: no line per request
     assert (tmp_path / "mine.sqlite").exists()
     assert not (tmp_path / "shop" / ".pyworkflows" / "dev.db").exists()

@@ -1,6 +1,7 @@
 // `pyworkflows dev [DIR]`: serves the project's Python Worker on 127.0.0.1 as `wrangler dev` does, drives its
 // workflow instances on a SQLite store in the project (.pyworkflows/dev.db), reloads the code when a .py file
-// changes, and serves a dashboard of the instances at /_dashboard.
+// changes, and serves a dashboard of the instances at /_dashboard. The terminal shows a line per request to the
+// Worker (not the dashboard's own), a line per journal record, and reloads.
 import path from 'node:path';
 import { UsageError, parsePort } from '../args.js';
 import { describeRecord } from '../render.js';
@@ -68,7 +69,7 @@ async function dev({ positionals, flags }) {
   }
   let server;
   try {
-    server = await startDevServer(project, { port, host, log });
+    server = await startDevServer(project, { port, host, log, quiet: flags.quiet });
   } catch (err) {
     throw await refuse(err.message);
   }
@@ -106,6 +107,7 @@ export default {
     '--config WRANGLER': 'the wrangler config (default: the nearest to DIR, upward)',
     '--db PATH': 'the SQLite database (default .pyworkflows/dev.db beside the wrangler config)',
     '--clock real|virtual': 'real (default: sleeps take their time; the dashboard can advance to the next wake) or virtual (sleeps pass at once)',
+    '--quiet': 'no line per request to the Worker (method, path, status, ms); a handler that raises is still shown with its traceback',
   },
   examples: ['npx pyworkflows dev', 'curl "http://127.0.0.1:8787/?id=A1&item=tea"'],
   run: dev,
