@@ -2,6 +2,7 @@
 one line with its portable form), raises CloudflareCompatError in strict mode, and `pyworkflows check` finds it at
 the same line — through the real engine in Node-hosted Pyodide, and the CLI."""
 
+import json
 import os
 import subprocess
 import sys
@@ -227,6 +228,52 @@ def test_the_portable_error_comes_back_as_its_own_class_under_strict_mode(workfl
     report = workflow_env.load(source, filename="portable_strict.py").run("Portable")
     assert report.status == "complete" and report.output == 6, report.error
     assert _warnings(workflow_env.output()) == []
+
+
+REFUSED_THEN_WAITS = HEAD + '''from workers.workflows import NonRetryableError
+
+
+class Refused(WorkflowEntrypoint):
+    async def run(self, event, step):
+        @step.do()
+        async def refuse():
+            raise NonRetryableError("no")
+
+        try:
+            await refuse()
+        except NonRetryableError as err:
+            caught = str(err)
+        go = await step.wait_for_event("go", "go", timeout="1 hour")
+        return [caught, go["payload"]]
+'''
+
+
+@pytest.mark.parametrize("strict", [False, True], ids=["lax", "strict"])
+def test_the_portable_error_rebuilt_on_replay_warns_nothing(workflow_env, strict):
+    # After a crash the run replays: the step's NonRetryableError is rebuilt from the journal, not raised anew.
+    workflow_env.strict(strict)
+    env = workflow_env.load(REFUSED_THEN_WAITS, filename=f"refused_replay_{strict}.py")
+    run = env.start("Refused", id="r1")
+    assert run.settle().status == "waiting"
+    env.crash()
+    env.recover()
+    run.send_event("go", 7)
+    report = run.settle()
+    assert report.status == "complete" and report.output == ["no", 7], report.error
+    assert report.step("refuse")["attempts"] == 1
+    assert _warnings(env.output()) == []
+
+
+def test_the_portable_error_rebuilt_in_a_new_cli_process_warns_nothing(cli, tmp_path):
+    flow = tmp_path / "refused.py"
+    flow.write_text(REFUSED_THEN_WAITS)
+    r = cli("run", flow, "--id", "r1", "--clock", "virtual", "--strict", check=0)
+    assert 'waiting for event "go"' in r.stdout, r.stdout + r.stderr
+    # A new process replays the run: the journaled error is rebuilt there (strict, and warnings as errors).
+    r = cli("event", "r1", "go", "7", "--strict", "--json", check=0,
+            env_extra={"PYWORKFLOWS_STRICT": "1", "PYTHONWARNINGS": "error"})
+    assert "CloudflareCompatWarning" not in r.stderr and "CloudflareCompatError" not in r.stderr, r.stderr
+    assert json.loads(r.stdout)["output"] == ["no", 7], r.stdout
 
 
 def test_strict_mode_ends_with_the_test(workflow_env):
