@@ -24,7 +24,7 @@ export { createPyodideBrowserHost } from './hosts/pyodide-browser.js';
  */
 export async function loadWorkflowFile(engine, file, { host, config, ...hostOptions } = {}) {
   let h = host;
-  const loaded = await loadFile(file, { config, pythonHost: async () => (h ??= await createPyodideHost(hostOptions)) });
+  const loaded = await loadFile(file, { config, engine: () => engine, pythonHost: async () => (h ??= await createPyodideHost(hostOptions)) });
   for (const w of loaded.workflows) engine.register(w.name, w.def);
   engine.configureEnv(loaded.env);
   return { host: h, workflows: loaded.workflows.map(({ name, className, binding }) => ({ name, className, binding })) };

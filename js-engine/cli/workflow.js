@@ -30,7 +30,7 @@ export async function loadWorkflow(session, file, className, flags, stored) {
     progress.show(`loading ${file}...`);
     return session.host;
   };
-  const loaded = await loadWorkflowFile(path, { config: stored !== undefined ? stored : configFlag, pythonHost })
+  const loaded = await loadWorkflowFile(path, { config: stored !== undefined ? stored : configFlag, pythonHost, engine: () => session.engine })
     .finally(() => progress.clear());
   // Every instance of these workflows (children created through env bindings too) records where its code lives.
   const config = loaded.config?.path ?? null;

@@ -5,7 +5,8 @@ import { indexJournal, stepSummary } from '../core/journal/index.js';
 import { WorkflowError, serializeError } from '../core/errors.js';
 import { decode } from '../core/values.js';
 import { createMemoryStore } from '../stores/memory.js';
-import { bindWorkflows } from './bind-workflows.js';
+import { bindWorkflows, envConfigOf, importEnv } from './bind-workflows.js';
+import { useEnv } from '../cloudflare/workers.js';
 import { withStoreActivity } from './store-activity.js';
 import { createMocks } from '../testing/mocks.js';
 import { installWallClock } from '../hosts/wall-clock.js';
@@ -64,6 +65,9 @@ export async function createSession({ host, files, newStore = createMemoryStore,
     for (const [name, def] of loaded) engine.register(name, def);
     engine.configureEnv(envConfig);
   }
+  // What a module reads from the global env while it loads (bind-workflows.js importEnv): bindings reach the engine
+  // current when they are called (a crash swaps it).
+  const envWhileLoading = (config) => importEnv(config, () => engine);
   // A workflow named by its class when a wrangler config registered it under another name.
   const workflowName = (name) => (loaded.has(name) ? name : classNames.get(name) ?? name);
   reset();
@@ -89,7 +93,7 @@ export async function createSession({ host, files, newStore = createMemoryStore,
       return def;
     }
     // Loaded beside, not over, the session's workflows: the current env keeps running its own code.
-    const defs = await host.loadWorkflowSource(source, filename ?? 'replayed_workflow.py');
+    const defs = await host.loadWorkflowSource(source, filename ?? 'replayed_workflow.py', { env: envWhileLoading(envConfig) });
     const def = defs.find((d) => d.name === workflow) ?? (defs.length === 1 ? defs[0] : null);
     if (!def) throw new Error(`the replay source defines no workflow named "${workflow}" (found: ${defs.map((d) => d.name).join(', ') || 'none'})`);
     return def;
@@ -99,8 +103,10 @@ export async function createSession({ host, files, newStore = createMemoryStore,
   const loadResolved = async ({ source, filename, path, resolvedConfig }) => {
     if (source === undefined || resolvedConfig === undefined) throw new Error(`loading ${path} by path needs file access (the Node harness)`);
     const cfg = resolvedConfig;
-    const compat = cfg ? { compatibilityDate: cfg.compatibilityDate, compatibilityFlags: cfg.compatibilityFlags } : undefined;
-    const file = bindWorkflows(await host.loadWorkflowSource(source, filename, compat), cfg, path);
+    const compat = cfg ? { compatibilityDate: cfg.compatibilityDate, compatibilityFlags: cfg.compatibilityFlags } : {};
+    const env = envWhileLoading(envConfigOf(cfg));
+    useEnv(env); // a JavaScript file's `import { env } from "cloudflare:workers"`
+    const file = bindWorkflows(await host.loadWorkflowSource(source, filename, { ...compat, env }), cfg, path);
     return registerFile(file);
   };
 
@@ -122,7 +128,7 @@ export async function createSession({ host, files, newStore = createMemoryStore,
     // (`resolvedConfig`: node/wrangler-config.js's answer, or null).
     async load({ source, filename = 'workflow.py', path, config, resolvedConfig }) {
       if (path === undefined || path === null) {
-        const defs = await host.loadWorkflowSource(source, filename);
+        const defs = await host.loadWorkflowSource(source, filename, { env: envWhileLoading(envConfigOf(null)) });
         for (const def of defs) { loaded.set(def.name, def); engine.register(def.name, def); }
         envConfig = {};
         engine.configureEnv(envConfig);
@@ -132,7 +138,7 @@ export async function createSession({ host, files, newStore = createMemoryStore,
       // A Python file's declared packages (pyproject.toml, PEP 723), once `pyworkflows install` has run.
       if (/\.py$/.test(path)) await host.installDeclaredPackages?.(path);
       host.importSiblingsOf?.(path.slice(0, path.lastIndexOf('/')) || '/'); // `import helpers` beside the file
-      return registerFile(await files.load(path, { source, filename, config }));
+      return registerFile(await files.load(path, { source, filename, config, engine: () => engine }));
     },
     // events: [{type, payload}] sent right after the create, before the workflow can wait for them.
     // Values arrive encoded by the Python harness (Dates, exact big integers: core/values.js).

@@ -141,10 +141,12 @@ export function createCloudflareHostCore(pyodide, { workersModule, flags }) {
   const owned = [];
   let closed = false;
 
-  // implicitDependencies: the compatibility flag for this file's runs (default: the host's).
-  function loadWorkflowSource(source, filename = '<workflow>.py', { implicitDependencies } = {}) {
+  // implicitDependencies: the compatibility flag for this file's runs (default: the host's). env: what the module
+  // reads from `cloudflare:workers` while it loads (its config's vars and bindings, harness/bind-workflows.js).
+  function loadWorkflowSource(source, filename = '<workflow>.py', { implicitDependencies, env } = {}) {
     if (closed) throw new Error('This Pyodide host is closed');
     const implicit = implicitDependencies ?? flags.python_workflows_implicit_dependencies;
+    if (env) workersModule.env = cloudflareEnv(env);
     let answer;
     try {
       answer = load(source, filename);

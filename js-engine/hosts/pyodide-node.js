@@ -149,7 +149,7 @@ export async function createPyodideHost({
   const loadWorkflowSource = (source, filename, opts = undefined) => {
     const given = opts && ('dependencyMode' in opts || 'compatibilityDate' in opts || 'compatibilityFlags' in opts);
     const cfg = given || !path.isAbsolute(filename ?? '') ? null : findWranglerConfig(path.dirname(filename));
-    const compat = cfg ? { compatibilityDate: cfg.compatibilityDate, compatibilityFlags: cfg.compatibilityFlags } : opts;
+    const compat = cfg ? { compatibilityDate: cfg.compatibilityDate, compatibilityFlags: cfg.compatibilityFlags, env: opts?.env } : opts;
     return core.loadWorkflowSource(source, filename, compat);
   };
   return nodeHost(pyodide, { ...core, loadWorkflowSource }, {
@@ -195,6 +195,7 @@ async function createCloudflareSdkHost({ stdout, stderr, importSiblings, implici
   // compatibilityFlags}, as our SDK's host gets them), else the nearest to a file on disk; unless the host was told one.
   const fromLoader = (opts) => ('compatibilityDate' in opts || 'compatibilityFlags' in opts ? implicitDependenciesFor(snakeCompat(opts)) : undefined);
   const loadWorkflowSource = (source, filename, opts = {}) => core.loadWorkflowSource(source, filename, {
+    env: opts.env,
     implicitDependencies: opts.implicitDependencies ?? implicitDependencies ?? fromLoader(opts)
       ?? (path.isAbsolute(filename ?? '') ? implicitDependenciesFor(compatOf(path.dirname(filename))) : undefined),
   });

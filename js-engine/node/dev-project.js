@@ -89,7 +89,7 @@ class DevProject {
   async load() {
     const host = await this.makeHost();
     try {
-      const loaded = await loadWorkflowFile(this.entry, { config: this.cfg.path, pythonHost: async () => host });
+      const loaded = await loadWorkflowFile(this.entry, { config: this.cfg.path, pythonHost: async () => host, engine: () => this.engine });
       const moduleName = loaded.workflows[0]?.def.module;
       const worker = moduleName ? pythonWorker(host, moduleName) : null;
       return { host, loaded, worker, graphs: stepGraphs(host, fs.readFileSync(this.entry, 'utf8')) };

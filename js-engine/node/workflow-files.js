@@ -13,7 +13,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { findWranglerConfig, readWranglerConfig } from './wrangler-config.js';
 import { isJsWorkflowFile, loadJsWorkflowFile } from '../hosts/js-node.js';
-import { WorkflowFileError, bindWorkflows } from '../harness/bind-workflows.js';
+import { WorkflowFileError, bindWorkflows, envConfigOf, importEnv } from '../harness/bind-workflows.js';
+import { useEnv } from '../cloudflare/workers.js';
 
 export { WorkflowFileError };
 
@@ -39,24 +40,30 @@ function forThisFile(cfg, abs, defs) {
 /**
  * options: config (see configFor), pythonHost (async () => a Pyodide host, created only for .py files), source
  * and filename (the Python text, when the caller already has it, and the name its tracebacks show), fresh
- * (re-import a JavaScript file).
+ * (re-import a JavaScript file), engine (() => the engine the workflows are registered in: then the module reads
+ * its config's vars and bindings from the global env while it loads, bind-workflows.js importEnv).
  * Returns {file, language, config, compat, workflows: [{name, className, binding, def}], env: {bindings, vars}}.
  * `compat` ({compatibilityDate, compatibilityFlags} or null) is what the Python SDK is loaded with.
  */
-export async function loadWorkflowFile(file, { config, pythonHost, source, filename, fresh = false } = {}) {
+export async function loadWorkflowFile(file, { config, pythonHost, source, filename, fresh = false, engine } = {}) {
   const abs = path.resolve(file);
   if (source === undefined && !fs.existsSync(abs)) throw new WorkflowFileError('workflow.no_file', `no such file: ${file}`);
   const cfg = configFor(abs, config);
   const compat = cfg ? { compatibilityDate: cfg.compatibilityDate, compatibilityFlags: cfg.compatibilityFlags } : null;
+  // Before the module runs, which config is the file's is known but for forThisFile's case (decided by the classes it
+  // defines): its env is the config's then too, and the runs get the file's own.
+  const env = engine ? importEnv(envConfigOf(cfg), engine) : undefined;
   let defs;
   const language = isJsWorkflowFile(abs) ? 'javascript' : 'python';
   if (language === 'javascript') {
+    if (env) useEnv(env);
     defs = await loadJsWorkflowFile(abs, { fresh });
   } else {
     const host = await pythonHost();
+    const options = env ? { ...compat, env } : compat ?? undefined;
     defs = source === undefined
-      ? await host.loadWorkflowFile(abs, compat ?? undefined)
-      : host.loadWorkflowSource(source, filename ?? path.basename(abs), compat ?? undefined);
+      ? await host.loadWorkflowFile(abs, options)
+      : host.loadWorkflowSource(source, filename ?? path.basename(abs), options);
   }
   const own = config === undefined ? forThisFile(cfg, abs, defs) : cfg;
   return { file: abs, language, config: own, compat, ...bindWorkflows(defs, own, file) };

@@ -166,8 +166,9 @@ class Env:
         try:
             return self[name]
         except KeyError:
+            # An AttributeError, as Cloudflare's (whose message is only the name): getattr(env, name, default) works.
             raise AttributeError(
-                f"env has no binding {name!r} (bindings: {', '.join(self._keys()) or 'none'})"
+                f"(env.no_binding) env has no binding {name!r} (bindings: {', '.join(self._keys()) or 'none'})"
             ) from None
 
     def __contains__(self, name):

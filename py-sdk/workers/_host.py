@@ -4,10 +4,12 @@ Answers are JS objects rather than raised exceptions: a Python exception reachin
 whose message is a whole traceback, while the host wants one clear line plus the details.
 """
 
+from ._binding import Env
 from ._deps import dependency_mode
 from ._ffi import create_proxy, js, jsnull, require_pyodide, to_js
 from ._loader import WorkflowLoadError, entrypoints, load_module
 from ._runner import workflow_runner
+from ._runtime import use_global_env
 
 __all__ = ["load_workflows"]
 
@@ -36,6 +38,12 @@ def _mode(options, compat):
     return dependency_mode(compat)
 
 
+def _import_env(options):
+    """``options.env``: the Worker's env while its module loads (vars and bindings of its wrangler config), or None."""
+    env = None if options is None or options is jsnull else getattr(options, "env", None)
+    return None if env is None or env is jsnull else env
+
+
 def load_workflows(source, filename, options=None):
     """``{module, workflows: [[className, run], ...]}`` or ``{error: {message, details}}``.
 
@@ -49,6 +57,9 @@ def load_workflows(source, filename, options=None):
     require_pyodide("load_workflows")
     compat = _compat(options)
     mode = _mode(options, compat)
+    env = _import_env(options)
+    if env is not None:
+        use_global_env(Env(env))
     try:
         module = load_module(source, filename)
         module.__cloudflare_compat__ = compat

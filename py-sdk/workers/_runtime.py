@@ -1,7 +1,8 @@
 """Cloudflare's Worker runtime helpers (``env``, ``wait_until``, ``handler``, ``import_from_javascript``,
 ``patch_env``, ``python_from_rpc``, ``python_to_rpc``): importable everywhere, working where they can here.
 
-The global ``env`` is the env of the runs (set when a workflow run or fetch handler starts). What needs the Workers
+The global ``env`` is the Worker's env: its wrangler config's vars and bindings from the moment its file loads
+(readable at the module's top level, as on Cloudflare), then the env of the latest run or fetch handler call. What needs the Workers
 runtime itself (JS module imports, ``patch_env``) fails at use with one clear line, never at import: a file written
 for Cloudflare imports them at the top and may only use them in its fetch handler.
 """
@@ -25,7 +26,7 @@ def _unavailable(what, instead):
     return LocalRuntimeError(f"(workers.local) {what} is not available in pyworkflows, which runs workflows only; {instead}")
 
 
-_global_env = None  # the env of the latest workflow run or fetch handler call (the process serves one Worker)
+_global_env = None  # the env of the latest file loaded, run or fetch handler call (the process serves one Worker)
 
 
 def use_global_env(env):
@@ -37,18 +38,19 @@ def use_global_env(env):
 
 
 class GlobalEnv:
-    """``from workers import env``: Cloudflare's global env, the env of the runs (``self.env``) once one started."""
+    """``from workers import env``: Cloudflare's global env, the Worker's vars and bindings (``self.env``'s)."""
 
     def __getattr__(self, name):
         if name.startswith("__"):
             raise AttributeError(name)
         if _global_env is None:
-            raise LocalRuntimeError(f"(workers.local) the global `workers.env` is the env of the runs, and none has "
-                                    f"started (reading {name!r}): read it inside run or a handler, or use self.env")
+            raise LocalRuntimeError(f"(workers.local) the global `workers.env` is the env of a workflow file loaded by "
+                                    f"pyworkflows (the CLI, the test harness), and none was (reading {name!r}): load "
+                                    f"the file with pyworkflows, or use self.env")
         return getattr(_global_env, name)
 
     def __repr__(self):
-        return f"<workers.env {_global_env!r}>" if _global_env is not None else "<workers.env (no run yet)>"
+        return f"<workers.env {_global_env!r}>" if _global_env is not None else "<workers.env (no file loaded)>"
 
 
 def wait_until(awaitable):

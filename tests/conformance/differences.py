@@ -38,6 +38,9 @@ KNOWN = {
     "probe/import_names": ("extension", "ours also exports NonRetryableError from `workers` and the engine's error "
                                         "classes from `workers.workflows`; Cloudflare's `workers.workflows` has "
                                         "only NonRetryableError"),
+    "idiom/global env missing at import": ("ours keeps more", "both fail to load with an AttributeError; Cloudflare's "
+                                                              "message is the name alone, ours adds a code and the "
+                                                              "bindings the env has"),
     "probe/tuple_result": ("ours keeps more", "a tuple is a TypeError in both, retried to the limit; Cloudflare's "
                                               "message starts with the class name, ours adds where the tuple is"),
     "probe/catch_own_error": ("extension", "`except MyError` around a step: a step's exception reaches `run` on "

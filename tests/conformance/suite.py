@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 LEGACY = FIXTURES / "legacy"  # its wrangler.jsonc puts files loaded from there in `depends=` mode
 DOCS_2025 = FIXTURES / "docs_bindings"  # the wrangler config of the 2025 docs pages
+GLOBAL_ENV = FIXTURES / "global_env"  # vars and bindings read at a module's top level
 DOC = ROOT / "docs" / "compatibility.md"
 SDKS = ("ours", "cloudflare")
 FIELDS = ("load", "status", "output", "error", "steps")
@@ -78,6 +79,11 @@ def _cases() -> list[Case]:
              load_as=DOCS_2025 / "dag_depends.py"),
         Case("docs-2025/bindings Driver (to_js arguments)", cf_docs / "bindings.py", "Driver",
              config=DOCS_2025 / "wrangler.jsonc"),
+        # The Worker's env read at a module's top level (`from workers import env`), from its wrangler config.
+        Case("idiom/global env read at import", GLOBAL_ENV / "reads_at_import.py", "ReadsAtImport",
+             config=GLOBAL_ENV / "wrangler.json"),
+        Case("idiom/global env missing at import", GLOBAL_ENV / "missing_at_import.py", "ReadsAtImport",
+             config=GLOBAL_ENV / "wrangler.json"),
     ]
     modes = ["echo", "implicit_deps", "concurrent", "sleep", "sleep_until", "wait_for_event", "event_metadata", "ctx",
              "retry", "non_retryable", "catch_error"]
