@@ -20,7 +20,8 @@ export function optionKinds(options) {
   return { booleans, values };
 }
 
-// Positionals plus --flag value / --flag=value / switches; -h is --help; after `--` everything is positional.
+// Positionals plus --flag value / --flag=value / switches; -h is --help; after `--` everything is positional. Any
+// other -x is an unknown option, not an argument (a negative number, a JSON payload `-1`, stays one).
 export function parseArgs(argv, { booleans = [], values = [] } = {}) {
   const positionals = [];
   const flags = {};
@@ -28,6 +29,7 @@ export function parseArgs(argv, { booleans = [], values = [] } = {}) {
     const arg = argv[i];
     if (arg === '--') { positionals.push(...argv.slice(i + 1)); break; }
     if (arg === '-h' || arg === '--help') { flags.help = true; continue; }
+    if (/^-[A-Za-z]/.test(arg)) throw new UsageError(`unknown option ${arg}`, { usage: true });
     if (!arg.startsWith('--')) { positionals.push(arg); continue; }
     const eq = arg.indexOf('=');
     const name = arg.slice(2, eq < 0 ? undefined : eq);

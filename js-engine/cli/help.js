@@ -9,19 +9,27 @@ export function usageLine(spec) {
 export function commandHelp(spec) {
   const lines = [`usage: ${usageLine(spec)}`, '', spec.summary];
   const opts = [...Object.entries(spec.options ?? {}), ['-h, --help', 'this help']];
-  const width = Math.max(...opts.map(([o]) => o.length));
-  lines.push('', 'options:', ...opts.map(([o, text]) => `  ${o.padEnd(width)}  ${text}`));
+  lines.push('', 'options:', ...columns(opts));
+  if (spec.environment) lines.push('', 'environment:', ...columns(Object.entries(spec.environment)));
   if (spec.examples?.length) lines.push('', spec.examples.length > 1 ? 'examples:' : 'example:', ...spec.examples.map((e) => `  ${e}`));
   return lines.join('\n');
 }
 
-export function overview(specs) {
-  const width = Math.max(...specs.map((s) => s.name.length));
+// `environment`: the variables every command reads ({'NAME=VALUE': help}).
+export function overview(specs, environment = {}) {
+  const env = Object.entries(environment);
   return [
     `usage: ${BIN} COMMAND [ARGS] [OPTIONS]`, '', 'commands:',
-    ...specs.map((s) => `  ${s.name.padEnd(width)}  ${s.summary.split('\n')[0]}`),
-    '', `${BIN} COMMAND --help shows a command's options and an example; ${BIN} --version its version.`,
+    ...columns(specs.map((s) => [s.name, s.summary.split('\n')[0]])),
+    ...(env.length ? ['', 'environment:', ...columns(env)] : []),
+    '', `${BIN} COMMAND --help shows a command's options (and the variables it reads) and an example; ${BIN} --version its version.`,
   ].join('\n');
+}
+
+// [[name, text]] as lines of two aligned columns.
+function columns(rows) {
+  const width = Math.max(...rows.map(([name]) => name.length));
+  return rows.map(([name, text]) => `  ${name.padEnd(width)}  ${text}`);
 }
 
 // What follows a usage error: the command's usage line and where its help is.

@@ -5,12 +5,13 @@ import { readFileSync } from 'node:fs';
 import { UsageError, optionKinds, parseArgs } from './args.js';
 import { commandHelp, overview, usageHint } from './help.js';
 import { COMMANDS } from './commands/index.js';
+import { COMMON_ENV } from './options.js';
 
 const VERSION = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
 
 async function main(argv, failing) {
   const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h') { console.log(overview(COMMANDS)); return 0; }
+  if (!name || name === '--help' || name === '-h') { console.log(overview(COMMANDS, COMMON_ENV)); return 0; }
   if (name === '--version' || name === '-V') { console.log(`pyworkflows ${VERSION}`); return 0; }
   if (name === 'help') return help(rest[0]);
   const spec = COMMANDS.find((c) => c.name === name);
@@ -22,7 +23,7 @@ async function main(argv, failing) {
 }
 
 function help(name) {
-  if (name === undefined) { console.log(overview(COMMANDS)); return 0; }
+  if (name === undefined || name === '--help' || name === '-h') { console.log(overview(COMMANDS, COMMON_ENV)); return 0; }
   const spec = COMMANDS.find((c) => c.name === name);
   if (!spec) throw new UsageError(`unknown command "${name}"`, { usage: true });
   console.log(commandHelp(spec));

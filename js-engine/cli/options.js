@@ -15,3 +15,15 @@ export const SDK = {
 export const STRICT = { '--strict': 'pyworkflows extensions are errors (also PYWORKFLOWS_STRICT=1; `check` lists them)' };
 // The options of every command that drives an instance (run, event, resume, restart).
 export const DRIVE = { ...DB, ...CLOCK, ...JSON_OUT, ...SDK, ...STRICT };
+
+// Environment variables, as a command's help lists them under "environment:" (progress.js reads this one).
+export const PROGRESS_ENV = {
+  'PYWORKFLOWS_PROGRESS=1|0': '1: the progress line on stderr also when it is not a terminal (plain lines, for logs); 0: never',
+};
+// Those several commands read, listed by the overview (`pyworkflows --help`).
+export const COMMON_ENV = {
+  'PYWORKFLOWS_DEBUG=1': 'an error also prints its stack trace',
+  'PYWORKFLOWS_SNAPSHOT=off': 'start Pyodide by a plain load, not from the memory snapshot (PYWORKFLOWS_SNAPSHOT_DIR=DIR moves it)',
+  'PYWORKFLOWS_CHROMIUM=PATH': 'the Chromium or Chrome that --runtime chromium launches (default /usr/bin/chromium)',
+  'PYWORKFLOWS_CACHE_DIR=DIR': 'an installed package\'s cache: Pyodide with the SDK, snapshots, packages (default ~/.cache/pyworkflows)',
+};

@@ -89,8 +89,27 @@ def test_every_commands_help_lists_its_options_in_one_aligned_column(cli):
         assert len(columns) == 1, (command, out)  # every description starts in the same column
 
 
+def test_every_environment_variable_the_cli_reads_is_in_a_help_and_each_command_lists_its_own(cli):
+    overview = cli("--help", db_path=None, check=0).stdout
+    assert cli("help", "--help", db_path=None, check=0).stdout == overview
+    commands = [line.split()[0] for line in overview.split("commands:\n")[1].split("\n\n")[0].splitlines()]
+    helps = {c: cli(c, "--help", db_path=None, check=0).stdout for c in commands}
+    read = set()
+    for src in (ROOT / "js-engine").rglob("*.js"):
+        read |= set(re.findall(r"env\.(PYWORKFLOWS_[A-Z_]+)", src.read_text()))
+    read.discard("PYWORKFLOWS_CLOUDFLARE_WHEEL")  # a test seam: where Cloudflare's SDK wheel is (tests of its absence)
+    assert {"PYWORKFLOWS_PROGRESS", "PYWORKFLOWS_DEBUG", "PYWORKFLOWS_PIP_PYTHON"} <= read, read
+    everything = overview + "".join(helps.values())
+    assert not [name for name in sorted(read) if name not in everything]
+    env = lambda c: helps[c].split("\nenvironment:\n")[1].split("\n\n")[0] if "\nenvironment:\n" in helps[c] else ""
+    for c in ("run", "event", "resume", "restart"):
+        assert "PYWORKFLOWS_PROGRESS=1|0" in env(c), helps[c]
+    assert all(f"PYWORKFLOWS_{v}=" in env("install") for v in ("PIP_PYTHON", "PACKAGE_CACHE", "PYODIDE_DIST")), helps["install"]
+    assert env("status") == "" and "PYWORKFLOWS_DEBUG=1" in overview
+
+
 def test_json_help_mentions_pythons_prints_only_where_python_runs(cli):
-    for command in ("status", "list", "history"):
+    for command in ("status", "list", "history", "pause", "terminate"):
         out = cli(command, "--help", db_path=None, check=0).stdout
         line = next(x for x in out.splitlines() if x.strip().startswith("--json"))
         assert "Python" not in line, (command, line)
@@ -102,6 +121,7 @@ def test_a_usage_error_is_one_line_and_that_commands_usage_only(cli):
         (["status"], "pyworkflows: missing ID", "usage: pyworkflows status ID [--db PATH] [--runtime node|chromium] [--json]"),
         (["list", "--frob"], "pyworkflows: unknown option --frob", "usage: pyworkflows list [--db PATH] [--runtime node|chromium] [--json]"),
         (["history", "x", "--clock", "virtual"], "pyworkflows: unknown option --clock", "usage: pyworkflows history ID"),
+        (["status", "-x"], "pyworkflows: unknown option -x", "usage: pyworkflows status ID"),
         (["event", "x", "--db"], "pyworkflows: option --db needs a value", "usage: pyworkflows event ID TYPE"),
     ]:
         r = cli(*args, db_path=None, check=2)
@@ -109,7 +129,7 @@ def test_a_usage_error_is_one_line_and_that_commands_usage_only(cli):
         assert lines[0] == first and lines[1].startswith(usage) and len(lines) == 3, r.stderr
         assert r.stdout == ""
     missing = cli.db.parent / "nowhere.sqlite"
-    for args in (["export", "x"], ["replay", "x"], ["list"]):
+    for args in (["export", "x"], ["replay", "x"], ["list"], ["event", "x", "t", "-1"]):  # -1: a payload, not an option
         r = cli(*args, db_path=missing, check=2)
         assert r.stderr.startswith(f"pyworkflows: (store.not_found) no database at {missing}"), r.stderr
     assert not missing.exists()

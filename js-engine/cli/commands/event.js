@@ -1,5 +1,5 @@
 import { need, parseJsonArg } from '../args.js';
-import { DRIVE } from '../options.js';
+import { DRIVE, PROGRESS_ENV } from '../options.js';
 import { withEngine } from '../session.js';
 import { loadRowWorkflow } from '../workflow.js';
 import { drive, showLive } from '../drive.js';
@@ -9,6 +9,7 @@ export default {
   args: 'ID TYPE [PAYLOAD_JSON]',
   summary: 'send an event to an instance and drive it on (or hand it to the process that drives it)',
   options: { ...DRIVE },
+  environment: PROGRESS_ENV,
   examples: ['npx pyworkflows event order-42 approval \'{"approved": true}\''],
   async run({ positionals, flags }) {
     const [id, type, payloadText] = need(positionals, 2, 'ID and TYPE');

@@ -1,5 +1,6 @@
 // Every command, in the order the overview lists them. A command is a module whose default export is its spec:
-// {name, args, summary, options: {'--flag VALUE': help}, examples, run({command, positionals, flags}) -> exit code}.
+// {name, args, summary, options: {'--flag VALUE': help}, environment?: {'NAME=VALUE': help}, examples,
+//  run({command, positionals, flags}) -> exit code}.
 import run from './run.js';
 import event from './event.js';
 import { pause, resume, terminate, restart } from './control.js';

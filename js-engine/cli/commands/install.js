@@ -8,6 +8,11 @@ export default {
   args: '[FILE.py|pyproject.toml]',
   summary: 'resolve the packages a workflow declares (pyproject.toml or a PEP 723 block) for Pyodide, once, into an offline cache',
   options: { '--force': 'resolve again even when already installed' },
+  environment: {
+    'PYWORKFLOWS_PIP_PYTHON=PATH': 'the Python whose pip resolves them (default python3; pip\'s PIP_INDEX_URL, PIP_FIND_LINKS apply)',
+    'PYWORKFLOWS_PACKAGE_CACHE=DIR': 'the cache (default .cache/packages/ in a checkout, else ~/.cache/pyworkflows/packages/)',
+    'PYWORKFLOWS_PYODIDE_DIST=DIR': 'a local full Pyodide distribution, for the packages only it builds (numpy, pandas, scipy...)',
+  },
   examples: ['npx pyworkflows install src/entry.py'],
   async run({ positionals, flags }) {
     const { declaredDependencies, installedWheels, installPackages, PackageError } = await import('../../node/packages.js');

@@ -1,5 +1,5 @@
 import { UsageError, need, parseJsonArg } from '../args.js';
-import { DRIVE } from '../options.js';
+import { DRIVE, PROGRESS_ENV } from '../options.js';
 import { withEngine } from '../session.js';
 import { loadWorkflow } from '../workflow.js';
 import { drive, showLive } from '../drive.js';
@@ -16,6 +16,7 @@ export default {
     '--params JSON': 'the instance\'s params (event.payload)',
     ...DRIVE,
   },
+  environment: PROGRESS_ENV,
   examples: ['npx pyworkflows run src/entry.py --params \'{"order": 42}\' --clock virtual'],
   async run({ positionals, flags }) {
     const [file] = need(positionals, 1, 'the workflow FILE.py');
