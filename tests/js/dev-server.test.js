@@ -104,6 +104,33 @@ test('--quiet: no line per request, but a handler that raises still shows with i
   }
 });
 
+test('a client that hangs up before the answer is one line saying so, and the late answer adds none', async () => {
+  const http = await import('node:http');
+  const { watchRequest } = await import('../../js-engine/node/dev-request-log.js');
+  const lines = [];
+  let answered;
+  const answeredLate = new Promise((r) => { answered = r; });
+  const slow = http.createServer((req, res) => {
+    watchRequest(req, res, { log: (line) => lines.push(line) });
+    setTimeout(() => { res.end('late'); answered(); }, 300);
+  });
+  await new Promise((r) => slow.listen(0, '127.0.0.1', r));
+  try {
+    const controller = new AbortController();
+    const request = fetch(`http://127.0.0.1:${slow.address().port}/slow?x=1`, { signal: controller.signal }).catch(() => null);
+    setTimeout(() => controller.abort(), 50);
+    await request;
+    await answeredLate;
+    await until('the line', async () => lines.length >= 1);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(lines.length, 1, lines.join('\n'));
+    assert.match(lines[0], /^GET \/slow\?x=1 → closed by the client after \d+ ms$/);
+  } finally {
+    slow.closeAllConnections();
+    await new Promise((r) => slow.close(r));
+  }
+});
+
 test('a request line reads as wrangler dev\'s: a client that went away is said so; times as the CLI reads them', async () => {
   const { requestLine } = await import('../../js-engine/node/dev-request-log.js');
   assert.equal(requestLine('GET', '/a?b=1', 200, 3.4), 'GET /a?b=1 → 200 OK (3 ms)');
