@@ -1,7 +1,7 @@
 """Cloudflare's Worker runtime helpers (``env``, ``wait_until``, ``handler``, ``import_from_javascript``,
 ``patch_env``, ``python_from_rpc``, ``python_to_rpc``): importable everywhere, working where they can here.
 
-The global ``env`` is the Worker's env: its wrangler config's vars and bindings from the moment its file loads
+The global ``env`` (also ``import_from_javascript("cloudflare:workers").env``) is the Worker's env: its wrangler config's vars and bindings from the moment its file loads
 (readable at the module's top level, as on Cloudflare), then the env of the latest run or fetch handler call. What needs the Workers
 runtime itself (JS module imports, ``patch_env``) fails at use with one clear line, never at import: a file written
 for Cloudflare imports them at the top and may only use them in its fetch handler.
@@ -75,7 +75,29 @@ class ExecutionContext:
         return "<ExecutionContext (local)>"
 
 
+class _CloudflareWorkers:
+    """``import_from_javascript("cloudflare:workers")``: the module's ``env`` (the global env, as ``workers.env``,
+    readable at a file's top level) and ``waitUntil``. Cloudflare's ``env`` there is the raw JS object; this one
+    hands out the values ``self.env`` does."""
+
+    def __init__(self):
+        self.env = GlobalEnv()
+        self.waitUntil = wait_until
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        # An AttributeError, so hasattr() answers False; one line that says what is here.
+        raise AttributeError(f"(workers.local) cloudflare:workers' {name} is not available in pyworkflows, which "
+                             "runs workflows only: its env and waitUntil are")
+
+    def __repr__(self):
+        return "<cloudflare:workers (env, waitUntil)>"
+
+
 def import_from_javascript(module_name):
+    if module_name == "cloudflare:workers":
+        return _CloudflareWorkers()
     raise _unavailable(
         f"import_from_javascript({module_name!r})", "JS modules of the Workers runtime exist only on Cloudflare"
     )

@@ -29,8 +29,10 @@ def test_what_needs_the_workers_runtime_fails_at_use_with_one_clear_line():
 
     with pytest.raises(RuntimeError, match=r"^\(workers\.local\) the global `workers.env` .*use self\.env"):
         workers.env.MY_WORKFLOW
-    with pytest.raises(RuntimeError, match=r"^\(workers\.local\) import_from_javascript\('cloudflare:workers'\)"):
-        workers.import_from_javascript("cloudflare:workers")
+    with pytest.raises(RuntimeError, match=r"^\(workers\.local\) import_from_javascript\('node:assert'\)"):
+        workers.import_from_javascript("node:assert")
+    with pytest.raises(RuntimeError, match=r"^\(workers\.local\) the global `workers.env` .*use self\.env"):
+        workers.import_from_javascript("cloudflare:workers").env.MY_WORKFLOW
     with pytest.raises(RuntimeError, match=r"^\(workers\.local\) patch_env\(\)"):
         workers.patch_env(A="1")
 

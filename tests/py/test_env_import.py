@@ -93,6 +93,24 @@ def test_a_missing_binding_at_import_fails_the_load_naming_it_and_the_bindings_t
            "(bindings: ZONE, LIMITS, PARENT, CHILD)" in message, message
 
 
+MODULE_ENV = '''
+from workers import WorkflowEntrypoint, import_from_javascript
+
+cloudflare_workers = import_from_javascript("cloudflare:workers")  # workerd's own tests read env this way
+ZONE = cloudflare_workers.env.ZONE
+
+
+class Parent(WorkflowEntrypoint):
+    async def run(self, event, step):
+        return {"zone": ZONE, "same": cloudflare_workers.env.ZONE, "other": hasattr(cloudflare_workers, "withEnv")}
+'''
+
+
+def test_cloudflare_workers_env_from_import_from_javascript_is_the_global_env(workflow_env, tmp_path):
+    env = workflow_env.load(_project(tmp_path, MODULE_ENV, {"vars": {"ZONE": "eu"}}))
+    assert env.run("Parent").output == {"zone": "eu", "same": "eu", "other": False}
+
+
 def test_source_text_without_a_config_has_an_empty_env_while_it_loads(workflow_env):
     with pytest.raises(Exception, match=r"AttributeError: \(env\.no_binding\) env has no binding 'API_TOKEN' "
                                          r"\(bindings: none\)"):

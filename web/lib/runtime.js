@@ -157,7 +157,8 @@ export class DemoRuntime extends EventTarget {
   async loadDefinitions(text, file) {
     if (isJsWorkflowFile(file)) return loadJsWorkflowSource(text, file);
     await installDeclaredPackages(this.host.pyodide, text, { file: file.replace(/^.*\//, ''), installed: this.packageUrls });
-    return this.host.loadWorkflowSource(text, file);
+    // No wrangler config here: a top-level read of the global env finds an empty one, never an earlier source's.
+    return this.host.loadWorkflowSource(text, file, { env: {} });
   }
 
   // Loads a workflow source (once per distinct text) and registers its workflow classes. Each distinct source gets
