@@ -44,7 +44,8 @@ export async function drive(session, id, flags, live = showLive(session, flags, 
     const err = fatal
       ? new WorkflowError('workflow.interpreter_failed', `The Python interpreter failed fatally: ${fatal}`)
       : new WorkflowError('workflow.stalled', 'run() awaits something that can never finish: no step, sleep or event wait is pending and nothing else can run (a bare asyncio.Future, a promise nobody resolves)');
-    await engine.fail(id, err);
+    // The engine may have ended it first (a step's answer from the dead interpreter: instance-run.js hostLost).
+    await engine.fail(id, err).catch((e) => { if (e?.code !== 'instance.not_live') throw e; });
     off();
     return finish(session, id, flags, 'errored');
   }

@@ -23,12 +23,17 @@ export const DEFAULT_LIMITS = Object.freeze({
 // A class with run(event, step) (as Cloudflare's WorkflowEntrypoint, constructed with (ctx, env)) or an object
 // {run(event, step, env)}. `env` holds one binding per registered workflow (see engine.envFor).
 // `workflowName` (optional): event.workflowName, the wrangler config's name for the workflow; default `name`.
+// `hostFailure` (optional): () -> Error | null, the error once the host of the code can no longer run it (a Python
+// interpreter that died: instance-run.js hostLost).
 function toDefinition(name, def) {
   const workflowName = typeof def?.workflowName === 'string' ? def.workflowName : undefined;
   if (typeof def === 'function' && typeof def.prototype?.run === 'function') {
     return { name, workflowName, run: (event, step, env) => new def({}, env ?? {}).run(event, step) };
   }
-  if (def && typeof def.run === 'function') return { name, workflowName, run: (event, step, env) => def.run(event, step, env) };
+  if (def && typeof def.run === 'function') {
+    const hostFailure = typeof def.hostFailure === 'function' ? def.hostFailure.bind(def) : undefined;
+    return { name, workflowName, hostFailure, run: (event, step, env) => def.run(event, step, env) };
+  }
   throw new InvalidInputError('workflow.invalid', `Workflow "${name}" must be a class or object with a run(event, step) method`);
 }
 

@@ -64,14 +64,16 @@ export class InstanceRun {
     this.persistedStatus = 'running';
     this.port.emit({ type: 'status', id: this.id, status: 'running' });
     this.syncStatus(); // a pause that arrived while queued: the commit above overwrote its stored status
+    if (this.hostLost()) return;
     let output;
     try {
       const step = createWorkflowStep(this);
       // Test hook (js-engine/testing): the harness may wrap the step to mock results or stop a replay.
       output = await this.definition.run(event, this.port.wrapStep?.(step, this.id) ?? step, this.port.envFor(this.id));
     } catch (err) {
-      return this.#finish('errored', { error: serializeError(err) });
+      return this.#finish('errored', { error: serializeError(this.hostFailure() ?? err) });
     }
+    if (this.hostLost()) return; // what a dead interpreter returns is no output
     let encoded;
     try {
       encoded = encodeLimited(output, 'workflow output', this.limits.maxOutputBytes, 'instance.output_too_large');
@@ -98,6 +100,21 @@ export class InstanceRun {
   // Ends the run as errored from outside its code (the host found it can never go on, see engine.fail).
   fail(err) {
     return this.#finish('errored', { error: serializeError(err) });
+  }
+
+  // The error of a host that can no longer run the workflow's code (its Python interpreter died), else null.
+  hostFailure() {
+    return this.definition.hostFailure?.() ?? null;
+  }
+
+  // Once the host is lost, whatever its code answers is a symptom, not an outcome (a dead Pyodide answers a call
+  // with undefined): nothing of it is journaled, and the run ends errored with the host's error. True when lost;
+  // the caller then drops the answer and goes no further.
+  hostLost() {
+    const err = this.hostFailure();
+    if (err === null) return false;
+    this.fail(err).catch((e) => this.port.report(e));
+    return true;
   }
 
   stop() {

@@ -15,9 +15,11 @@ import { siblingModules } from '../node/sibling-modules.js';
 const sdkArg = process.argv.indexOf('--sdk');
 const sdk = sdkArg > 0 ? process.argv[sdkArg + 1] : 'ours';
 
+const harnessPage = (store = null) => `/js-engine/chromium/harness.html?sdk=${encodeURIComponent(sdk)}${store ? `&store=${encodeURIComponent(store)}` : ''}`;
+
 let browser;
 try {
-  browser = await openChromiumPage(`/js-engine/chromium/harness.html?sdk=${encodeURIComponent(sdk)}`, {
+  browser = await openChromiumPage(harnessPage(), {
     onPageError: (text) => process.stderr.write(`[harness page] ${text}\n`),
   });
   await pageReady(browser.page, 'harnessReady');
@@ -41,8 +43,73 @@ const resolve = (op, args) => {
   const siblings = onDisk ? siblingModules(args.path) : null;
   return { ...rest, ...text, packages, siblings, resolvedConfig: configFor(args.path, config) };
 };
-// As JSON text: Playwright refuses to serialize values nested as deep as stored values may be (512 levels).
-await serveRequests(async (op, args) => JSON.parse(await browser.page.evaluate(
-  ([o, a]) => window.harnessCall(o, a).then(JSON.stringify), [op, resolve(op, args)])));
+// A page that crashes (its renderer killed, out of memory) or closes answers no call again. That is said once, in
+// one line, to the calls in flight, else to the next call; later calls go to a new page in the same browser (the
+// same IndexedDB) on the store of the test that was running: its instances keep what their journals hold, and the
+// test loads its workflows again and recover() continues them (the engine, loaded code, clock and mocks went with
+// the page, as with env.crash()).
+let store = null; // the current test's store, as the page says with every answer
+let closing = false; // the harness ends: its page closes on purpose
+let live = watch(browser.page);
+
+function watch(page) {
+  const w = { page, lost: null, reported: false, next: null };
+  let fire;
+  w.seen = new Promise((resolve) => { fire = resolve; });
+  const lose = (what) => () => {
+    if (w.lost || closing) return;
+    w.lost = { ok: false, error: { name: 'ChromiumRuntimeError', code: 'chromium.crashed',
+      message: `(chromium.crashed) the Chromium page running the engine ${what}; the instance keeps what its journal holds (load its workflows again: recover() continues it)` } };
+    w.next = reopen().catch((err) => {
+      process.stderr.write(`[harness] no new page after the crash: ${err.message}\n`);
+      return null;
+    });
+    fire();
+  };
+  page.on('crash', lose('crashed'));
+  page.on('close', lose('closed'));
+  return w;
+}
+
+async function reopen() {
+  const page = await browser.newPage(harnessPage(store));
+  await pageReady(page, 'harnessReady');
+  return watch(page);
+}
+
+// The page's answer, or its loss: a call the crash cut may reject ("Target crashed") just before the event comes.
+async function ask(w, op, args) {
+  // As JSON text: Playwright refuses to serialize values nested as deep as stored values may be (512 levels).
+  const answer = w.page.evaluate(([o, a]) => window.harnessCall(o, a).then(JSON.stringify), [op, args]);
+  const lost = w.seen.then(() => null);
+  const text = await Promise.race([answer, lost]).catch(async (err) => {
+    const seen = await Promise.race([lost.then(() => true), new Promise((r) => { setTimeout(r, 2000, false); })]);
+    if (!seen) throw err;
+    return null;
+  });
+  if (text === null) {
+    w.reported = true;
+    return w.lost;
+  }
+  const { store: current, ...reply } = JSON.parse(text);
+  store = current ?? store;
+  return reply;
+}
+
+async function call(op, args) {
+  while (live.lost) {
+    if (!live.reported) {
+      live.reported = true;
+      return live.lost;
+    }
+    const next = await live.next;
+    if (!next) return live.lost;
+    live = next;
+  }
+  return ask(live, op, resolve(op, args));
+}
+
+await serveRequests(call);
+closing = true;
 await browser.close();
 process.exit(0);

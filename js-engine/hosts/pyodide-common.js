@@ -1,6 +1,7 @@
 // The host-independent half of the Pyodide adapter (Node and browser hosts both use it): install the Python
 // SDK into a loaded Pyodide, route print() to callbacks, load workflow sources into workflow definitions.
 // No Node or browser imports here: the hosts pass in the Pyodide instance and, for source installs, the files.
+import { WorkflowError } from '../core/errors.js';
 
 export const SDK_PACKAGE = 'pyworkflows';
 // Where SDK sources are written for sdkSource 'dir' (put first on sys.path, so a stale installed copy loses).
@@ -117,8 +118,12 @@ export function createHostCore(pyodide) {
   const owned = []; // run proxies created by the SDK for us; destroyed on close()
   let closed = false;
   // A fatal interpreter error (a WebAssembly stack overflow, an internal error) leaves Pyodide unusable and the
-  // workflow's coroutine silently dead; the cause is kept so a front end can say why the run cannot go on.
+  // workflow's coroutine silently dead; the cause is kept so a front end can say why the run cannot go on, and
+  // each definition's hostFailure() gives the engine the error its instances end with: from then on a call into
+  // Python answers undefined (Pyodide's fatal_error returns nothing for an error it already flagged), which the
+  // engine must not take for a step's or a run's result.
   let fatal = null;
+  let failure = null; // the WorkflowError of the fatal error, once there is one
   let onFatal;
   const fatalSeen = new Promise((resolve) => { onFatal = resolve; });
   const firstLine = (e) => String(e?.message ?? e).split('\n')[0];
@@ -128,11 +133,13 @@ export function createHostCore(pyodide) {
     api.fatal_error = function fatalError(e) {
       if (!fatal) {
         fatal = e;
+        failure = new WorkflowError('workflow.interpreter_failed', `The Python interpreter failed fatally: ${firstLine(e)}`);
         onFatal(firstLine(e));
       }
       return original.call(this, e);
     };
   }
+  const hostFailure = () => failure;
   function fatalError() {
     if (fatal) return firstLine(fatal);
     try {
@@ -150,24 +157,9 @@ export function createHostCore(pyodide) {
     if (answer.error) throw new WorkflowLoadError(answer.error.message, answer.error.details);
     return answer.workflows.map(([name, run]) => {
       owned.push(run);
-      return {
-        name,
-        module: answer.module,
-        // The engine calls run(event, step); Pyodide hands them to Python as JsProxies (no copies).
-        // After a fatal interpreter error whatever run() raises is a symptom (a broken thread state...): the instance
-        // errors with the cause instead.
-        run: async (event, step, env, ctx) => {
-          try {
-            return await run(event, step, env, ctx);
-          } catch (err) {
-            if (!fatal) throw err;
-            const failed = new Error(`(workflow.interpreter_failed) The Python interpreter failed fatally: ${firstLine(fatal)}`);
-            failed.name = 'WorkflowError';
-            failed.code = 'workflow.interpreter_failed';
-            throw failed;
-          }
-        },
-      };
+      // The engine calls run(event, step); Pyodide hands them to Python as JsProxies (no copies). After a fatal
+      // interpreter error what run() raises or returns is a symptom: the engine ends the instance with hostFailure().
+      return { name, module: answer.module, run: (event, step, env, ctx) => run(event, step, env, ctx), hostFailure };
     });
   }
 

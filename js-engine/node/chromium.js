@@ -66,7 +66,8 @@ const isProfileLocked = (err) => /ProcessSingleton|SingletonLock|profile (is )?(
 /**
  * Launches Chromium and opens `pagePath` (a path on the static server, e.g. '/js-engine/chromium/harness.html?x=1').
  * `userDataDir`: a profile folder kept between launches (its IndexedDB too); without it the profile is temporary.
- * Resolves with {page, url, close()}; `onPageError(text)` hears the page's uncaught errors.
+ * Resolves with {page, url, newPage(pagePath), close()}; `onPageError(text)` hears the page's uncaught errors.
+ * newPage opens another page in the same browser context (same origin, same IndexedDB), e.g. after `page` crashed.
  */
 export async function openChromiumPage(pagePath, { userDataDir, onPageError } = {}) {
   const executablePath = findChromium();
@@ -93,15 +94,18 @@ export async function openChromiumPage(pagePath, { userDataDir, onPageError } = 
       if (url.startsWith('data:') || url.startsWith('blob:')) return route.continue();
       return route.abort(); // offline: nothing from a CDN or anywhere else
     });
-    const page = context.pages()[0] ?? await context.newPage();
-    if (onPageError) page.on('pageerror', (err) => onPageError(String(err?.stack ?? err)));
-    await page.goto(`${PAGE_ORIGIN}${pagePath}`);
+    const open = async (pg, p) => {
+      if (onPageError) pg.on('pageerror', (err) => onPageError(String(err?.stack ?? err)));
+      await pg.goto(`${PAGE_ORIGIN}${p}`);
+      return pg;
+    };
+    const page = await open(context.pages()[0] ?? await context.newPage(), pagePath);
     const close = async () => {
       await context.close().catch(() => {});
       await browser?.close().catch(() => {});
       await server.close();
     };
-    return { page, url: `${PAGE_ORIGIN}${pagePath}`, close };
+    return { page, url: `${PAGE_ORIGIN}${pagePath}`, newPage: async (p) => open(await context.newPage(), p), close };
   } catch (err) {
     await context?.close().catch(() => {});
     await browser?.close().catch(() => {});

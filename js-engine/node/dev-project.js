@@ -103,7 +103,7 @@ class DevProject {
     const engine = createEngine({ store: this.store, clock: this.clock, onError: (e) => this.err(`engine: ${e.stack ?? e}\n`) });
     const source = { file: this.entry, config: this.cfg.path, clock: this.clockKind };
     for (const w of loaded.workflows) {
-      const watched = { name: w.def.name, module: w.def.module, run: (event, step, env, ctx) => w.def.run(event, this.live.watch(step, event.instanceId), env, ctx) };
+      const watched = { name: w.def.name, module: w.def.module, hostFailure: w.def.hostFailure, run: (event, step, env, ctx) => w.def.run(event, this.live.watch(step, event.instanceId), env, ctx) };
       engine.register(w.name, watched, { source: { ...source, className: w.className } });
     }
     engine.configureEnv(loaded.env);

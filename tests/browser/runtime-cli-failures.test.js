@@ -110,4 +110,8 @@ test('a fatal interpreter error in Chromium ends the instance errored with its c
   const report = JSON.parse(cli('status', 'f1', '--json', ...db).stdout);
   assert.equal(report.status, 'errored');
   assert.match(report.error.message, /^\(workflow\.interpreter_failed\) The Python interpreter failed fatally: .*Maximum call stack size exceeded/);
+  // Nothing the dead interpreter answered is journaled: no outcome for the attempt it died in, and no retry (whose
+  // callback would answer undefined, a success that never happened).
+  const exported = JSON.parse(cli('export', 'f1', ...db).stdout);
+  assert.deepEqual(exported.records.map((r) => r.t), ['created', 'run', 'errored']);
 });

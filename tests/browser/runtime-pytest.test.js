@@ -88,10 +88,13 @@ class Fatal(WorkflowEntrypoint):
 """
 
 def test_a_fatal_interpreter_error_ends_the_instance_errored(workflow_env):
-    report = workflow_env.load(SOURCE).start("Fatal").settle(timeout=20)
+    run = workflow_env.load(SOURCE).start("Fatal")
+    report = run.settle(timeout=20)
     assert report.status == "errored", report
     assert report.error["message"].startswith("(workflow.interpreter_failed) The Python interpreter failed fatally: ")
     assert "Maximum call stack size exceeded" in report.error["message"]
+    # Nothing the dead interpreter answered is journaled: no attempt outcome, no retry.
+    assert [r["t"] for r in run.history()] == ["created", "run", "errored"]
 `;
 
 test('a fatal interpreter error ends the instance errored with its cause in both runtimes (settle does not wait it out)', () => {
@@ -101,6 +104,81 @@ test('a fatal interpreter error ends the instance errored with its cause in both
     assert.deepEqual(passed(pytest(['--workflow-runtime=both'], folder)), [
       'test_fatal.py::test_a_fatal_interpreter_error_ends_the_instance_errored[chromium]',
       'test_fatal.py::test_a_fatal_interpreter_error_ends_the_instance_errored[node]',
+    ]);
+  } finally {
+    fs.rmSync(folder, { recursive: true, force: true });
+  }
+});
+
+// The page's renderer killed while an instance waits (as an out-of-memory crash would): the next call fails with
+// the CLI's one line, and the instance continues on a new page from what its journal holds.
+const PAGE_CRASH_TEST = `
+import os
+import signal
+import subprocess
+
+import pytest
+from pyworkflows.testing import EngineError
+
+SOURCE = """
+from workers import WorkflowEntrypoint
+
+class Approval(WorkflowEntrypoint):
+    async def run(self, event, step):
+        first = await step.do("draft", lambda: "draft 1")
+        ok = await step.wait_for_event("approve", "approval", timeout="1 hour")
+        return [first, ok["payload"]["by"]]
+"""
+
+
+def renderers_below(pid):
+    rows = [line.split(None, 2) for line in subprocess.run(["ps", "-eo", "pid=,ppid=,args="], capture_output=True, text=True).stdout.splitlines()]
+    below, grew = {pid}, True
+    while grew:
+        grew = False
+        for p, pp, *_ in rows:
+            if int(pp) in below and int(p) not in below:
+                below.add(int(p))
+                grew = True
+    return [int(r[0]) for r in rows if int(r[0]) in below and len(r) > 2 and "--type=renderer" in r[2]]
+
+
+def test_a_crashed_page_fails_the_call_with_one_line_and_the_instance_continues(workflow_env):
+    env = workflow_env.load(SOURCE)
+    run = env.start("Approval", id="a1")
+    assert run.settle().status == "waiting"
+    renderers = renderers_below(env.process.proc.pid)
+    assert renderers, "found the page's renderer"
+    for pid in renderers:
+        os.kill(pid, signal.SIGKILL)
+    with pytest.raises(EngineError) as failed:
+        run.status()
+    assert str(failed.value) == (
+        "ChromiumRuntimeError: (chromium.crashed) the Chromium page running the engine crashed; the instance keeps "
+        "what its journal holds (load its workflows again: recover() continues it)")
+    env.load(SOURCE)
+    assert env.recover() == ["a1"]
+    run.send_event("approval", {"by": "kim"})
+    report = run.settle()
+    assert report.status == "complete", report.error
+    assert report.output == ["draft 1", "kim"]
+    assert report.step("draft")["attempts"] == 1
+
+
+def test_the_next_test_runs_on_the_new_page(workflow_env):
+    env = workflow_env.load(SOURCE)
+    assert env.call("list") == []  # a fresh store, as every test gets
+    run = env.start("Approval", id="a2", events=[{"type": "approval", "payload": {"by": "lee"}}])
+    assert run.settle().output == ["draft 1", "lee"]
+`;
+
+test('a crashed page fails the harness call with the one-line (chromium.crashed) error; recover() continues the instance on a new page', () => {
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-runtime-crash-'));
+  try {
+    fs.writeFileSync(path.join(folder, 'test_page_crash.py'), PAGE_CRASH_TEST);
+    assert.deepEqual(passed(pytest(['--workflow-runtime=chromium'], folder)), [
+      'test_page_crash.py::test_a_crashed_page_fails_the_call_with_one_line_and_the_instance_continues[chromium]',
+      'test_page_crash.py::test_the_next_test_runs_on_the_new_page[chromium]',
     ]);
   } finally {
     fs.rmSync(folder, { recursive: true, force: true });

@@ -264,6 +264,8 @@ def test_a_fatal_interpreter_error_marks_the_instance_errored_with_its_cause(cli
     assert report["status"] == "errored"
     assert "(workflow.interpreter_failed)" in report["error"]["message"], report["error"]
     assert "Maximum call stack size exceeded" in report["error"]["message"]
+    # The dying step's attempt has no outcome, and no retry ran on the dead interpreter.
+    assert [r["t"] for r in _journal(cli, "fatal")] == ["created", "run", "errored"]
 
 
 def test_read_commands_on_a_missing_database_say_so_and_create_nothing(cli, tmp_path):

@@ -148,6 +148,7 @@ export class DemoRuntime extends EventTarget {
   instrument(def) {
     return {
       name: def.name,
+      hostFailure: def.hostFailure, // a Python interpreter that died: the engine journals none of its answers
       run: (event, step) => def.run(event, this.live.watch(step, event.instanceId)),
     };
   }

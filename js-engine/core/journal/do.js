@@ -77,6 +77,8 @@ export function summary(s) {
 export const blockedUntil = (s) => (s.status === 'retrying' ? s.retryAt : undefined);
 
 // ---- execution (through the run's driver, instance-run.js) ---------------------------------------------------
+// What an attempt whose host was lost resolves with: the run is ending (instance-run.js hostLost), nothing goes on.
+const NEVER = new Promise(() => {});
 const isThenable = (v) => v !== null && (typeof v === 'object' || typeof v === 'function') && typeof v.then === 'function';
 
 // What an abandoned call's internal promise rejects with: never delivered (guard), it only ends the engine's work.
@@ -131,7 +133,7 @@ function runDoNow(run, name, config, callback, scope, call) {
     return new Settled(decode(known.value));
   }
   const a = begin(run, key, name, count, config, callback, 1, scope, seen);
-  if (a.error === null && !isThenable(a.result)) {
+  if (a.error === null && !isThenable(a.result) && run.hostFailure() === null) {
     let record;
     try {
       record = okRecord(run, a, a.result);
@@ -191,6 +193,7 @@ async function attemptOnce(run, key, name, count, config, callback, n, scope, ca
   run.track(key, 'do', false, { name, attempt: n });
   await undefined; // the callback runs in a later microtask (never inside the caller's turn)
   if (call?.abandoned) throw abandonedError();
+  if (run.hostLost()) return NEVER; // no attempt starts on a dead interpreter
   return settle(run, begin(run, key, name, count, config, callback, n, scope, seen));
 }
 
@@ -248,6 +251,8 @@ async function settle(run, a) {
     run.bodyEnded();
     run.clock.touch();
   }
+  // The host died during the attempt (its answer came after): the attempt has no outcome, as one cut by a crash.
+  if (run.hostLost()) return NEVER;
   if (!error) {
     try {
       const record = okRecord(run, a, value);
