@@ -1,7 +1,7 @@
 // Cloudflare's own Python SDK (the unmodified `workers-runtime-sdk` wheel) inside our Pyodide, over our engine:
 // the oracle that says how a workflow file behaves on Cloudflare (`--sdk cloudflare`). Host-independent: the Node
 // and browser hosts pass in a loaded Pyodide and the wheel's bytes.
-import { WorkflowLoadError } from './pyodide-common.js';
+import { WorkflowLoadError, watchFatal } from './pyodide-common.js';
 import { dependencyMode } from '../core/compat-flags.js';
 //
 // The wheel expects what workerd gives a Python Worker: two JS modules (`_cloudflare_compat_flags`,
@@ -132,7 +132,7 @@ export async function installCloudflareSdk(pyodide, wheelBytes, { implicitDepend
 
 /**
  * Like createHostCore (pyodide-common.js), for a Pyodide where installCloudflareSdk ran.
- * loadWorkflowSource(source, filename) -> [{name, module, run(event, step, env) -> Promise}]
+ * loadWorkflowSource(source, filename) -> [{name, module, run(event, step, env) -> Promise, hostFailure}]
  */
 export function createCloudflareHostCore(pyodide, { workersModule, flags }) {
   const ns = pyodide.globals.get('dict')();
@@ -140,6 +140,7 @@ export function createCloudflareHostCore(pyodide, { workersModule, flags }) {
   const load = ns.get('load');
   const owned = [];
   let closed = false;
+  const { hostFailure, fatalError, whenFatal } = watchFatal(pyodide); // as our SDK's host (pyodide-common.js)
 
   // implicitDependencies: the compatibility flag for this file's runs (default: the host's). env: what the module
   // reads from `cloudflare:workers` while it loads (its config's vars and bindings, harness/bind-workflows.js).
@@ -164,6 +165,7 @@ export function createCloudflareHostCore(pyodide, { workersModule, flags }) {
       return {
         name,
         module: moduleName,
+        hostFailure,
         // As workerd: a new instance per run, constructed with (ctx, env); event and step as the engine made them.
         async run(event, step, env) {
           const workerEnv = cloudflareEnv(env);
@@ -190,5 +192,5 @@ export function createCloudflareHostCore(pyodide, { workersModule, flags }) {
     ns.destroy();
   }
 
-  return { pyodide, loadWorkflowSource, close };
+  return { pyodide, loadWorkflowSource, close, fatalError, whenFatal };
 }

@@ -93,7 +93,7 @@ export async function createPyodideBrowserHost({
     forgetUserModules: () => forgetUserModules(pyodide, [...written]),
     configureCompat: core.configureCompat, // ours only: Cloudflare's SDK has no extensions to flag
     close: core.close,
-    fatalError: core.fatalError, // ours only: null, or the one-line cause of a fatal interpreter error
+    fatalError: core.fatalError, // null, or the one-line cause of a fatal interpreter error
     whenFatal: core.whenFatal,
   };
 }

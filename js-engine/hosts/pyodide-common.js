@@ -103,27 +103,15 @@ export class WorkflowLoadError extends Error {
 }
 
 /**
- * Wraps a Pyodide instance whose SDK is installed. Returns {pyodide, loadWorkflowSource, close}.
- * loadWorkflowSource(source, filename, options?) -> [{name, module, run(event, step, env?, ctx?) -> Promise}]
- * options: {compatibilityDate, compatibilityFlags} of the Worker's wrangler config, handed to the SDK with the
- * module (workers/_host.py load_workflows), which picks Cloudflare's behaviour for that date and those flags
- * (the dependency mode: core/compat-flags.js); or {dependencyMode: 'implicit' | 'legacy'} to choose it directly.
- * configureCompat({strict, reset}): pyworkflows' extensions warn (strict false) or raise (strict true).
+ * A fatal interpreter error (a WebAssembly stack overflow, an internal error) leaves Pyodide unusable and the
+ * workflow's coroutine silently dead. From then on a call into Python answers undefined (Pyodide's fatal_error
+ * returns nothing for an error it already flagged), which the engine must not take for a step's or a run's result.
+ * Returns {hostFailure() -> WorkflowError | null (what each definition gives the engine), fatalError() -> null | the
+ * cause's first line, whenFatal() -> a promise of that line (for a front end to say why the run cannot go on)}.
  */
-export function createHostCore(pyodide) {
-  const hostModule = pyodide.pyimport('workers._host');
-  // An attribute read from a PyProxy is "borrowed": destroying the module proxy would destroy it too (Pyodide
-  // 314), so both live until close().
-  const loadWorkflows = hostModule.load_workflows;
-  const owned = []; // run proxies created by the SDK for us; destroyed on close()
-  let closed = false;
-  // A fatal interpreter error (a WebAssembly stack overflow, an internal error) leaves Pyodide unusable and the
-  // workflow's coroutine silently dead; the cause is kept so a front end can say why the run cannot go on, and
-  // each definition's hostFailure() gives the engine the error its instances end with: from then on a call into
-  // Python answers undefined (Pyodide's fatal_error returns nothing for an error it already flagged), which the
-  // engine must not take for a step's or a run's result.
+export function watchFatal(pyodide) {
   let fatal = null;
-  let failure = null; // the WorkflowError of the fatal error, once there is one
+  let failure = null;
   let onFatal;
   const fatalSeen = new Promise((resolve) => { onFatal = resolve; });
   const firstLine = (e) => String(e?.message ?? e).split('\n')[0];
@@ -139,16 +127,34 @@ export function createHostCore(pyodide) {
       return original.call(this, e);
     };
   }
-  const hostFailure = () => failure;
   function fatalError() {
     if (fatal) return firstLine(fatal);
     try {
       pyodide.runPython('0');
       return null;
     } catch (err) {
-      return String(err?.message ?? err).split('\n')[0];
+      return firstLine(err);
     }
   }
+  return { hostFailure: () => failure, fatalError, whenFatal: () => fatalSeen };
+}
+
+/**
+ * Wraps a Pyodide instance whose SDK is installed. Returns {pyodide, loadWorkflowSource, close}.
+ * loadWorkflowSource(source, filename, options?) -> [{name, module, run(event, step, env?, ctx?) -> Promise}]
+ * options: {compatibilityDate, compatibilityFlags} of the Worker's wrangler config, handed to the SDK with the
+ * module (workers/_host.py load_workflows), which picks Cloudflare's behaviour for that date and those flags
+ * (the dependency mode: core/compat-flags.js); or {dependencyMode: 'implicit' | 'legacy'} to choose it directly.
+ * configureCompat({strict, reset}): pyworkflows' extensions warn (strict false) or raise (strict true).
+ */
+export function createHostCore(pyodide) {
+  const hostModule = pyodide.pyimport('workers._host');
+  // An attribute read from a PyProxy is "borrowed": destroying the module proxy would destroy it too (Pyodide
+  // 314), so both live until close().
+  const loadWorkflows = hostModule.load_workflows;
+  const owned = []; // run proxies created by the SDK for us; destroyed on close()
+  let closed = false;
+  const { hostFailure, fatalError, whenFatal } = watchFatal(pyodide);
 
   function loadWorkflowSource(source, filename = '<workflow>.py', options = undefined) {
     if (closed) throw new Error('This Pyodide host is closed');
@@ -178,5 +184,5 @@ export function createHostCore(pyodide) {
   }
 
   // fatalError(): null or the cause's first line; whenFatal(): resolves with it when a fatal error happens.
-  return { pyodide, loadWorkflowSource, configureCompat, close, fatalError, whenFatal: () => fatalSeen };
+  return { pyodide, loadWorkflowSource, configureCompat, close, fatalError, whenFatal };
 }

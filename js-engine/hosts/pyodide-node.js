@@ -213,7 +213,21 @@ const snakeCompat = ({ compatibilityDate, compatibilityFlags }) => ({
   compatibility_date: compatibilityDate ?? undefined, compatibility_flags: compatibilityFlags ?? [],
 });
 
+// After a fatal interpreter error Pyodide's event loop throws it again from callbacks nobody awaits (a step that had
+// suspended): unhandled rejections, which would end the process before the instance is marked errored. The engine
+// hears of the error through the definitions' hostFailure() and front ends through whenFatal(); any other unhandled
+// rejection still ends the process, as Node's default does.
+let fatalRejectionsIgnored = false;
+function ignoreFatalRejections() {
+  if (fatalRejectionsIgnored) return;
+  fatalRejectionsIgnored = true;
+  process.on('unhandledRejection', (reason) => {
+    if (reason?.pyodide_fatal_error !== true) throw reason;
+  });
+}
+
 function nodeHost(pyodide, core, { importSiblings, packages = [], ...info }) {
+  ignoreFatalRejections();
   const mounted = new Set();
   const installed = new Set(packages);
   return {

@@ -93,3 +93,14 @@ test('an instance of a host that is already dead errors as its run starts, its c
   assert.deepEqual(await kinds(engine, 'd'), ['created', 'run', 'errored']);
   assert.equal(called, false);
 });
+
+test('a run that ends while an attempt never answers keeps no deadline timer (a dead host would hold the process open)', async () => {
+  const { engine, clock } = withHost(async (event, step) => step.do('hangs', { timeout: '10 minutes' }, () => new Promise(() => {})),
+    { clockOptions: { auto: false } });
+  await engine.workflow('wf').create({ id: 'i' });
+  await new Promise((r) => setTimeout(r, 10));
+  assert.equal(clock.pendingTimers(), 1, 'the attempt deadline');
+  await engine.fail('i', DIED);
+  assert.equal(await engine.settled('i'), 'errored');
+  assert.equal(clock.pendingTimers(), 0);
+});

@@ -7,6 +7,8 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 MAIN = ROOT / "js-engine" / "cli" / "main.js"
 DAY_MS = 86_400_000
@@ -86,6 +88,7 @@ class Stuck(WorkflowEntrypoint):
 '''
 
 FATAL = '''
+import asyncio
 from pyodide.ffi import to_js
 from workers import WorkflowEntrypoint
 
@@ -93,6 +96,8 @@ class Fatal(WorkflowEntrypoint):
     async def run(self, event, step):
         @step.do("deep", config={"retries": {"limit": 20, "delay": 1, "backoff": "constant"}})
         async def deep():
+            if event["payload"]["suspend"]:
+                await asyncio.sleep(0)
             x = []
             for _ in range(100_000):
                 x = [x]
@@ -256,10 +261,16 @@ def test_a_run_awaiting_something_that_never_resolves_exits_non_zero_and_the_ins
     assert "instance fine: complete" in r.stdout
 
 
-def test_a_fatal_interpreter_error_marks_the_instance_errored_with_its_cause(cli, tmp_path):
+# With either SDK, in a step that dies at once or after it suspended (then Pyodide's event loop throws the error
+# again from callbacks nobody awaits: unhandled rejections, which must not end the process before the instance ends).
+@pytest.mark.parametrize("sdk", ["ours", "cloudflare"])
+@pytest.mark.parametrize("suspend", [False, True], ids=["at_once", "after_suspending"])
+def test_a_fatal_interpreter_error_marks_the_instance_errored_with_its_cause(cli, tmp_path, sdk, suspend):
     wf = _file(tmp_path, "fatal.py", FATAL)
-    r = cli("run", wf, "--id", "fatal", timeout=180)
-    assert r.returncode == 1, r.stdout[-2000:]
+    r = cli("run", wf, "--id", "fatal", "--sdk", sdk, "--params", json.dumps({"suspend": suspend}), timeout=120)
+    assert r.returncode == 1, r.stdout[-2000:] + r.stderr[-2000:]
+    assert r.stdout.splitlines()[-1] == "instance fatal: errored", r.stdout[-2000:]
+    assert "Node.js v" not in r.stderr and "triggerUncaughtException" not in r.stderr, r.stderr[-2000:]
     report = json.loads(cli("status", "fatal", "--json", check=0).stdout)
     assert report["status"] == "errored"
     assert "(workflow.interpreter_failed)" in report["error"]["message"], report["error"]

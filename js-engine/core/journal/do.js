@@ -239,6 +239,7 @@ async function settle(run, a) {
       const timeout = new Promise((_, reject) => {
         timer = run.clock.setTimer(a.startedAt + config.timeout, () => reject(new WorkflowTimeoutError('step.timeout',
           `Step "${name}" attempt ${n} timed out after ${config.timeout} ms`)), { kind: 'deadline' });
+        run.timers.add(timer); // a run that ends clears it: an answer that never comes (a dead host) keeps no process alive
       });
       value = await Promise.race([a.result, timeout]);
     } else {
@@ -248,6 +249,7 @@ async function settle(run, a) {
     error = err ?? new Error('step failed with no error value');
   } finally {
     run.clock.clearTimer(timer);
+    run.timers.delete(timer);
     run.bodyEnded();
     run.clock.touch();
   }
