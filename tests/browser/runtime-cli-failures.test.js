@@ -29,24 +29,8 @@ class Nap(WorkflowEntrypoint):
 
         return [first, await after()]
 `;
-// Converting a 100,000-deep list overflows the JS stack: Pyodide fails fatally and can run nothing more.
-const FATAL = `from pyodide.ffi import to_js
-from workers import WorkflowEntrypoint
-
-
-class Fatal(WorkflowEntrypoint):
-    async def run(self, event, step):
-        @step.do("deep", config={"retries": {"limit": 3, "delay": 1, "backoff": "constant"}})
-        async def deep():
-            x = []
-            for _ in range(100_000):
-                x = [x]
-            to_js(x)
-            return 1
-
-        await deep()
-        return "unreachable"
-`;
+// Kills Pyodide in its step (shared by the fatal-error tests).
+const FATAL = fs.readFileSync(path.join(REPO_ROOT, 'tests', 'fixtures', 'fatal_interpreter.py'), 'utf8');
 let dir;
 
 before(() => {

@@ -11,9 +11,8 @@ import { REPO_ROOT } from '../../js-engine/node/serve.js';
 const PYTHON = path.join(REPO_ROOT, '.venv', 'bin', 'python');
 let project;
 
-// A workflow that waits for an event: the engine is dropped while it waits and recovers from the store.
-const CRASH_TEST = `
-SOURCE = """
+// A workflow that waits for an event (the crash tests' SOURCE).
+const APPROVAL_SOURCE = `SOURCE = """
 from workers import WorkflowEntrypoint
 
 class Approval(WorkflowEntrypoint):
@@ -21,7 +20,11 @@ class Approval(WorkflowEntrypoint):
         first = await step.do("draft", lambda: "draft 1")
         ok = await step.wait_for_event("approve", "approval", timeout="1 hour")
         return [first, ok["payload"]["by"]]
-"""
+"""`;
+
+// The engine is dropped while the workflow waits and recovers from the store.
+const CRASH_TEST = `
+${APPROVAL_SOURCE}
 
 def test_an_instance_survives_an_engine_crash(workflow_env):
     env = workflow_env.load(SOURCE)
@@ -71,21 +74,7 @@ test("a user's tests pass in Chromium and in Node (--workflow-runtime=both), eac
 // Pyodide cannot go on after this (a JS stack overflow while converting): in Chromium the run's coroutine died
 // silently and settle() waited out its 30 s. Its own folder: the interpreter of that engine process is gone after it.
 const FATAL_TEST = `
-SOURCE = """
-from pyodide.ffi import to_js
-from workers import WorkflowEntrypoint
-
-class Fatal(WorkflowEntrypoint):
-    async def run(self, event, step):
-        @step.do("deep", config={"retries": {"limit": 2, "delay": 1, "backoff": "constant"}})
-        async def deep():
-            x = []
-            for _ in range(100_000):
-                x = [x]
-            to_js(x)
-            return 1
-        return await deep()
-"""
+SOURCE = open(${JSON.stringify(path.join(REPO_ROOT, 'tests', 'fixtures', 'fatal_interpreter.py'))}).read()
 
 def test_a_fatal_interpreter_error_ends_the_instance_errored(workflow_env):
     run = workflow_env.load(SOURCE).start("Fatal")
@@ -120,15 +109,7 @@ import subprocess
 import pytest
 from pyworkflows.testing import EngineError
 
-SOURCE = """
-from workers import WorkflowEntrypoint
-
-class Approval(WorkflowEntrypoint):
-    async def run(self, event, step):
-        first = await step.do("draft", lambda: "draft 1")
-        ok = await step.wait_for_event("approve", "approval", timeout="1 hour")
-        return [first, ok["payload"]["by"]]
-"""
+${APPROVAL_SOURCE}
 
 
 def renderers_below(pid):

@@ -3,28 +3,13 @@
 // Pyodide: nothing can run in it afterwards.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { createEngine, createVirtualClock } from '../../js-engine/core/index.js';
 import { createMemoryStore } from '../../js-engine/stores/memory.js';
 import { createPyodideHost } from '../../js-engine/hosts/pyodide-node.js';
 
-// Converting a 100,000-deep list overflows the JS stack: Pyodide fails fatally. A call into it afterwards answers
-// undefined, which neither a retry of the step nor a later run may take for a result.
-const FATAL = `
-from pyodide.ffi import to_js
-from workers import WorkflowEntrypoint
-
-class Fatal(WorkflowEntrypoint):
-    async def run(self, event, step):
-        @step.do("deep", config={"retries": {"limit": 3, "delay": 1, "backoff": "constant"}})
-        async def deep():
-            x = []
-            for _ in range(100_000):
-                x = [x]
-            to_js(x)
-            return 1
-
-        await deep()
-        return "unreachable"
+// The workflow that kills Pyodide (shared by the fatal-error tests), and one for a later run.
+const FATAL = `${fs.readFileSync(new URL('../fixtures/fatal_interpreter.py', import.meta.url), 'utf8')}
 
 class Later(WorkflowEntrypoint):
     async def run(self, event, step):

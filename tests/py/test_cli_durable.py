@@ -87,25 +87,7 @@ class Stuck(WorkflowEntrypoint):
         return "slept"
 '''
 
-FATAL = '''
-import asyncio
-from pyodide.ffi import to_js
-from workers import WorkflowEntrypoint
-
-class Fatal(WorkflowEntrypoint):
-    async def run(self, event, step):
-        @step.do("deep", config={"retries": {"limit": 20, "delay": 1, "backoff": "constant"}})
-        async def deep():
-            if event["payload"]["suspend"]:
-                await asyncio.sleep(0)
-            x = []
-            for _ in range(100_000):
-                x = [x]
-            to_js(x)  # converting it overflows the JS stack: Pyodide fails fatally
-            return 1
-        await deep()
-        return "unreachable"
-'''
+FATAL = (ROOT / "tests" / "fixtures" / "fatal_interpreter.py").read_text()  # kills Pyodide in its step
 
 WHEN = '''
 from datetime import datetime

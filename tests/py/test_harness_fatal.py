@@ -2,28 +2,13 @@
 interpreter answers is journaled, and the engine process lives on to say so. Each case gets an engine process of its
 own (its Python is unusable afterwards); the Chromium runtime is checked in tests/browser/runtime-pytest.test.js."""
 
+from pathlib import Path
+
 import pytest
 
 from pyworkflows.testing import EngineProcess, WorkflowTestEnv
 
-FATAL = '''
-import asyncio
-from pyodide.ffi import to_js
-from workers import WorkflowEntrypoint
-
-class Fatal(WorkflowEntrypoint):
-    async def run(self, event, step):
-        @step.do("deep", config={"retries": {"limit": 2, "delay": 1, "backoff": "constant"}})
-        async def deep():
-            if event["payload"]["suspend"]:
-                await asyncio.sleep(0)
-            x = []
-            for _ in range(100_000):
-                x = [x]
-            to_js(x)  # converting it overflows the JS stack: Pyodide fails fatally
-            return 1
-        return await deep()
-'''
+FATAL = (Path(__file__).parents[1] / "fixtures" / "fatal_interpreter.py").read_text()  # kills Pyodide in its step
 
 
 # After a suspension Pyodide's event loop throws the error again from callbacks nobody awaits (unhandled
