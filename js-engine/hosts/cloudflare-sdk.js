@@ -57,6 +57,13 @@ export function cloudflareEnv(env = {}) {
   return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, isBinding(v) ? new WorkflowImpl(v) : v]));
 }
 
+// `cloudflare:workers`' env is one object for the Worker's life, as in workerd: an `env` the SDK wrapped at a
+// module's top level sees what later loads, runs and patch_env put in it. Its entries are replaced in place.
+function refill(target, entries) {
+  for (const key of Object.keys(target)) delete target[key];
+  Object.assign(target, entries);
+}
+
 // Loads workflow source as a module and lists its WorkflowEntrypoint subclasses: [[name, class], ...].
 const LOADER = `
 import importlib.util, linecache, re, sys, types
@@ -114,12 +121,13 @@ export async function installCloudflareSdk(pyodide, wheelBytes, { implicitDepend
     cloudflareWorkersModule: workersModule,
     cloudflareSocketsModule: {},
     patchWaitUntil() {},
-    // `with patch_env(X=1):` in a Worker: the global env gains the keys for the block, then gets its old values.
+    // `with patch_env(X=1):` in a Worker: as in workerd, the global env holds exactly the given keys for the block
+    // (its own are hidden, not merged), then its own again.
     * patch_env_helper(kwds) {
       const patch = kwds?.toJs ? kwds.toJs({ dict_converter: Object.fromEntries }) : kwds;
-      const before = { ...workersModule.env };
-      Object.assign(workersModule.env, patch);
-      try { yield; } finally { workersModule.env = before; }
+      const own = { ...workersModule.env };
+      refill(workersModule.env, patch);
+      try { yield; } finally { refill(workersModule.env, own); }
     },
     async doAnImport(name) {
       const text = bundle[name];
@@ -147,7 +155,7 @@ export function createCloudflareHostCore(pyodide, { workersModule, flags }) {
   function loadWorkflowSource(source, filename = '<workflow>.py', { implicitDependencies, env } = {}) {
     if (closed) throw new Error('This Pyodide host is closed');
     const implicit = implicitDependencies ?? flags.python_workflows_implicit_dependencies;
-    if (env) workersModule.env = cloudflareEnv(env);
+    if (env) refill(workersModule.env, cloudflareEnv(env));
     let answer;
     try {
       answer = load(source, filename);
@@ -169,7 +177,7 @@ export function createCloudflareHostCore(pyodide, { workersModule, flags }) {
         // As workerd: a new instance per run, constructed with (ctx, env); event and step as the engine made them.
         async run(event, step, env) {
           const workerEnv = cloudflareEnv(env);
-          workersModule.env = workerEnv;
+          refill(workersModule.env, workerEnv);
           // Read by the SDK as the run starts; one mode per Pyodide at a time (as one Worker has one date).
           flags.python_workflows_implicit_dependencies = implicit;
           const instance = cls(new ExecutionContext(), workerEnv);

@@ -3,11 +3,13 @@
 
 The global ``env`` (also ``import_from_javascript("cloudflare:workers").env``) is the Worker's env: its wrangler config's vars and bindings from the moment its file loads
 (readable at the module's top level, as on Cloudflare), then the env of the latest run or fetch handler call. What needs the Workers
-runtime itself (JS module imports, ``patch_env``) fails at use with one clear line, never at import: a file written
-for Cloudflare imports them at the top and may only use them in its fetch handler.
+runtime itself (JS module imports) fails at use with one clear line, never at import: a file written for Cloudflare
+imports them at the top and may only use them in its fetch handler. ``patch_env`` makes the global env, for a block,
+exactly the entries it is given, as workerd does.
 """
 
 import asyncio
+import contextlib
 import functools
 import inspect
 
@@ -103,8 +105,47 @@ def import_from_javascript(module_name):
     )
 
 
+class _PatchedEnv:
+    """The global env inside ``with patch_env(...)``: the given entries, and nothing else."""
+
+    def __init__(self, entries):
+        self._entries = entries
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        try:
+            return self._entries[name]
+        except KeyError:
+            raise AttributeError(f"(env.no_binding) env has no binding {name!r} (patched by patch_env: "
+                                 f"{', '.join(self._entries) or 'none'})") from None
+
+    def __getitem__(self, name):
+        return self._entries[name]
+
+    def __contains__(self, name):
+        return name in self._entries
+
+    def __iter__(self):
+        return iter(self._entries)
+
+    def __repr__(self):
+        return f"<env patched: {', '.join(self._entries)}>"
+
+
+@contextlib.contextmanager
 def patch_env(d=None, **kwds):
-    raise _unavailable("patch_env()", "the global env of the Workers runtime exists only on Cloudflare")
+    """``with patch_env(NAME=value, ...)`` (or a dict, or pairs): for the block, the global env holds these entries
+    and none of its own, as in workerd (it replaces, it does not merge); then it is what it was. ``self.env`` is
+    not touched."""
+    global _global_env
+    entries = {**dict(d), **kwds} if d else dict(kwds)
+    before = _global_env
+    _global_env = _PatchedEnv(entries)
+    try:
+        yield
+    finally:
+        _global_env = before
 
 
 def python_from_rpc(obj):

@@ -11,6 +11,10 @@ KINDS = {
                    "Cloudflare keys a step by name and a per-instance count",
     "ours keeps more": "both fail alike; ours keeps the exception's class and bare message where Cloudflare's SDK "
                        "hands back a generic exception or folds the class name into the message",
+    "sdk cache": "Cloudflare's SDK keeps each name an `env` object has read (workers/rpc.py `_EnvWrapper` sets it "
+                 "as an attribute), so a later `patch_env` does not show through that object for those names; ours "
+                 "reads the global env anew each time. Reading `workers.env.NAME` (a new object each time) behaves "
+                 "alike in both",
 }
 
 _NRE = ("extension", "`from workers import NonRetryableError` is an ImportError on Cloudflare, which exports it "
@@ -38,6 +42,8 @@ KNOWN = {
     "probe/import_names": ("extension", "ours also exports NonRetryableError from `workers` and the engine's error "
                                         "classes from `workers.workflows`; Cloudflare's `workers.workflows` has "
                                         "only NonRetryableError"),
+    "idiom/patch_env through one env object": ("sdk cache", "names read through the `env` imported at the top keep "
+                                                             "their first value on Cloudflare, inside and after a patch"),
     "idiom/global env missing at import": ("ours keeps more", "both fail to load with an AttributeError; Cloudflare's "
                                                               "message is the name alone, ours adds a code and the "
                                                               "bindings the env has"),

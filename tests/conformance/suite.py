@@ -86,6 +86,10 @@ def _cases() -> list[Case]:
              config=GLOBAL_ENV / "wrangler.json"),
         Case("idiom/cloudflare:workers env read at import", GLOBAL_ENV / "module_env_at_import.py", "ReadsAtImport",
              config=GLOBAL_ENV / "wrangler.json"),
+        Case("idiom/patch_env around global env reads", GLOBAL_ENV / "patches_env.py", "ReadsAtImport",
+             config=GLOBAL_ENV / "wrangler.json"),
+        Case("idiom/patch_env through one env object", GLOBAL_ENV / "patches_env_cached.py", "ReadsAtImport",
+             config=GLOBAL_ENV / "wrangler.json"),
     ]
     modes = ["echo", "implicit_deps", "concurrent", "sleep", "sleep_until", "wait_for_event", "event_metadata", "ctx",
              "retry", "non_retryable", "catch_error"]

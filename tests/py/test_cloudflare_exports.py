@@ -33,8 +33,31 @@ def test_what_needs_the_workers_runtime_fails_at_use_with_one_clear_line():
         workers.import_from_javascript("node:assert")
     with pytest.raises(RuntimeError, match=r"^\(workers\.local\) the global `workers.env` .*use self\.env"):
         workers.import_from_javascript("cloudflare:workers").env.MY_WORKFLOW
-    with pytest.raises(RuntimeError, match=r"^\(workers\.local\) patch_env\(\)"):
-        workers.patch_env(A="1")
+
+
+def test_patch_env_makes_the_global_env_exactly_its_entries_for_the_block():
+    # As workerd's own test uses it: the Worker's entries are hidden inside (it replaces, it does not merge), and
+    # come back after, also when the block raises. (Both SDKs, through a workflow: tests/conformance, patch_env.)
+    import workers
+    from workers._runtime import use_global_env
+
+    class Own:
+        secret = "s3cret"
+
+    before = workers._runtime._global_env
+    use_global_env(Own())
+    try:
+        with workers.patch_env({"NAME": 1}, place="Somewhere"):
+            assert (workers.env.NAME, workers.env.place) == (1, "Somewhere")
+            assert not hasattr(workers.env, "secret")
+            with pytest.raises(AttributeError, match=r"^\(env\.no_binding\) env has no binding 'secret'"):
+                workers.env.secret
+        with pytest.raises(ValueError), workers.patch_env([("NAME", 2)]):
+            assert workers.env.NAME == 2
+            raise ValueError("inside")
+        assert workers.env.secret == "s3cret" and not hasattr(workers.env, "NAME")
+    finally:
+        workers._runtime._global_env = before
 
 
 WEB = '''
