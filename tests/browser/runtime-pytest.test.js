@@ -57,6 +57,18 @@ function pytest(args, cwd = project) {
 
 const passed = (out) => out.split('\n').filter((l) => / PASSED/.test(l)).map((l) => l.split(' ')[0]).sort();
 
+// A test file of its own, in a folder of its own (its engine's interpreter or page may not survive it): the tests
+// that passed.
+function passedInOwnFolder(fileName, text, args) {
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-runtime-own-'));
+  try {
+    fs.writeFileSync(path.join(folder, fileName), text);
+    return passed(pytest(args, folder));
+  } finally {
+    fs.rmSync(folder, { recursive: true, force: true });
+  }
+}
+
 // One run for both runtimes (the environment form and a chromium-only run are checked in tests/py/test_runtime_option.py).
 test("a user's tests pass in Chromium and in Node (--workflow-runtime=both), each test once in each, named for where it ran", () => {
   const out = pytest(['--workflow-runtime=both']);
@@ -87,16 +99,10 @@ def test_a_fatal_interpreter_error_ends_the_instance_errored(workflow_env):
 `;
 
 test('a fatal interpreter error ends the instance errored with its cause in both runtimes (settle does not wait it out)', () => {
-  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-runtime-fatal-'));
-  try {
-    fs.writeFileSync(path.join(folder, 'test_fatal.py'), FATAL_TEST);
-    assert.deepEqual(passed(pytest(['--workflow-runtime=both'], folder)), [
-      'test_fatal.py::test_a_fatal_interpreter_error_ends_the_instance_errored[chromium]',
-      'test_fatal.py::test_a_fatal_interpreter_error_ends_the_instance_errored[node]',
-    ]);
-  } finally {
-    fs.rmSync(folder, { recursive: true, force: true });
-  }
+  assert.deepEqual(passedInOwnFolder('test_fatal.py', FATAL_TEST, ['--workflow-runtime=both']), [
+    'test_fatal.py::test_a_fatal_interpreter_error_ends_the_instance_errored[chromium]',
+    'test_fatal.py::test_a_fatal_interpreter_error_ends_the_instance_errored[node]',
+  ]);
 });
 
 // The page's renderer killed while an instance waits (as an out-of-memory crash would): the next call fails with
@@ -154,14 +160,8 @@ def test_the_next_test_runs_on_the_new_page(workflow_env):
 `;
 
 test('a crashed page fails the harness call with the one-line (chromium.crashed) error; recover() continues the instance on a new page', () => {
-  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-runtime-crash-'));
-  try {
-    fs.writeFileSync(path.join(folder, 'test_page_crash.py'), PAGE_CRASH_TEST);
-    assert.deepEqual(passed(pytest(['--workflow-runtime=chromium'], folder)), [
-      'test_page_crash.py::test_a_crashed_page_fails_the_call_with_one_line_and_the_instance_continues[chromium]',
-      'test_page_crash.py::test_the_next_test_runs_on_the_new_page[chromium]',
-    ]);
-  } finally {
-    fs.rmSync(folder, { recursive: true, force: true });
-  }
+  assert.deepEqual(passedInOwnFolder('test_page_crash.py', PAGE_CRASH_TEST, ['--workflow-runtime=chromium']), [
+    'test_page_crash.py::test_a_crashed_page_fails_the_call_with_one_line_and_the_instance_continues[chromium]',
+    'test_page_crash.py::test_the_next_test_runs_on_the_new_page[chromium]',
+  ]);
 });
