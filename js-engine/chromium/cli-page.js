@@ -10,7 +10,7 @@ import { deserializeError, serializeError } from '../core/errors.js';
 import { MAX_DEPTH, decode, encode } from '../core/values.js';
 import { createIndexedDbStore } from '../stores/indexeddb.js';
 import { installWallClock } from '../hosts/wall-clock.js';
-import { bindWorkflows, envConfigOf, importEnv } from '../harness/bind-workflows.js';
+import { bindWorkflows, compatOptions, envConfigOf, importEnv } from '../harness/bind-workflows.js';
 import { useEnv } from '../cloudflare/workers.js';
 import { isJsWorkflowFile, loadJsWorkflowSource } from '../hosts/js-browser.js';
 import { installWheelUrls } from '../hosts/pyodide-packages-browser.js';
@@ -68,11 +68,10 @@ const ops = {
     if (strict) host?.configureCompat?.({ strict: true });
     if (packages.length) await installWheelUrls(host.pyodide, packages);
     if (siblings) host.importSiblingFiles(siblings); // `import helpers` beside the file
-    const compat = config ? { compatibilityDate: config.compatibilityDate, compatibilityFlags: config.compatibilityFlags } : {};
     // The module reads its config's vars and bindings from the global env while it loads, as on Cloudflare.
     const env = importEnv(envConfigOf(config), () => engine);
     if (js) useEnv(env);
-    const defs = js ? await loadJsWorkflowSource(source, filename) : await host.loadWorkflowSource(source, filename, { ...compat, env });
+    const defs = js ? await loadJsWorkflowSource(source, filename) : await host.loadWorkflowSource(source, filename, { ...compatOptions(config), env });
     const file = bindWorkflows(defs, config, path);
     const sdkField = sdk !== 'ours' && !js ? { sdk } : {};
     for (const w of file.workflows) {

@@ -9,6 +9,10 @@ export class WorkflowFileError extends Error {
   }
 }
 
+// The compatibility date and flags a wrangler config gives a Python file's SDK (which picks Cloudflare's behaviour
+// for them), or null without a config.
+export const compatOptions = (cfg) => (cfg ? { compatibilityDate: cfg.compatibilityDate, compatibilityFlags: cfg.compatibilityFlags } : null);
+
 // The engine's env config for a wrangler config (engine.configureEnv): binding name -> workflow name, and vars.
 // A config that lists no workflows (only a compatibility date, vars...), or none, binds every class under its name.
 export function envConfigOf(cfg) {

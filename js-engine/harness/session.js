@@ -5,7 +5,7 @@ import { indexJournal, stepSummary } from '../core/journal/index.js';
 import { WorkflowError, serializeError } from '../core/errors.js';
 import { decode } from '../core/values.js';
 import { createMemoryStore } from '../stores/memory.js';
-import { bindWorkflows, envConfigOf, importEnv } from './bind-workflows.js';
+import { bindWorkflows, compatOptions, envConfigOf, importEnv } from './bind-workflows.js';
 import { useEnv } from '../cloudflare/workers.js';
 import { withStoreActivity } from './store-activity.js';
 import { createMocks } from '../testing/mocks.js';
@@ -103,10 +103,9 @@ export async function createSession({ host, files, newStore = createMemoryStore,
   const loadResolved = async ({ source, filename, path, resolvedConfig }) => {
     if (source === undefined || resolvedConfig === undefined) throw new Error(`loading ${path} by path needs file access (the Node harness)`);
     const cfg = resolvedConfig;
-    const compat = cfg ? { compatibilityDate: cfg.compatibilityDate, compatibilityFlags: cfg.compatibilityFlags } : {};
     const env = envWhileLoading(envConfigOf(cfg));
     useEnv(env); // a JavaScript file's `import { env } from "cloudflare:workers"`
-    const file = bindWorkflows(await host.loadWorkflowSource(source, filename, { ...compat, env }), cfg, path);
+    const file = bindWorkflows(await host.loadWorkflowSource(source, filename, { ...compatOptions(cfg), env }), cfg, path);
     return registerFile(file);
   };
 

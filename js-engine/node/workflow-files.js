@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { findWranglerConfig, readWranglerConfig } from './wrangler-config.js';
 import { isJsWorkflowFile, loadJsWorkflowFile } from '../hosts/js-node.js';
-import { WorkflowFileError, bindWorkflows, envConfigOf, importEnv } from '../harness/bind-workflows.js';
+import { WorkflowFileError, bindWorkflows, compatOptions, envConfigOf, importEnv } from '../harness/bind-workflows.js';
 import { useEnv } from '../cloudflare/workers.js';
 
 export { WorkflowFileError };
@@ -49,7 +49,7 @@ export async function loadWorkflowFile(file, { config, pythonHost, source, filen
   const abs = path.resolve(file);
   if (source === undefined && !fs.existsSync(abs)) throw new WorkflowFileError('workflow.no_file', `no such file: ${file}`);
   const cfg = configFor(abs, config);
-  const compat = cfg ? { compatibilityDate: cfg.compatibilityDate, compatibilityFlags: cfg.compatibilityFlags } : null;
+  const compat = compatOptions(cfg);
   // Before the module runs, which config is the file's is known but for forThisFile's case (decided by the classes it
   // defines): its env is the config's then too, and the runs get the file's own.
   const env = engine ? importEnv(envConfigOf(cfg), engine) : undefined;
