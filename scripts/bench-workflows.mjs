@@ -34,14 +34,9 @@ class FanOut(WorkflowEntrypoint):
         return total
 
 
-class ReplayThenWait(WorkflowEntrypoint):
+class ReplayThenWait(Sequential):
     async def run(self, event, step):
-        total = 0
-        for i in range(event["payload"]["n"]):
-            @step.do(f"step-{i}")
-            async def one():
-                return i
-            total += await one()
+        total = await super().run(event, step)
         await step.wait_for_event("go", "go")
         return total
 `;
